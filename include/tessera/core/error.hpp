@@ -1,0 +1,146 @@
+#pragma once
+
+/** @file
+    tessera's error codes: one `errc` enumeration in the category "tessera",
+    each with a stable snake_case name that tools and logs may depend on.
+*/
+
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+
+namespace tessera::inline v0 {
+
+/** Why tessera refused a credential, a key or a request.
+
+    The names (see `to_string`) are stable: scripts, logs and the
+    `tessera-jwt` program print them, so they never change meaning.
+*/
+enum class errc : int {
+    /// The input does not have the exact shape required (bad base64url, not three parts, bad JSON, ...).
+    malformed = 1,
+    /// The token is longer than the configured maximum (8 KiB by default).
+    token_too_large,
+    /// The `alg` is not one tessera implements (`none` included: it never is).
+    unsupported_algorithm,
+    /// The `alg` is valid but not the one the verifier pins, or does not fit the key.
+    algorithm_mismatch,
+    /// The signature or MAC does not verify.
+    bad_signature,
+    /// `exp` is in the past beyond the leeway, or the token is older than the maximum age.
+    expired,
+    /// `nbf` (or `iat`) is in the future beyond the leeway.
+    not_yet_valid,
+    /// `iss` is not one of the accepted issuers.
+    wrong_issuer,
+    /// None of the token's audiences is accepted.
+    wrong_audience,
+    /// The header's `typ` is not the expected one.
+    wrong_type,
+    /// A claim the verifier requires is absent.
+    missing_claim,
+    /// The credential was revoked before it expired.
+    revoked,
+    /// No live session has this id.
+    unknown_session,
+    /// A refresh token was presented a second time; its family is now revoked.
+    refresh_reused,
+    /// The store could not answer; tessera fails closed.
+    store_unavailable,
+    /// The key cannot be used: unparsable, wrong type or curve for the algorithm.
+    invalid_key,
+    /// The key is too short for the algorithm.
+    weak_key,
+    /// The CSRF token or origin check failed.
+    csrf_mismatch,
+    /// Too many attempts; try again later.
+    rate_limited,
+    /// The user name or password is wrong.
+    bad_credentials,
+    /// No key in the key set matches the token's `kid`.
+    unknown_key,
+    /// `sub` is not the subject the verifier requires.
+    wrong_subject,
+};
+
+} // namespace tessera::inline v0
+
+// Declared before any use so that `errc` converts to `std::error_code` everywhere.
+template <>
+struct std::is_error_code_enum<tessera::errc> : std::true_type {};
+
+namespace tessera::inline v0 {
+
+/// The stable snake_case name of `e`, e.g. `"bad_signature"`.
+constexpr std::string_view to_string(errc e) noexcept
+{
+    switch (e) {
+    case errc::malformed: return "malformed";
+    case errc::token_too_large: return "token_too_large";
+    case errc::unsupported_algorithm: return "unsupported_algorithm";
+    case errc::algorithm_mismatch: return "algorithm_mismatch";
+    case errc::bad_signature: return "bad_signature";
+    case errc::expired: return "expired";
+    case errc::not_yet_valid: return "not_yet_valid";
+    case errc::wrong_issuer: return "wrong_issuer";
+    case errc::wrong_audience: return "wrong_audience";
+    case errc::wrong_type: return "wrong_type";
+    case errc::missing_claim: return "missing_claim";
+    case errc::revoked: return "revoked";
+    case errc::unknown_session: return "unknown_session";
+    case errc::refresh_reused: return "refresh_reused";
+    case errc::store_unavailable: return "store_unavailable";
+    case errc::invalid_key: return "invalid_key";
+    case errc::weak_key: return "weak_key";
+    case errc::csrf_mismatch: return "csrf_mismatch";
+    case errc::rate_limited: return "rate_limited";
+    case errc::bad_credentials: return "bad_credentials";
+    case errc::unknown_key: return "unknown_key";
+    case errc::wrong_subject: return "wrong_subject";
+    }
+    return "unknown_error";
+}
+
+namespace detail {
+
+class error_category final : public std::error_category {
+public:
+    const char* name() const noexcept override { return "tessera"; }
+
+    std::string message(int ev) const override
+    {
+        return std::string{to_string(static_cast<errc>(ev))};
+    }
+};
+
+} // namespace detail
+
+/// The category of every `errc`; one instance per program (an inline variable).
+inline const std::error_category& tessera_category() noexcept
+{
+    static const detail::error_category category;
+    return category;
+}
+
+/// Makes `errc` values usable as `std::error_code` (found by ADL).
+inline std::error_code make_error_code(errc e) noexcept
+{
+    return {static_cast<int>(e), tessera_category()};
+}
+
+/// The stable name of a code in tessera's category, or its message otherwise.
+inline std::string to_string(const std::error_code& ec)
+{
+    if (ec.category() == tessera_category())
+        return std::string{to_string(static_cast<errc>(ec.value()))};
+    return ec.message();
+}
+
+/// Thrown only by configuration-time calls (loading a key, building a verifier).
+class error : public std::system_error {
+public:
+    explicit error(errc e, const std::string& what) : std::system_error(make_error_code(e), what) {}
+    explicit error(std::error_code ec, const std::string& what) : std::system_error(ec, what) {}
+};
+
+} // namespace tessera::inline v0

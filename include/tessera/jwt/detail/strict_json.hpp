@@ -1,0 +1,168 @@
+#pragma once
+
+// A JSON parser for hostile input: Boost.JSON's own grammar and UTF-8
+// validation, plus a depth limit and the refusal of repeated member names.
+//
+// Boost.JSON's `parse` keeps the last of two members with the same name;
+// RFC 7515 §4 and RFC 7519 §4 allow a JWS to be rejected instead, which is
+// what tessera does, since two parsers that pick different duplicates read
+// two different tokens from one string.
+
+#include <tessera/core/result.hpp>
+
+#include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/value.hpp>
+#include <boost/json/value_stack.hpp>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tessera::inline v0::jwt::detail {
+
+/// Limits applied while parsing a header or a payload.
+struct json_limits {
+    /// Deepest nesting of arrays and objects; a JWT's claims rarely need more than 4.
+    std::size_t max_depth = 16;
+};
+
+class strict_json_handler {
+public:
+    static constexpr std::size_t max_object_size = boost::json::object::max_size();
+    static constexpr std::size_t max_array_size = boost::json::array::max_size();
+    static constexpr std::size_t max_key_size = boost::json::string::max_size();
+    static constexpr std::size_t max_string_size = boost::json::string::max_size();
+
+    explicit strict_json_handler(boost::json::storage_ptr sp) : sp_(std::move(sp)) {}
+
+    bool on_document_begin(boost::json::error_code&)
+    {
+        stack_.reset(sp_);
+        return true;
+    }
+    bool on_document_end(boost::json::error_code&) { return true; }
+
+    bool on_object_begin(boost::json::error_code&)
+    {
+        level_starts_.push_back(keys_.size());
+        return true;
+    }
+    bool on_object_end(std::size_t n, boost::json::error_code&)
+    {
+        keys_.resize(level_starts_.back());
+        level_starts_.pop_back();
+        stack_.push_object(n);
+        return true;
+    }
+    bool on_array_begin(boost::json::error_code&) { return true; }
+    bool on_array_end(std::size_t n, boost::json::error_code&)
+    {
+        stack_.push_array(n);
+        return true;
+    }
+
+    bool on_key_part(boost::json::string_view s, std::size_t, boost::json::error_code&)
+    {
+        pending_key_.append(s.data(), s.size());
+        stack_.push_chars(s);
+        return true;
+    }
+    bool on_key(boost::json::string_view s, std::size_t, boost::json::error_code& ec)
+    {
+        pending_key_.append(s.data(), s.size());
+        // Member names are compared after unescaping, so "a" and "\u0061" collide.
+        for (std::size_t i = level_starts_.back(); i < keys_.size(); ++i) {
+            const auto [offset, length] = keys_[i];
+            if (std::string_view{key_text_}.substr(offset, length) == pending_key_) {
+                ec = boost::json::error::syntax;
+                return false;
+            }
+        }
+        keys_.push_back({key_text_.size(), pending_key_.size()});
+        key_text_ += pending_key_;
+        pending_key_.clear();
+        stack_.push_key(s);
+        return true;
+    }
+
+    bool on_string_part(boost::json::string_view s, std::size_t, boost::json::error_code&)
+    {
+        stack_.push_chars(s);
+        return true;
+    }
+    bool on_string(boost::json::string_view s, std::size_t, boost::json::error_code&)
+    {
+        stack_.push_string(s);
+        return true;
+    }
+    bool on_number_part(boost::json::string_view, boost::json::error_code&) { return true; }
+    bool on_int64(std::int64_t i, boost::json::string_view, boost::json::error_code&)
+    {
+        stack_.push_int64(i);
+        return true;
+    }
+    bool on_uint64(std::uint64_t u, boost::json::string_view, boost::json::error_code&)
+    {
+        stack_.push_uint64(u);
+        return true;
+    }
+    bool on_double(double d, boost::json::string_view, boost::json::error_code&)
+    {
+        stack_.push_double(d);
+        return true;
+    }
+    bool on_bool(bool b, boost::json::error_code&)
+    {
+        stack_.push_bool(b);
+        return true;
+    }
+    bool on_null(boost::json::error_code&)
+    {
+        stack_.push_null();
+        return true;
+    }
+    // Comments are refused by the parse options; these are never called.
+    bool on_comment_part(boost::json::string_view, boost::json::error_code&) { return true; }
+    bool on_comment(boost::json::string_view, boost::json::error_code&) { return true; }
+
+    boost::json::value release() { return stack_.release(); }
+
+private:
+    boost::json::storage_ptr sp_;
+    boost::json::value_stack stack_;
+    std::string key_text_;
+    std::string pending_key_;
+    std::vector<std::pair<std::size_t, std::size_t>> keys_;
+    std::vector<std::size_t> level_starts_;
+};
+
+/** Parses `text` as one JSON object, strictly.
+
+    @return the object, allocated from `sp`, or `errc::malformed` for invalid
+    JSON, invalid UTF-8, trailing data, a top level that is not an object,
+    nesting deeper than the limit, or a repeated member name.
+*/
+inline result<boost::json::object> parse_object(std::string_view text, boost::json::storage_ptr sp = {},
+                                                 const json_limits& limits = {})
+{
+    // The first character decides cheaply whether this can be an object at all.
+    if (text.empty() || text.front() != '{') {
+        const auto first = text.find_first_not_of(" \t\r\n");
+        if (first == std::string_view::npos || text[first] != '{')
+            return fail(errc::malformed);
+    }
+    boost::json::parse_options options;
+    options.max_depth = limits.max_depth;
+    boost::json::basic_parser<strict_json_handler> parser{options, sp};
+    boost::json::error_code ec;
+    const std::size_t used = parser.write_some(false, text.data(), text.size(), ec);
+    if (ec || used != text.size() || !parser.done())
+        return fail(errc::malformed);
+    boost::json::value v = parser.handler().release();
+    if (!v.is_object())
+        return fail(errc::malformed);
+    return std::move(v.get_object());
+}
+
+} // namespace tessera::inline v0::jwt::detail

@@ -1,0 +1,80 @@
+#pragma once
+
+/** @file
+    `signer<Alg>`: makes compact JWS tokens from claims.
+*/
+
+#include <tessera/core/random.hpp>
+#include <tessera/jwt/claims.hpp>
+#include <tessera/jwt/keys.hpp>
+
+#include <boost/json/serialize.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace tessera::inline v0::jwt {
+
+/// What a signer writes besides the claims.
+struct sign_options {
+    /// The header's `typ`; empty leaves it out. RFC 9068 access tokens use `at+jwt`.
+    std::string type = "JWT";
+    /// Add a random 256-bit `jti` when the claims have none (deny lists need one).
+    bool generate_jti = true;
+};
+
+/** Signs claims with one key of one algorithm.
+
+    @tparam Alg the algorithm; the key type follows from it.
+    @par Thread Safety
+    `sign` may be called from many threads on one signer.
+*/
+template <algorithm Alg>
+class signer {
+public:
+    using algorithm_type = Alg;
+    using key_type = signing_key_t<Alg>;
+
+    explicit signer(key_type key, sign_options options = {}) : key_(std::move(key)), options_(std::move(options)) {}
+
+    /** A compact JWS of `c` with header `{"alg":..,"typ":..,"kid":..}`.
+        @return `malformed` when a registered claim has the wrong JSON type.
+    */
+    [[nodiscard]] result<std::string> sign(const claims& c) const
+    {
+        if (auto ok = detail::check_registered_types(c.json()); !ok)
+            return ok.error();
+        if (options_.generate_jti && !c.contains("jti")) {
+            boost::json::object with_jti = c.json();
+            with_jti["jti"] = random_id();
+            return sign_payload(boost::json::serialize(with_jti));
+        }
+        return sign_payload(boost::json::serialize(c.json()));
+    }
+
+    /// A compact JWS over arbitrary payload bytes (a JWS that need not be a JWT).
+    [[nodiscard]] std::string sign_payload(std::string_view payload) const
+    {
+        boost::json::object header;
+        header["alg"] = boost::json::string_view{Alg::name.data(), Alg::name.size()};
+        if (!options_.type.empty())
+            header["typ"] = options_.type;
+        if (!key_.kid().empty())
+            header["kid"] = key_.kid();
+        std::string token = base64url::encode(boost::json::serialize(header));
+        token += '.';
+        base64url::encode_to(std::span{reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()}, token);
+        const auto signature = key_.sign(token);
+        token += '.';
+        base64url::encode_to(signature, token);
+        return token;
+    }
+
+    [[nodiscard]] const key_type& key() const noexcept { return key_; }
+
+private:
+    key_type key_;
+    sign_options options_;
+};
+
+} // namespace tessera::inline v0::jwt

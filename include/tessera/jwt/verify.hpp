@@ -1,0 +1,352 @@
+#pragma once
+
+/** @file
+    `verifier<Algs...>`: the strict JWT verifier.
+
+    Order of checks, each refusal with its own error name:
+    1. size (`token_too_large`), shape and encoding (`malformed`);
+    2. header: `alg` known (`unsupported_algorithm`) and pinned (`algorithm_mismatch`),
+       no `crit`, no nesting (`malformed`);
+    3. key by `kid` (`unknown_key`, or `algorithm_mismatch` if that key is for another algorithm);
+    4. signature over the received bytes (`bad_signature`);
+    5. only then the payload: a strict JSON object (`malformed`), `typ`
+       (`wrong_type`), `exp` (`expired`, `missing_claim`), `nbf`/`iat`
+       (`not_yet_valid`), maximum age (`expired`), `iss` (`wrong_issuer`),
+       `aud` (`wrong_audience`), `sub` (`wrong_subject`), required claims
+       (`missing_claim`).
+*/
+
+#include <tessera/core/clock.hpp>
+#include <tessera/jwt/claims.hpp>
+#include <tessera/jwt/jwks.hpp>
+#include <tessera/jwt/keys.hpp>
+#include <tessera/jwt/token.hpp>
+
+#include <array>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+namespace tessera::inline v0::jwt {
+
+/** What a verifier requires of a token beyond its signature.
+
+    An empty list accepts any value, with one exception: a token that names
+    an audience is refused by a verifier that has none configured (RFC 7519
+    §4.1.3: a recipient that does not identify with `aud` must reject).
+*/
+struct verify_options {
+    /// Accepted `iss` values, compared exactly.
+    std::vector<std::string> issuers;
+    /// This service's identifiers; one must appear in `aud`.
+    std::vector<std::string> audiences;
+    /// When set, `sub` must be exactly this.
+    std::optional<std::string> subject;
+    /// When set, the header's `typ` must match (case-insensitive, `application/` optional; RFC 7515 §4.1.9).
+    std::optional<std::string> type;
+    /// Claims that must be present.
+    std::vector<std::string> required_claims;
+    /// Clock skew tolerated for `exp`, `nbf` and `iat`.
+    std::chrono::seconds leeway{60};
+    /// When set, tokens whose `iat` is older than this are `expired` (and `iat` is required).
+    std::optional<std::chrono::seconds> max_age;
+    /// Refuse tokens without `exp` (`missing_claim`). On by default: a token without it lives forever.
+    bool require_exp = true;
+    /// Longest accepted token, in bytes.
+    std::size_t max_token_size = default_max_token_size;
+    /// Deepest JSON nesting accepted in the header and the claims.
+    std::size_t max_json_depth = 16;
+};
+
+/// A JWS whose signature verified, with its payload bytes (which need not be JSON).
+struct verified_jws {
+    jose_header header;
+    std::string payload;
+};
+
+namespace detail {
+
+inline bool type_matches(std::string_view expected, std::string_view actual) noexcept
+{
+    auto strip = [](std::string_view t) {
+        constexpr std::string_view prefix = "application/";
+        if (t.size() >= prefix.size()) {
+            bool same = true;
+            for (std::size_t i = 0; i < prefix.size(); ++i)
+                same = same && (t[i] | 0x20) == prefix[i];
+            if (same)
+                t.remove_prefix(prefix.size());
+        }
+        return t;
+    };
+    expected = strip(expected);
+    actual = strip(actual);
+    if (expected.size() != actual.size())
+        return false;
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c; };
+        if (lower(expected[i]) != lower(actual[i]))
+            return false;
+    }
+    return true;
+}
+
+inline bool any_equal(const std::vector<std::string>& accepted, std::string_view value) noexcept
+{
+    for (const auto& a : accepted)
+        if (a == value)
+            return true;
+    return false;
+}
+
+/// Every claim check, in the documented order, on a payload whose signature verified.
+inline result<void> check_claims(const jose_header& header, const boost::json::object& claims,
+                                 const verify_options& options, time_point now) noexcept
+{
+    if (auto ok = check_registered_types(claims); !ok)
+        return ok.error();
+    if (options.type && !(header.has_typ && type_matches(*options.type, header.typ)))
+        return fail(errc::wrong_type);
+
+    const std::int64_t t = now.time_since_epoch().count();
+    const std::int64_t leeway = options.leeway.count();
+    if (const auto* exp = claims.if_contains("exp")) {
+        // exp is the first instant the token is no longer valid (RFC 7519 §4.1.4).
+        if (t >= *numeric_date(*exp, rounding::down) + leeway)
+            return fail(errc::expired);
+    } else if (options.require_exp) {
+        return fail(errc::missing_claim);
+    }
+    if (const auto* nbf = claims.if_contains("nbf"))
+        if (t + leeway < *numeric_date(*nbf, rounding::up))
+            return fail(errc::not_yet_valid);
+    if (const auto* iat = claims.if_contains("iat")) {
+        const auto issued = *numeric_date(*iat, rounding::up);
+        // A token issued in the future was made by a clock that is wrong, or by someone else.
+        if (t + leeway < issued)
+            return fail(errc::not_yet_valid);
+        if (options.max_age && t - issued > options.max_age->count() + leeway)
+            return fail(errc::expired);
+    } else if (options.max_age) {
+        return fail(errc::missing_claim);
+    }
+
+    if (!options.issuers.empty()) {
+        const auto* iss = claims.if_contains("iss");
+        if (iss == nullptr)
+            return fail(errc::missing_claim);
+        if (!any_equal(options.issuers, iss->get_string()))
+            return fail(errc::wrong_issuer);
+    }
+
+    if (const auto* aud = claims.if_contains("aud")) {
+        bool accepted = false;
+        if (aud->is_string()) {
+            accepted = any_equal(options.audiences, aud->get_string());
+        } else {
+            for (const auto& a : aud->get_array())
+                accepted = accepted || any_equal(options.audiences, a.get_string());
+        }
+        if (!accepted)
+            return fail(errc::wrong_audience);
+    } else if (!options.audiences.empty()) {
+        return fail(errc::missing_claim);
+    }
+
+    if (options.subject) {
+        const auto* sub = claims.if_contains("sub");
+        if (sub == nullptr)
+            return fail(errc::missing_claim);
+        if (sub->get_string() != *options.subject)
+            return fail(errc::wrong_subject);
+    }
+    for (const auto& name : options.required_claims)
+        if (!claims.contains(name))
+            return fail(errc::missing_claim);
+    return {};
+}
+
+template <class Alg, class... Algs>
+constexpr bool is_one_of = (std::is_same_v<Alg, Algs> || ...);
+
+} // namespace detail
+
+/** Verifies JWTs signed with one of the pinned algorithms.
+
+    The token never chooses the algorithm: `Algs` does, at compile time, and
+    each key is bound to one of them. With one algorithm and one key:
+    @code
+    jwt::verifier<jwt::es256> verify{public_key, {.issuers = {"https://auth.example"}, .audiences = {"api"}}};
+    auto claims = verify(token);              // result<verified_claims>
+    if (!claims) log(tessera::to_string(claims.error()));
+    @endcode
+    With a JWK Set, keys are chosen by `kid`:
+    @code
+    jwt::verifier<jwt::rs256, jwt::es256> verify{jwks, options};
+    @endcode
+
+    @par Thread Safety
+    `verify` may be called from many threads on one verifier.
+*/
+template <algorithm... Algs>
+    requires(sizeof...(Algs) >= 1)
+class verifier {
+public:
+    /// One key per pinned algorithm.
+    explicit verifier(verification_key_t<Algs>... keys, verify_options options = {}) : options_(std::move(options))
+    {
+        (std::get<std::vector<verification_key_t<Algs>>>(keys_).push_back(std::move(keys)), ...);
+    }
+
+    /** The keys of `set` that fit a pinned algorithm.
+
+        A key fits when its `kty` (and `crv`) is the algorithm's, its `use`
+        is absent or `sig` and its `alg` is absent or the algorithm's; other
+        keys are remembered only by `kid`, so that a token naming one gets
+        `algorithm_mismatch` rather than `unknown_key`.
+
+        @throws tessera::error `weak_key` if a key that fits is too short.
+    */
+    explicit verifier(const key_set& set, verify_options options = {}) : options_(std::move(options))
+    {
+        for (const auto& jwk : set.keys()) {
+            bool fitted = false;
+            (add_from_jwk<Algs>(jwk, fitted), ...);
+            if (!fitted)
+                if (const auto* kid = jwk.if_contains("kid"); kid != nullptr && kid->is_string())
+                    foreign_kids_.emplace_back(kid->get_string());
+        }
+    }
+
+    /// `verify(token, system_clock{}.now())`.
+    [[nodiscard]] result<verified_claims> verify(std::string_view token) const
+    {
+        return verify(token, system_clock{}.now());
+    }
+
+    /// Verifies `token` as of `now`.
+    [[nodiscard]] result<verified_claims> verify(std::string_view token, time_point now) const
+    {
+        std::string payload;
+        auto header = verify_jws_into(token, payload);
+        if (!header)
+            return header.error();
+        auto claims = detail::parse_object(payload, {}, {options_.max_json_depth});
+        if (!claims)
+            return claims.error();
+        if (auto ok = detail::check_claims(*header, *claims, options_, now); !ok)
+            return ok.error();
+        return verified_claims{std::move(*header), std::move(*claims)};
+    }
+
+    [[nodiscard]] result<verified_claims> operator()(std::string_view token) const { return verify(token); }
+
+    /** Checks only the JWS layer (shape, header, algorithm, key, signature)
+        and returns the payload bytes, for payloads that are not JWT claims.
+    */
+    [[nodiscard]] result<verified_jws> verify_signature(std::string_view token) const
+    {
+        verified_jws out;
+        auto header = verify_jws_into(token, out.payload);
+        if (!header)
+            return header.error();
+        out.header = std::move(*header);
+        return out;
+    }
+
+    [[nodiscard]] const verify_options& options() const noexcept { return options_; }
+
+private:
+    template <class Alg>
+    void add_from_jwk(const boost::json::object& jwk, bool& fitted)
+    {
+        auto key = verification_key_t<Alg>::from_jwk(jwk);
+        if (key) {
+            std::get<std::vector<verification_key_t<Alg>>>(keys_).push_back(std::move(*key));
+            fitted = true;
+        } else if (key.error() == errc::weak_key) {
+            throw error{errc::weak_key, "JWK Set key too weak for " + std::string{Alg::name}};
+        }
+    }
+
+    template <class Alg>
+    const std::vector<verification_key_t<Alg>>& keys_for() const noexcept
+    {
+        return std::get<std::vector<verification_key_t<Alg>>>(keys_);
+    }
+
+    /// True if some key for an algorithm other than `Skip` (or a key that fits none) has `kid`.
+    template <class Skip>
+    bool kid_elsewhere(std::string_view kid) const noexcept
+    {
+        bool found = false;
+        auto look = [&]<class A>(const std::vector<verification_key_t<A>>& keys) {
+            if constexpr (!std::is_same_v<A, Skip>)
+                for (const auto& k : keys)
+                    found = found || k.kid() == kid;
+        };
+        (look.template operator()<Algs>(keys_for<Algs>()), ...);
+        for (const auto& k : foreign_kids_)
+            found = found || k == kid;
+        return found;
+    }
+
+    template <class Alg>
+    result<void> check_signature(const jose_header& header, const token_parts& parts) const
+    {
+        constexpr std::size_t max_signature = 1024; // 8192-bit RSA
+        std::array<std::uint8_t, max_signature> signature;
+        const auto size = base64url::decoded_size(parts.signature.size());
+        if (!size || *size > max_signature)
+            return fail(errc::bad_signature);
+        auto n = base64url::decode_into(parts.signature, signature);
+        if (!n)
+            return fail(errc::malformed);
+        const std::span<const std::uint8_t> sig{signature.data(), *n};
+
+        bool candidate = false;
+        for (const auto& key : keys_for<Alg>()) {
+            // A key without a kid answers for any token; one with a kid only for its own.
+            if (header.has_kid && !key.kid().empty() && key.kid() != header.kid)
+                continue;
+            candidate = true;
+            if (key.verify(parts.signing_input, sig))
+                return {};
+        }
+        if (candidate)
+            return fail(errc::bad_signature);
+        if (header.has_kid && !kid_elsewhere<Alg>(header.kid))
+            return fail(errc::unknown_key);
+        return fail(errc::algorithm_mismatch);
+    }
+
+    result<jose_header> verify_jws_into(std::string_view token, std::string& payload) const
+    {
+        auto parts = split(token, options_.max_token_size);
+        if (!parts)
+            return parts.error();
+        auto header = parse_header(parts->header, options_.max_json_depth);
+        if (!header)
+            return header.error();
+
+        result<void> checked = fail(errc::algorithm_mismatch);
+        ((header->alg == Algs::name ? (checked = check_signature<Algs>(*header, *parts), true) : false) || ...);
+        if (!checked)
+            return checked.error();
+
+        auto decoded = base64url::decode_to_string(parts->payload);
+        if (!decoded)
+            return decoded.error();
+        payload = std::move(*decoded);
+        return header;
+    }
+
+    std::tuple<std::vector<verification_key_t<Algs>>...> keys_;
+    std::vector<std::string> foreign_kids_;
+    verify_options options_;
+};
+
+} // namespace tessera::inline v0::jwt
