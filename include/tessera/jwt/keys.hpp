@@ -56,7 +56,7 @@ public:
     {
         if (key.size() < Alg::hash_bytes)
             return fail(errc::weak_key);
-        return hmac_key{std::move(key), std::move(kid)};
+        return hmac_key{checked, std::move(key), std::move(kid)};
     }
 
     /// `from_secret` of the raw bytes.
@@ -92,11 +92,19 @@ public:
     {
         Botan::secure_vector<std::uint8_t> bytes(Alg::hash_bytes * 2);
         random_bytes(bytes);
-        return hmac_key{secret{std::move(bytes)}, std::move(kid)};
+        return hmac_key{checked, secret{std::move(bytes)}, std::move(kid)};
     }
 
-    /// Throwing form of `from_secret`, for configuration code.
-    explicit hmac_key(secret key) : hmac_key(from_secret(std::move(key)).value()) {}
+    /** Throwing form of `from_secret`, for configuration code.
+        @throws tessera::error `weak_key`.
+    */
+    explicit hmac_key(secret key, std::string kid = {})
+    {
+        if (key.size() < Alg::hash_bytes)
+            throw error{errc::weak_key, std::string{Alg::name} + " keys need at least " +
+                                            std::to_string(Alg::hash_bytes) + " bytes"};
+        *this = hmac_key{checked, std::move(key), std::move(kid)};
+    }
 
     /// The key id written into the header of tokens signed with this key (may be empty).
     [[nodiscard]] const std::string& kid() const noexcept { return state_->kid; }
@@ -121,7 +129,10 @@ public:
     }
 
 private:
-    hmac_key(secret key, std::string kid)
+    struct checked_t {};
+    static constexpr checked_t checked{};
+
+    hmac_key(checked_t, secret key, std::string kid)
         : state_(std::make_shared<detail::hmac_material>(std::move(key), std::move(kid), Alg::hash_name))
     {
     }

@@ -36,8 +36,12 @@ struct token_parts {
     The scan stops at the first character after the second dot that is a
     dot: the input is never split into an unbounded list of parts.
 
+    An empty signature is returned as such (an unsecured JWS, RFC 7515 A.5):
+    the verifier refuses it after reading the header, so that `alg: none`
+    is reported as `unsupported_algorithm` and a stripped signature as `malformed`.
+
     @return `token_too_large` above `max_size`; `malformed` unless there are
-    exactly three segments and the header, payload and signature are non-empty.
+    exactly three segments and the header and payload are non-empty.
 */
 inline result<token_parts> split(std::string_view token, std::size_t max_size = default_max_token_size) noexcept
 {
@@ -51,7 +55,7 @@ inline result<token_parts> split(std::string_view token, std::size_t max_size = 
         return fail(errc::malformed);
     token_parts parts{token.substr(0, first), token.substr(first + 1, second - first - 1), token.substr(second + 1),
                       token.substr(0, second)};
-    if (parts.header.empty() || parts.payload.empty() || parts.signature.empty())
+    if (parts.header.empty() || parts.payload.empty())
         return fail(errc::malformed);
     return parts;
 }

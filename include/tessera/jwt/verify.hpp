@@ -332,14 +332,18 @@ private:
         if (!header)
             return header.error();
 
+        if (parts->signature.empty())
+            return fail(errc::malformed);
+        // Decoding is not trusting: a payload that is not canonical base64url
+        // is refused as malformed whatever its signature says.
+        auto decoded = base64url::decode_to_string(parts->payload);
+        if (!decoded)
+            return decoded.error();
+
         result<void> checked = fail(errc::algorithm_mismatch);
         ((header->alg == Algs::name ? (checked = check_signature<Algs>(*header, *parts), true) : false) || ...);
         if (!checked)
             return checked.error();
-
-        auto decoded = base64url::decode_to_string(parts->payload);
-        if (!decoded)
-            return decoded.error();
         payload = std::move(*decoded);
         return header;
     }

@@ -1,0 +1,50 @@
+#pragma once
+// Helpers shared by the JWT suites.
+
+#include <tessera/jwt.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace jwt = tessera::jwt;
+using tessera::errc;
+
+namespace test {
+
+inline tessera::time_point at(std::int64_t epoch)
+{
+    return tessera::time_point{std::chrono::seconds{epoch}};
+}
+
+/// The error name of a failed result, or "ok": makes failures readable in the log.
+template <class R>
+std::string outcome(const R& r)
+{
+    return r ? std::string{"ok"} : tessera::to_string(r.error());
+}
+
+/// A token with the exact header and payload text given, MACed with `key`.
+template <class Alg>
+std::string forge(std::string_view header, std::string_view payload, const jwt::hmac_key<Alg>& key)
+{
+    std::string token = tessera::base64url::encode(header) + "." + tessera::base64url::encode(payload);
+    const auto mac = key.sign(token);
+    return token + "." + tessera::base64url::encode(mac);
+}
+
+/// The A.1 key of RFC 7515 (64 bytes, HS256).
+inline jwt::hmac_key<jwt::hs256> hs256_key()
+{
+    return jwt::hmac_key<jwt::hs256>::from_bytes(std::vector<std::uint8_t>(32, 0x5a)).value();
+}
+
+/// Replaces the character at `index` of `s` with `c`.
+inline std::string with_char(std::string s, std::size_t index, char c)
+{
+    s.at(index) = c;
+    return s;
+}
+
+} // namespace test
