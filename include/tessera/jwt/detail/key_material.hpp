@@ -72,16 +72,18 @@ struct private_material {
 
 // ---- Botan names for each algorithm --------------------------------------
 
+/// Botan's name for the algorithm's signature scheme (spelled out: no string building on any path).
 template <algorithm Alg>
-std::string padding()
+constexpr std::string_view padding() noexcept
 {
-    const std::string hash{Alg::hash_name};
+    constexpr std::size_t h = Alg::hash_bytes;
     if constexpr (Alg::family == algorithm_family::rsa_pkcs1)
-        return "EMSA3(" + hash + ")";
+        return h == 32 ? "EMSA3(SHA-256)" : h == 48 ? "EMSA3(SHA-384)" : "EMSA3(SHA-512)";
     else if constexpr (Alg::family == algorithm_family::rsa_pss)
-        return "PSSR(" + hash + ",MGF1," + std::to_string(Alg::hash_bytes) + ")";
+        // MGF1 with the same hash, salt as long as the hash (RFC 7518 §3.5).
+        return h == 32 ? "PSSR(SHA-256,MGF1,32)" : h == 48 ? "PSSR(SHA-384,MGF1,48)" : "PSSR(SHA-512,MGF1,64)";
     else if constexpr (Alg::family == algorithm_family::ecdsa)
-        return "EMSA1(" + hash + ")";
+        return h == 32 ? "EMSA1(SHA-256)" : h == 48 ? "EMSA1(SHA-384)" : "EMSA1(SHA-512)";
     else
         return "Pure";
 }
@@ -451,7 +453,8 @@ bool verify_signature(public_material& material, std::string_view input, std::sp
     }
     try {
         auto verifier = material.verifiers.acquire([&] {
-            return std::make_unique<Botan::PK_Verifier>(*material.key, padding<Alg>(), signature_format<Alg>());
+            return std::make_unique<Botan::PK_Verifier>(*material.key, std::string{padding<Alg>()},
+                                                         signature_format<Alg>());
         });
         return verifier->verify_message(reinterpret_cast<const std::uint8_t*>(input.data()), input.size(),
                                         signature.data(), signature.size());
@@ -464,7 +467,8 @@ template <algorithm Alg>
 std::vector<std::uint8_t> sign_message(private_material& material, std::string_view input)
 {
     auto signer = material.signers.acquire([&] {
-        return std::make_unique<Botan::PK_Signer>(*material.key, system_rng(), padding<Alg>(), signature_format<Alg>());
+        return std::make_unique<Botan::PK_Signer>(*material.key, system_rng(), std::string{padding<Alg>()},
+                                                   signature_format<Alg>());
     });
     return signer->sign_message(reinterpret_cast<const std::uint8_t*>(input.data()), input.size(), system_rng());
 }
