@@ -148,9 +148,13 @@ BOOST_AUTO_TEST_CASE(manual_clock_moves_when_told)
     BOOST_TEST(clock.now().time_since_epoch().count() == 1061);
     clock.set(tessera::time_point{5s});
     BOOST_TEST(clock.now().time_since_epoch().count() == 5);
+    // Copies share one time, so a store and its test see the same instant.
     tessera::manual_clock copy = clock;
     clock.advance(1s);
-    BOOST_TEST(copy.now().time_since_epoch().count() == 5);
+    BOOST_TEST(copy.now().time_since_epoch().count() == 6);
+    static_assert(tessera::clock<tessera::manual_clock>);
+    static_assert(tessera::clock<tessera::system_clock>);
+    static_assert(!tessera::clock<int>);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -8,7 +8,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <concepts>
 #include <cstdint>
+#include <memory>
 
 namespace tessera::inline v0 {
 
@@ -25,33 +27,38 @@ struct system_clock {
 
 /** A clock that moves only when told to, for tests of expiry and renewal.
 
+    Copies share one time: a store, an authenticator and the test that holds
+    a `manual_clock` all see the same instant, and advancing any copy
+    advances them all.
+
     @par Thread Safety
     `now`, `set` and `advance` may be called from several threads at once.
 */
 class manual_clock {
 public:
-    explicit manual_clock(time_point start = time_point{std::chrono::seconds{1'700'000'000}}) noexcept
-        : seconds_(start.time_since_epoch().count())
+    explicit manual_clock(time_point start = time_point{std::chrono::seconds{1'700'000'000}})
+        : seconds_(std::make_shared<std::atomic<std::chrono::seconds::rep>>(start.time_since_epoch().count()))
     {
     }
 
-    /// Shares the time of `other` at the moment of the copy.
-    manual_clock(const manual_clock& other) noexcept : seconds_(other.seconds_.load()) {}
+    [[nodiscard]] time_point now() const noexcept { return time_point{std::chrono::seconds{seconds_->load()}}; }
 
-    manual_clock& operator=(const manual_clock& other) noexcept
-    {
-        seconds_.store(other.seconds_.load());
-        return *this;
-    }
+    void set(time_point t) noexcept { seconds_->store(t.time_since_epoch().count()); }
 
-    [[nodiscard]] time_point now() const noexcept { return time_point{std::chrono::seconds{seconds_.load()}}; }
-
-    void set(time_point t) noexcept { seconds_.store(t.time_since_epoch().count()); }
-
-    void advance(std::chrono::seconds by) noexcept { seconds_.fetch_add(by.count()); }
+    void advance(std::chrono::seconds by) noexcept { seconds_->fetch_add(by.count()); }
 
 private:
-    std::atomic<std::chrono::seconds::rep> seconds_;
+    std::shared_ptr<std::atomic<std::chrono::seconds::rep>> seconds_;
+};
+
+/** A source of the current time: `system_clock`, `manual_clock`, or a user type.
+
+    Clocks are held by value, so a clock is either empty (costing nothing)
+    or a handle to shared state, like `manual_clock`.
+*/
+template <class C>
+concept clock = std::copy_constructible<C> && requires(const C& c) {
+    { c.now() } -> std::same_as<time_point>;
 };
 
 } // namespace tessera::inline v0

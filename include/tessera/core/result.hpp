@@ -18,10 +18,30 @@ namespace tessera::inline v0 {
 template <class T>
 using result = boost::system::result<T, std::error_code>;
 
-/// The error half of a `result`, for `return fail(errc::expired);`.
-inline std::error_code fail(errc e) noexcept
+/** The error half of a `result`, for `return fail(errc::expired);`.
+
+    Converts to every `result<T>`, including `result<bool>`, which a bare
+    `std::error_code` does not (an error code is explicitly convertible to bool).
+*/
+struct failure {
+    std::error_code code;
+
+    template <class T>
+    operator result<T>() const noexcept // NOLINT(google-explicit-constructor): that is its purpose
+    {
+        return result<T>{boost::system::in_place_error, code};
+    }
+};
+
+inline failure fail(errc e) noexcept
 {
-    return make_error_code(e);
+    return {make_error_code(e)};
+}
+
+/// Passes on an error from another result: `return fail(r.error());`.
+inline failure fail(std::error_code ec) noexcept
+{
+    return {ec};
 }
 
 } // namespace tessera::inline v0

@@ -1,0 +1,107 @@
+#pragma once
+
+/** @file
+    The storage policy: the one interface every store satisfies, from the
+    embedded `memory_store` to the shared Redis and PostgreSQL stores.
+
+    A store keeps records (an opaque value, the subject it belongs to, an
+    absolute expiry) under string keys, and integer counters. It knows
+    nothing of sessions or tokens: the session and revocation layers choose
+    the keys (always hashes of secrets, never the secrets) and the values.
+
+    Every operation returns `result<T>`. A backend that cannot answer is
+    `errc::store_unavailable`; nothing ever degrades to "not found", which
+    callers could read as "not revoked".
+*/
+
+#include <tessera/core/clock.hpp>
+#include <tessera/core/result.hpp>
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tessera::inline v0 {
+
+/// What a store keeps under one key.
+struct record {
+    /// Opaque bytes chosen by the caller (sessions keep JSON here).
+    std::string value;
+    /// The subject the record belongs to, or empty; indexed for listing and "log out everywhere".
+    std::string subject;
+    /// The first instant at which the record no longer exists.
+    time_point expires_at;
+
+    friend bool operator==(const record&, const record&) = default;
+};
+
+/// A record with its key, as listed by subject.
+struct keyed_record {
+    std::string key;
+    record data;
+};
+
+namespace detail {
+
+// Writing: put overwrites; replace writes only over a live record, so a
+// sliding renewal racing a revocation can never bring the record back.
+template <class S>
+concept store_writes = requires(S& s, std::string_view key, std::string_view value, time_point t) {
+    { s.put(key, value, t, key) } -> std::same_as<result<void>>;
+    { s.replace(key, value, t) } -> std::same_as<result<bool>>;
+};
+
+// Reading and deleting; `take` is one atomic get-and-delete, the primitive
+// that makes a refresh token or a rotated session id usable exactly once.
+template <class S>
+concept store_reads = requires(S& s, std::string_view key) {
+    { s.get(key) } -> std::same_as<result<std::optional<record>>>;
+    { s.erase(key) } -> std::same_as<result<bool>>;
+    { s.take(key) } -> std::same_as<result<std::optional<record>>>;
+};
+
+// The subject index: list and erase every live record of a subject without
+// scanning the store (OWASP ASVS 5 §7.5.2: cost proportional to the subject).
+template <class S>
+concept store_subject_index = requires(S& s, std::string_view subject) {
+    { s.list_subject(subject) } -> std::same_as<result<std::vector<keyed_record>>>;
+    { s.erase_subject(subject) } -> std::same_as<result<std::size_t>>;
+};
+
+// Atomic counters: token versions and login throttling.
+template <class S>
+concept store_counters = requires(S& s, std::string_view key, std::int64_t delta, time_point t) {
+    { s.increment(key, delta, t) } -> std::same_as<result<std::int64_t>>;
+    { s.counter(key) } -> std::same_as<result<std::int64_t>>;
+};
+
+// Expired records disappear from reads at once; purge reclaims their space,
+// at most `budget` of them per call so that it never stalls a request.
+template <class S>
+concept store_purge = requires(S& s, std::size_t budget) {
+    { s.purge_expired(budget) } -> std::same_as<result<std::size_t>>;
+};
+
+} // namespace detail
+
+/** A storage policy: records with expiry, atomic take, a subject index, counters.
+
+    @par Semantics every store guarantees (the conformance suite checks them)
+    - A record whose `expires_at` is not after the store clock's now is
+      never returned, listed, replaced or taken.
+    - `take(k)` run by many threads at once returns the record to exactly one.
+    - `list_subject` returns only live records whose subject is that subject;
+      an index entry never outlives or resurrects its record.
+    - `increment` is atomic; a counter that does not exist counts as 0 and is
+      created with the given expiry (extended, never shortened, by later increments).
+    - Thread-safe: every operation may be called from many threads at once.
+*/
+template <class S>
+concept store = detail::store_writes<S> && detail::store_reads<S> && detail::store_subject_index<S> &&
+                detail::store_counters<S> && detail::store_purge<S>;
+
+} // namespace tessera::inline v0

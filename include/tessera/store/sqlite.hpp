@@ -1,0 +1,415 @@
+#pragma once
+
+/** @file
+    `sqlite_store`: an embedded store in one SQLite file that survives restarts.
+
+    Optional: link `tessera::sqlite` (SQLite 3.35 or later, for RETURNING).
+*/
+
+#include <tessera/core/clock.hpp>
+#include <tessera/store/concepts.hpp>
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace tessera::inline v0 {
+
+/// How a `sqlite_store` opens its file.
+struct sqlite_store_options {
+    /// How long a write waits for another process's lock before failing with `store_unavailable`.
+    std::chrono::milliseconds busy_timeout{5000};
+    /** `synchronous=FULL` (the default) makes every committed write, a
+        revocation included, survive power loss; `false` uses NORMAL, which
+        survives a crash of the process but may lose the last writes on power
+        loss, bringing back a revoked session.
+    */
+    bool full_sync = true;
+};
+
+namespace detail {
+
+/// A prepared statement, reset and cleared when the use ends.
+class sqlite_statement {
+public:
+    sqlite_statement() = default;
+    sqlite_statement(sqlite3* db, const char* sql)
+    {
+        if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK)
+            throw error{errc::store_unavailable, std::string{"sqlite: "} + sqlite3_errmsg(db)};
+    }
+    sqlite_statement(sqlite_statement&& other) noexcept : stmt_(std::exchange(other.stmt_, nullptr)) {}
+    sqlite_statement& operator=(sqlite_statement&& other) noexcept
+    {
+        std::swap(stmt_, other.stmt_);
+        return *this;
+    }
+    ~sqlite_statement() { sqlite3_finalize(stmt_); }
+
+    /// Binds the arguments (text, 64-bit integers) in order, ready to step.
+    template <class... Args>
+    sqlite3_stmt* bind(const Args&... args)
+    {
+        sqlite3_reset(stmt_);
+        sqlite3_clear_bindings(stmt_);
+        int i = 0;
+        (bind_one(++i, args), ...);
+        return stmt_;
+    }
+
+private:
+    void bind_one(int i, std::string_view text)
+    {
+        // A default string_view has no data pointer, which SQLite would bind as NULL.
+        sqlite3_bind_text64(stmt_, i, text.data() != nullptr ? text.data() : "", text.size(), SQLITE_STATIC,
+                            SQLITE_UTF8);
+    }
+    void bind_one(int i, std::int64_t n) { sqlite3_bind_int64(stmt_, i, n); }
+
+    sqlite3_stmt* stmt_ = nullptr;
+};
+
+inline std::string column_text(sqlite3_stmt* s, int i)
+{
+    const auto* p = static_cast<const char*>(sqlite3_column_blob(s, i));
+    return p == nullptr ? std::string{} : std::string{p, static_cast<std::size_t>(sqlite3_column_bytes(s, i))};
+}
+
+inline std::int64_t seconds(time_point t) noexcept
+{
+    return t.time_since_epoch().count();
+}
+
+} // namespace detail
+
+/** Records and counters in one SQLite file (WAL mode), kept across restarts.
+
+    The schema is created on first open and versioned with `PRAGMA
+    user_version`; a file written by a newer tessera is refused rather than
+    misread. Every statement is prepared once. `take` is one
+    `DELETE ... RETURNING`, so exactly one caller gets a record however many
+    threads or processes race for it.
+
+    @par Thread Safety
+    Every member function may be called from many threads at once; they
+    share one connection under a mutex, so writes are serialised (SQLite
+    serialises writers anyway). Other processes may open the same file.
+    @par Failure
+    Any SQLite error, and a database file that has been deleted or renamed
+    while open, is `store_unavailable`: nothing is silently written to a
+    file that no longer exists.
+*/
+template <clock Clock = system_clock>
+class basic_sqlite_store {
+public:
+    /// Current schema version written to `PRAGMA user_version`.
+    static constexpr int schema_version = 1;
+
+    /** Opens (creating if needed) the database at `path`.
+        @throws tessera::error `store_unavailable` if it cannot be opened or has a newer schema.
+    */
+    explicit basic_sqlite_store(const std::string& path, sqlite_store_options options = {}, Clock clock = {})
+        : clock_(std::move(clock))
+    {
+        const int rc = sqlite3_open_v2(path.c_str(), &db_,
+                                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
+        if (rc != SQLITE_OK) {
+            const std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+            sqlite3_close(db_);
+            throw error{errc::store_unavailable, "sqlite: cannot open " + path + ": " + message};
+        }
+        try {
+            sqlite3_busy_timeout(db_, static_cast<int>(options.busy_timeout.count()));
+            exec("PRAGMA journal_mode=WAL");
+            exec(options.full_sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+            migrate();
+            prepare();
+        } catch (...) {
+            statements_ = {};
+            sqlite3_close(db_);
+            throw;
+        }
+    }
+
+    basic_sqlite_store(const basic_sqlite_store&) = delete;
+    basic_sqlite_store& operator=(const basic_sqlite_store&) = delete;
+
+    ~basic_sqlite_store()
+    {
+        statements_ = {};
+        sqlite3_close(db_);
+    }
+
+    result<void> put(std::string_view key, std::string_view value, time_point expires_at, std::string_view subject = {})
+    {
+        const auto now = clock_.now();
+        std::lock_guard lock{mutex_};
+        if (!usable())
+            return fail(errc::store_unavailable);
+        if (expires_at <= now)
+            return done(statements_.erase.bind(key));
+        return done(statements_.put.bind(key, value, subject, detail::seconds(expires_at)));
+    }
+
+    result<bool> replace(std::string_view key, std::string_view value, time_point expires_at)
+    {
+        const auto now = clock_.now();
+        std::lock_guard lock{mutex_};
+        if (!usable())
+            return fail(errc::store_unavailable);
+        if (expires_at <= now) {
+            if (auto r = done(statements_.erase.bind(key)); !r)
+                return fail(r.error());
+            return false;
+        }
+        if (auto r = done(statements_.replace.bind(value, detail::seconds(expires_at), key, detail::seconds(now))); !r)
+            return fail(r.error());
+        return sqlite3_changes(db_) == 1;
+    }
+
+    result<std::optional<record>> get(std::string_view key)
+    {
+        const auto now = clock_.now();
+        std::lock_guard lock{mutex_};
+        if (!usable())
+            return fail(errc::store_unavailable);
+        return one_record(statements_.get.bind(key, detail::seconds(now)), now);
+    }
+
+    result<bool> erase(std::string_view key)
+    {
+        const auto now = clock_.now();
+        std::lock_guard lock{mutex_};
+        if (!usable())
+            return fail(errc::store_unavailable);
+        auto removed = one_record(statements_.take.bind(key), now);
+        if (!removed)
+            return fail(removed.error());
+        return removed->has_value();
+    }
+
+    result<std::optional<record>> take(std::string_view key)
+    {
+        const auto now = clock_.now();
+        std::lock_guard lock{mutex_};
+        if (!usable())
+            return fail(errc::store_unavailable);
+        return one_record(statements_.take.bind(key), now);
+    }
+
+    result<std::vector<keyed_record>> list_subject(std::string_view subject)
+    {
+        const auto now = clock_.now();
+        std::lock_guard lock{mutex_};
+        if (!usable())
+            return fail(errc::store_unavailable);
+        std::vector<keyed_record> out;
+        if (subject.empty())
+            return out;
+        auto* s = statements_.list.bind(subject, detail::seconds(now));
+        int rc;
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+            out.push_back({detail::column_text(s, 0),
+                           record{detail::column_text(s, 1), std::string{subject},
+                                  time_point{std::chrono::seconds{sqlite3_column_int64(s, 2)}}}});
+        sqlite3_reset(s);
+        if (rc != SQLITE_DONE)
+            return fail(errc::store_unavailable);
+        return out;
+    }
+
+    result<std::size_t> erase_subject(std::string_view subject)
+    {
+        const auto now = clock_.now();
+        std::lock_guard lock{mutex_};
+        if (!usable())
+            return fail(errc::store_unavailable);
+        if (subject.empty())
+            return std::size_t{0};
+        auto* s = statements_.erase_subject.bind(subject);
+        std::size_t live = 0;
+        int rc;
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+            if (sqlite3_column_int64(s, 0) > detail::seconds(now))
+                ++live;
+        sqlite3_reset(s);
+        if (rc != SQLITE_DONE)
+            return fail(errc::store_unavailable);
+        return live;
+    }
+
+    result<std::int64_t> increment(std::string_view key, std::int64_t delta, time_point expires_at)
+    {
+        const auto now = clock_.now();
+        std::lock_guard lock{mutex_};
+        if (!usable())
+            return fail(errc::store_unavailable);
+        auto* s = statements_.increment.bind(key, delta, detail::seconds(expires_at), detail::seconds(now));
+        return one_integer(s, true);
+    }
+
+    result<std::int64_t> counter(std::string_view key)
+    {
+        const auto now = clock_.now();
+        std::lock_guard lock{mutex_};
+        if (!usable())
+            return fail(errc::store_unavailable);
+        return one_integer(statements_.counter.bind(key, detail::seconds(now)), false);
+    }
+
+    result<std::size_t> purge_expired(std::size_t budget = 1024)
+    {
+        const auto now = clock_.now();
+        std::lock_guard lock{mutex_};
+        if (!usable())
+            return fail(errc::store_unavailable);
+        const auto limit = static_cast<std::int64_t>(budget);
+        if (auto r = done(statements_.purge.bind(detail::seconds(now), limit)); !r)
+            return r.error();
+        const auto purged = static_cast<std::size_t>(sqlite3_changes(db_));
+        if (auto r = done(statements_.purge_counters.bind(detail::seconds(now), limit)); !r)
+            return r.error();
+        return purged;
+    }
+
+    [[nodiscard]] const Clock& clock() const noexcept { return clock_; }
+
+private:
+    struct statements {
+        detail::sqlite_statement put, replace, get, erase, take, list, erase_subject, increment, counter, purge,
+            purge_counters;
+    };
+
+    void exec(const char* sql)
+    {
+        char* message = nullptr;
+        if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+            std::string text = message != nullptr ? message : "unknown error";
+            sqlite3_free(message);
+            throw error{errc::store_unavailable, "sqlite: " + text};
+        }
+    }
+
+    void migrate()
+    {
+        sqlite3_stmt* s = nullptr;
+        sqlite3_prepare_v2(db_, "PRAGMA user_version", -1, &s, nullptr);
+        const int version = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+        sqlite3_finalize(s);
+        if (version < 0 || version > schema_version)
+            throw error{errc::store_unavailable, "sqlite: schema version " + std::to_string(version) +
+                                                     " is not one this tessera understands"};
+        if (version == schema_version)
+            return;
+        exec("BEGIN IMMEDIATE;"
+             "CREATE TABLE IF NOT EXISTS tessera_records("
+             "  key TEXT PRIMARY KEY, value BLOB NOT NULL, subject TEXT NOT NULL, expires_at INTEGER NOT NULL"
+             ") WITHOUT ROWID;"
+             "CREATE INDEX IF NOT EXISTS tessera_records_subject ON tessera_records(subject) WHERE subject <> '';"
+             "CREATE INDEX IF NOT EXISTS tessera_records_expiry ON tessera_records(expires_at);"
+             "CREATE TABLE IF NOT EXISTS tessera_counters("
+             "  key TEXT PRIMARY KEY, value INTEGER NOT NULL, expires_at INTEGER NOT NULL"
+             ") WITHOUT ROWID;"
+             "PRAGMA user_version = 1;"
+             "COMMIT;");
+    }
+
+    void prepare()
+    {
+        statements_.put = {db_, "INSERT INTO tessera_records(key, value, subject, expires_at) VALUES(?1, ?2, ?3, ?4) "
+                                "ON CONFLICT(key) DO UPDATE SET value = excluded.value, subject = excluded.subject, "
+                                "expires_at = excluded.expires_at"};
+        statements_.replace = {db_, "UPDATE tessera_records SET value = ?1, expires_at = ?2 "
+                                    "WHERE key = ?3 AND expires_at > ?4"};
+        statements_.get = {db_, "SELECT value, subject, expires_at FROM tessera_records "
+                                "WHERE key = ?1 AND expires_at > ?2"};
+        statements_.erase = {db_, "DELETE FROM tessera_records WHERE key = ?1"};
+        statements_.take = {db_, "DELETE FROM tessera_records WHERE key = ?1 RETURNING value, subject, expires_at"};
+        statements_.list = {db_, "SELECT key, value, expires_at FROM tessera_records "
+                                 "WHERE subject = ?1 AND subject <> '' AND expires_at > ?2"};
+        statements_.erase_subject = {db_, "DELETE FROM tessera_records WHERE subject = ?1 AND subject <> '' "
+                                          "RETURNING expires_at"};
+        statements_.increment = {
+            db_, "INSERT INTO tessera_counters(key, value, expires_at) VALUES(?1, ?2, ?3) "
+                 "ON CONFLICT(key) DO UPDATE SET "
+                 "value = CASE WHEN expires_at > ?4 THEN value + ?2 ELSE ?2 END, "
+                 "expires_at = CASE WHEN expires_at > ?4 THEN max(expires_at, ?3) ELSE ?3 END "
+                 "RETURNING value"};
+        statements_.counter = {db_, "SELECT value FROM tessera_counters WHERE key = ?1 AND expires_at > ?2"};
+        statements_.purge = {db_, "DELETE FROM tessera_records WHERE key IN "
+                                  "(SELECT key FROM tessera_records WHERE expires_at <= ?1 LIMIT ?2)"};
+        statements_.purge_counters = {db_, "DELETE FROM tessera_counters WHERE key IN "
+                                           "(SELECT key FROM tessera_counters WHERE expires_at <= ?1 LIMIT ?2)"};
+    }
+
+    /// False when the file was deleted or renamed under the open connection.
+    bool usable() noexcept
+    {
+        int moved = 0;
+        if (sqlite3_file_control(db_, "main", SQLITE_FCNTL_HAS_MOVED, &moved) != SQLITE_OK)
+            return false;
+        return moved == 0;
+    }
+
+    result<void> done(sqlite3_stmt* s)
+    {
+        int rc;
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        }
+        sqlite3_reset(s);
+        if (rc != SQLITE_DONE)
+            return fail(errc::store_unavailable);
+        return {};
+    }
+
+    result<std::optional<record>> one_record(sqlite3_stmt* s, time_point now)
+    {
+        std::optional<record> out;
+        int rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW) {
+            record r{detail::column_text(s, 0), detail::column_text(s, 1),
+                     time_point{std::chrono::seconds{sqlite3_column_int64(s, 2)}}};
+            if (r.expires_at > now)
+                out = std::move(r);
+            rc = sqlite3_step(s);
+        }
+        sqlite3_reset(s);
+        if (rc != SQLITE_DONE)
+            return fail(errc::store_unavailable);
+        return out;
+    }
+
+    result<std::int64_t> one_integer(sqlite3_stmt* s, bool required)
+    {
+        std::int64_t value = 0;
+        int rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW) {
+            value = sqlite3_column_int64(s, 0);
+            rc = sqlite3_step(s);
+        } else if (required) {
+            sqlite3_reset(s);
+            return fail(errc::store_unavailable);
+        }
+        sqlite3_reset(s);
+        if (rc != SQLITE_DONE)
+            return fail(errc::store_unavailable);
+        return value;
+    }
+
+    sqlite3* db_ = nullptr;
+    [[no_unique_address]] Clock clock_;
+    std::mutex mutex_;
+    statements statements_;
+};
+
+/// The SQLite store on the system clock.
+using sqlite_store = basic_sqlite_store<>;
+
+static_assert(store<sqlite_store>);
+
+} // namespace tessera::inline v0

@@ -1,0 +1,362 @@
+// The store conformance suite: written once, run for every store.
+// The Redis and PostgreSQL stores join by adding a fixture to `store_fixtures`.
+
+#include <tessera/core/random.hpp>
+#include <tessera/store/memory.hpp>
+#include <tessera/store/sqlite.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+#include <tuple>
+
+using namespace std::chrono_literals;
+using tessera::errc;
+
+namespace {
+
+std::filesystem::path temp_db()
+{
+    return std::filesystem::temp_directory_path() / ("tessera-store-" + tessera::random_id(12) + ".db");
+}
+
+void remove_db(const std::filesystem::path& path)
+{
+    for (const char* suffix : {"", "-wal", "-shm"})
+        std::filesystem::remove(path.string() + suffix);
+}
+
+struct memory_fixture {
+    static constexpr const char* name = "memory";
+    tessera::manual_clock clock;
+    tessera::basic_memory_store<tessera::manual_clock> store{{}, clock};
+};
+
+struct sqlite_fixture {
+    static constexpr const char* name = "sqlite";
+    tessera::manual_clock clock;
+    std::filesystem::path path = temp_db();
+    tessera::basic_sqlite_store<tessera::manual_clock> store{path.string(), {}, clock};
+    ~sqlite_fixture() { remove_db(path); }
+};
+
+using store_fixtures = std::tuple<memory_fixture, sqlite_fixture>;
+
+template <class T>
+T must(tessera::result<T> r)
+{
+    BOOST_TEST_REQUIRE(r.has_value(), "store failed: " << tessera::to_string(r.error()));
+    if constexpr (!std::is_void_v<T>)
+        return std::move(*r);
+}
+
+std::vector<std::string> keys_of(const std::vector<tessera::keyed_record>& records)
+{
+    std::vector<std::string> keys;
+    for (const auto& r : records)
+        keys.push_back(r.key);
+    std::sort(keys.begin(), keys.end());
+    return keys;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(store_conformance)
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(put_get_erase, F, store_fixtures)
+{
+    F f;
+    auto& s = f.store;
+    const auto later = f.clock.now() + 60s;
+    BOOST_TEST(!must(s.get("k")).has_value());
+    must(s.put("k", std::string_view{"v\0x", 3}, later, "alice"));
+    auto r = must(s.get("k"));
+    BOOST_TEST_REQUIRE(r.has_value());
+    BOOST_TEST(r->value == std::string(std::string_view{"v\0x", 3}));
+    BOOST_TEST(r->subject == "alice");
+    BOOST_TEST((r->expires_at == later));
+    must(s.put("k", "w", later + 60s, "alice"));
+    BOOST_TEST(must(s.get("k"))->value == "w");
+    BOOST_TEST(must(s.erase("k")));
+    BOOST_TEST(!must(s.erase("k")));
+    BOOST_TEST(!must(s.get("k")).has_value());
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(ttl_expiry_with_the_clock, F, store_fixtures)
+{
+    F f;
+    auto& s = f.store;
+    const auto start = f.clock.now();
+    must(s.put("k", "v", start + 10s, "alice"));
+    f.clock.advance(9s);
+    BOOST_TEST(must(s.get("k")).has_value());
+    f.clock.advance(1s); // exactly at expires_at: gone
+    BOOST_TEST(!must(s.get("k")).has_value());
+    BOOST_TEST(!must(s.take("k")).has_value());
+    BOOST_TEST(!must(s.replace("k", "v2", start + 100s)));
+    BOOST_TEST(!must(s.get("k")).has_value());
+    BOOST_TEST(must(s.list_subject("alice")).empty());
+    // A put that is already expired stores nothing.
+    must(s.put("dead", "v", f.clock.now(), "alice"));
+    BOOST_TEST(!must(s.get("dead")).has_value());
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(replace_never_resurrects, F, store_fixtures)
+{
+    F f;
+    auto& s = f.store;
+    const auto later = f.clock.now() + 60s;
+    BOOST_TEST(!must(s.replace("k", "v", later)));
+    must(s.put("k", "v", later, "alice"));
+    BOOST_TEST(must(s.replace("k", "v2", later + 60s)));
+    auto r = must(s.get("k"));
+    BOOST_TEST(r->value == "v2");
+    BOOST_TEST(r->subject == "alice");
+    BOOST_TEST((r->expires_at == later + 60s));
+    BOOST_TEST(must(s.erase("k")));
+    BOOST_TEST(!must(s.replace("k", "v3", later)));
+    BOOST_TEST(!must(s.get("k")).has_value());
+    BOOST_TEST(must(s.list_subject("alice")).empty());
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(take_is_atomic_under_contention, F, store_fixtures)
+{
+    F f;
+    auto& s = f.store;
+    constexpr int threads = 8, rounds = 25;
+    for (int round = 0; round < rounds; ++round) {
+        const std::string key = "refresh-" + std::to_string(round);
+        must(s.put(key, "family-7", f.clock.now() + 60s, "alice"));
+        std::atomic<int> winners{0}, failures{0};
+        std::vector<std::thread> pool;
+        for (int t = 0; t < threads; ++t)
+            pool.emplace_back([&] {
+                auto r = s.take(key);
+                if (!r)
+                    ++failures;
+                else if (r->has_value() && (*r)->value == "family-7")
+                    ++winners;
+            });
+        for (auto& th : pool)
+            th.join();
+        BOOST_TEST(winners.load() == 1);
+        BOOST_TEST(failures.load() == 0);
+    }
+    BOOST_TEST(must(s.list_subject("alice")).empty());
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(subject_index_stays_consistent, F, store_fixtures)
+{
+    F f;
+    auto& s = f.store;
+    const auto now = f.clock.now();
+    must(s.put("a1", "1", now + 100s, "alice"));
+    must(s.put("a2", "2", now + 10s, "alice"));
+    must(s.put("a3", "3", now + 100s, "alice"));
+    must(s.put("b1", "4", now + 100s, "bob"));
+    must(s.put("n1", "5", now + 100s));
+    BOOST_TEST((keys_of(must(s.list_subject("alice"))) == std::vector<std::string>{"a1", "a2", "a3"}));
+
+    BOOST_TEST(must(s.erase("a3")));
+    BOOST_TEST((keys_of(must(s.list_subject("alice"))) == std::vector<std::string>{"a1", "a2"}));
+
+    f.clock.advance(10s); // a2 expires
+    BOOST_TEST((keys_of(must(s.list_subject("alice"))) == std::vector<std::string>{"a1"}));
+
+    // A key given to another subject leaves the first subject's index.
+    must(s.put("a1", "1", now + 100s, "bob"));
+    BOOST_TEST(must(s.list_subject("alice")).empty());
+    BOOST_TEST((keys_of(must(s.list_subject("bob"))) == std::vector<std::string>{"a1", "b1"}));
+
+    // A record taken or erased never comes back through the index.
+    must(s.put("a4", "x", now + 100s, "alice"));
+    BOOST_TEST(must(s.take("a4")).has_value());
+    BOOST_TEST(must(s.list_subject("alice")).empty());
+
+    BOOST_TEST(must(s.erase_subject("bob")) == 2u);
+    BOOST_TEST(must(s.list_subject("bob")).empty());
+    BOOST_TEST(!must(s.get("b1")).has_value());
+    BOOST_TEST(must(s.get("n1")).has_value());
+    BOOST_TEST(must(s.erase_subject("nobody")) == 0u);
+    BOOST_TEST(must(s.list_subject("")).empty());
+
+    auto listed = must(s.list_subject("carol"));
+    BOOST_TEST(listed.empty());
+    must(s.put("c1", "meta", now + 100s, "carol"));
+    listed = must(s.list_subject("carol"));
+    BOOST_TEST_REQUIRE(listed.size() == 1u);
+    BOOST_TEST(listed[0].data.value == "meta");
+    BOOST_TEST(listed[0].data.subject == "carol");
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(erase_subject_races_with_puts, F, store_fixtures)
+{
+    F f;
+    auto& s = f.store;
+    const auto later = f.clock.now() + 600s;
+    std::atomic<bool> stop{false};
+    std::thread writer([&] {
+        for (int i = 0; !stop; ++i)
+            (void)s.put("w" + std::to_string(i % 64), "v", later, "dave");
+    });
+    for (int i = 0; i < 50; ++i)
+        (void)must(s.erase_subject("dave"));
+    stop = true;
+    writer.join();
+    // Whatever survived is listed, and everything listed exists.
+    for (const auto& r : must(s.list_subject("dave")))
+        BOOST_TEST(must(s.get(r.key)).has_value());
+    must(s.erase_subject("dave"));
+    BOOST_TEST(must(s.list_subject("dave")).empty());
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(counters_are_atomic, F, store_fixtures)
+{
+    F f;
+    auto& s = f.store;
+    const auto later = f.clock.now() + 60s;
+    BOOST_TEST(must(s.counter("ver:alice")) == 0);
+    constexpr int threads = 4, each = 250;
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t)
+        pool.emplace_back([&] {
+            for (int i = 0; i < each; ++i)
+                BOOST_REQUIRE(s.increment("ver:alice", 1, later).has_value());
+        });
+    for (auto& th : pool)
+        th.join();
+    BOOST_TEST(must(s.counter("ver:alice")) == threads * each);
+    BOOST_TEST(must(s.increment("ver:alice", -3, later)) == threads * each - 3);
+    // Expiry is extended by a later increment, never shortened.
+    BOOST_TEST(must(s.increment("ver:alice", 0, f.clock.now() + 1s)) == threads * each - 3);
+    f.clock.advance(30s);
+    BOOST_TEST(must(s.counter("ver:alice")) == threads * each - 3);
+    f.clock.advance(30s);
+    BOOST_TEST(must(s.counter("ver:alice")) == 0);
+    BOOST_TEST(must(s.increment("ver:alice", 1, f.clock.now() + 60s)) == 1);
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(purge_removes_only_expired, F, store_fixtures)
+{
+    F f;
+    auto& s = f.store;
+    const auto now = f.clock.now();
+    for (int i = 0; i < 20; ++i)
+        must(s.put("k" + std::to_string(i), "v", now + std::chrono::seconds{i < 15 ? 5 : 500}, "erin"));
+    must(s.increment("c", 1, now + 5s));
+    f.clock.advance(10s);
+    std::size_t purged = 0;
+    for (int i = 0; i < 10 && purged < 15; ++i)
+        purged += must(s.purge_expired(4));
+    BOOST_TEST(purged == 15u);
+    BOOST_TEST(must(s.purge_expired(100)) == 0u);
+    BOOST_TEST(must(s.list_subject("erin")).size() == 5u);
+    BOOST_TEST(must(s.counter("c")) == 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(store_memory)
+
+BOOST_AUTO_TEST_CASE(bounded_at_max_records)
+{
+    tessera::manual_clock clock;
+    tessera::basic_memory_store<tessera::manual_clock> s{{.max_records = 10, .shards = 2}, clock};
+    for (int i = 0; i < 10; ++i)
+        BOOST_TEST(s.put("k" + std::to_string(i), "v", clock.now() + std::chrono::seconds{10 + i}).has_value());
+    // Full: a new key is refused, an existing one may still be overwritten, nothing is evicted.
+    auto refused = s.put("new", "v", clock.now() + 100s);
+    BOOST_TEST_REQUIRE(!refused);
+    BOOST_TEST((refused.error() == errc::store_unavailable));
+    BOOST_TEST(s.put("k3", "v2", clock.now() + 100s).has_value());
+    for (int i = 0; i < 10; ++i)
+        BOOST_TEST(s.get("k" + std::to_string(i))->has_value());
+    BOOST_TEST(s.size() == 10u);
+    // Once records expire, their room is reclaimed on demand.
+    clock.advance(15s);
+    BOOST_TEST(s.put("new", "v", clock.now() + 100s).has_value());
+    BOOST_TEST(s.get("new")->has_value());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(store_sqlite)
+
+BOOST_AUTO_TEST_CASE(records_survive_reopening)
+{
+    const auto path = temp_db();
+    tessera::manual_clock clock;
+    {
+        tessera::basic_sqlite_store<tessera::manual_clock> s{path.string(), {}, clock};
+        BOOST_TEST(s.put("k", "persisted", clock.now() + 60s, "alice").has_value());
+        BOOST_TEST(s.increment("c", 5, clock.now() + 60s).has_value());
+    }
+    {
+        tessera::basic_sqlite_store<tessera::manual_clock> s{path.string(), {}, clock};
+        auto r = s.get("k");
+        BOOST_TEST_REQUIRE(r->has_value());
+        BOOST_TEST((*r)->value == "persisted");
+        BOOST_TEST(s.list_subject("alice")->size() == 1u);
+        BOOST_TEST(*s.counter("c") == 5);
+    }
+    remove_db(path);
+}
+
+BOOST_AUTO_TEST_CASE(store_unavailable_when_the_file_is_gone)
+{
+    const auto path = temp_db();
+    tessera::manual_clock clock;
+    tessera::basic_sqlite_store<tessera::manual_clock> s{path.string(), {}, clock};
+    BOOST_TEST(s.put("k", "v", clock.now() + 60s, "alice").has_value());
+    remove_db(path);
+    auto expect_unavailable = [](const auto& r) {
+        BOOST_TEST_REQUIRE(!r.has_value());
+        BOOST_TEST((r.error() == errc::store_unavailable));
+    };
+    // Every operation fails closed: no read says "absent", no write goes to a deleted file.
+    expect_unavailable(s.get("k"));
+    expect_unavailable(s.put("k2", "v", clock.now() + 60s));
+    expect_unavailable(s.take("k"));
+    expect_unavailable(s.erase("k"));
+    expect_unavailable(s.replace("k", "v", clock.now() + 60s));
+    expect_unavailable(s.list_subject("alice"));
+    expect_unavailable(s.erase_subject("alice"));
+    expect_unavailable(s.increment("c", 1, clock.now() + 60s));
+    expect_unavailable(s.counter("c"));
+    expect_unavailable(s.purge_expired(10));
+}
+
+BOOST_AUTO_TEST_CASE(refuses_what_it_cannot_open)
+{
+    try {
+        tessera::sqlite_store s{"/nonexistent-dir/tessera/store.db"};
+        BOOST_FAIL("opened a database in a missing directory");
+    } catch (const tessera::error& e) {
+        BOOST_TEST((e.code() == errc::store_unavailable));
+    }
+    // A file with a newer schema is refused rather than misread.
+    const auto path = temp_db();
+    {
+        tessera::sqlite_store s{path.string()};
+    }
+    {
+        sqlite3* db = nullptr;
+        sqlite3_open(path.string().c_str(), &db);
+        sqlite3_exec(db, "PRAGMA user_version = 99", nullptr, nullptr, nullptr);
+        sqlite3_close(db);
+    }
+    BOOST_CHECK_THROW(tessera::sqlite_store{path.string()}, tessera::error);
+    // Garbage instead of a database.
+    remove_db(path);
+    {
+        std::ofstream{path} << std::string(4096, 'x');
+    }
+    BOOST_CHECK_THROW(tessera::sqlite_store{path.string()}, tessera::error);
+    remove_db(path);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
