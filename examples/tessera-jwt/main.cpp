@@ -276,7 +276,7 @@ int cmd_sign(const arguments& args)
         throw usage_error{"sign needs --alg and --key"};
     jwt::claims claims;
     if (args.has("claims")) {
-        auto parsed = jwt::detail::parse_object(args.get("claims"));
+        auto parsed = tessera::detail::parse_object(args.get("claims"));
         if (!parsed)
             throw usage_error{"--claims must be a JSON object"};
         claims = jwt::claims{std::move(*parsed)};

@@ -5,5 +5,12 @@
 */
 
 #include <tessera/core.hpp>
+#include <tessera/http/cookie.hpp>
 #include <tessera/jwt.hpp>
+#include <tessera/session/session.hpp>
+#include <tessera/store/concepts.hpp>
+#include <tessera/store/memory.hpp>
 #include <tessera/version.hpp>
+
+// Optional stores are included on their own, with their component target:
+//   #include <tessera/store/sqlite.hpp>   (tessera::sqlite)

@@ -1,6 +1,8 @@
 #pragma once
 // Helpers shared by the JWT suites.
 
+#include "support.hpp"
+
 #include <tessera/jwt.hpp>
 
 #include <boost/test/unit_test.hpp>
@@ -16,13 +18,6 @@ namespace test {
 inline tessera::time_point at(std::int64_t epoch)
 {
     return tessera::time_point{std::chrono::seconds{epoch}};
-}
-
-/// The error name of a failed result, or "ok": makes failures readable in the log.
-template <class R>
-std::string outcome(const R& r)
-{
-    return r ? std::string{"ok"} : tessera::to_string(r.error());
 }
 
 /// A token with the exact header and payload text given, MACed with `key`.

@@ -44,7 +44,7 @@ inline result<unverified_token> decode_unverified(std::string_view token, std::s
     auto header_text = base64url::decode_to_string(parts->header);
     if (!header_text)
         return header_text.error();
-    auto header = detail::parse_object(*header_text);
+    auto header = tessera::detail::parse_object(*header_text);
     if (!header)
         return header.error();
     auto payload = base64url::decode_to_string(parts->payload);
@@ -54,7 +54,7 @@ inline result<unverified_token> decode_unverified(std::string_view token, std::s
     if (!signature)
         return signature.error();
     unverified_token out{std::move(*header), std::move(*payload), std::nullopt, std::move(*signature)};
-    if (auto claims = detail::parse_object(out.payload_text))
+    if (auto claims = tessera::detail::parse_object(out.payload_text))
         out.claims = std::move(*claims);
     return out;
 }

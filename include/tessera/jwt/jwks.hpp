@@ -6,7 +6,7 @@
 */
 
 #include <tessera/core/result.hpp>
-#include <tessera/jwt/detail/strict_json.hpp>
+#include <tessera/detail/strict_json.hpp>
 
 #include <boost/json/object.hpp>
 
@@ -32,7 +32,7 @@ public:
     */
     static result<key_set> from_json(std::string_view json)
     {
-        auto object = detail::parse_object(json);
+        auto object = tessera::detail::parse_object(json);
         if (!object)
             return fail(errc::invalid_key);
         return from_object(*object);

@@ -8,7 +8,7 @@
 #include <tessera/core/base64url.hpp>
 #include <tessera/core/result.hpp>
 #include <tessera/jwt/algorithms.hpp>
-#include <tessera/jwt/detail/strict_json.hpp>
+#include <tessera/detail/strict_json.hpp>
 
 #include <boost/json/monotonic_resource.hpp>
 
@@ -123,7 +123,7 @@ inline result<jose_header> parse_header(std::string_view encoded, std::size_t ma
 
     std::array<unsigned char, 2048> json_buffer;
     boost::json::monotonic_resource resource{json_buffer.data(), json_buffer.size()};
-    auto object = detail::parse_object(text, &resource, {max_depth});
+    auto object = tessera::detail::parse_object(text, &resource, {max_depth});
     if (!object)
         return object.error();
 

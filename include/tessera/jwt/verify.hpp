@@ -234,7 +234,7 @@ public:
         auto header = verify_jws_into(token, payload);
         if (!header)
             return header.error();
-        auto claims = detail::parse_object(payload, {}, {options_.max_json_depth});
+        auto claims = tessera::detail::parse_object(payload, {}, {options_.max_json_depth});
         if (!claims)
             return claims.error();
         if (auto ok = detail::check_claims(*header, *claims, options_, now); !ok)

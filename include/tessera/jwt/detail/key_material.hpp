@@ -9,7 +9,7 @@
 #include <tessera/core/secret.hpp>
 #include <tessera/detail/object_pool.hpp>
 #include <tessera/jwt/algorithms.hpp>
-#include <tessera/jwt/detail/strict_json.hpp>
+#include <tessera/detail/strict_json.hpp>
 
 #include <botan/bigint.h>
 #include <botan/data_src.h>
@@ -193,7 +193,7 @@ inline std::string private_pem(const Botan::Private_Key& key)
 
 inline result<boost::json::object> parse_jwk(std::string_view json)
 {
-    auto object = parse_object(json);
+    auto object = tessera::detail::parse_object(json);
     if (!object)
         return fail(errc::invalid_key);
     return object;

@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-namespace tessera::inline v0::jwt::detail {
+namespace tessera::inline v0::detail {
 
 /// Limits applied while parsing a header or a payload.
 struct json_limits {
@@ -165,4 +165,4 @@ inline result<boost::json::object> parse_object(std::string_view text, boost::js
     return std::move(v.get_object());
 }
 
-} // namespace tessera::inline v0::jwt::detail
+} // namespace tessera::inline v0::detail

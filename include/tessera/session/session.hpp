@@ -1,0 +1,389 @@
+#pragma once
+
+/** @file
+    Server-side sessions: an opaque random id in a cookie, the state in a store.
+
+    - Ids are 256 bits from the CSPRNG, base64url (43 characters), and carry
+      nothing else (OWASP: no user data, no time, no counter).
+    - The store never sees an id: records are keyed by SHA-256 of the id, so a
+      leaked store (a backup, a replica, a log of keys) yields no live session.
+      Looking a record up by the hash of the whole 256-bit id gives an attacker
+      nothing to guess byte by byte.
+    - An id of any other shape is refused before the store is touched.
+    - Two timeouts, both enforced on the server (OWASP ASVS 5 §7.3):
+      idle (sliding; default 30 min) and absolute (from login; default 12 h).
+      A session expires at `min(last_seen + idle, created + absolute)`;
+      neither renewal nor rotation ever moves the absolute limit.
+    - Sliding renewal writes at most once per `renewal_interval`, and through
+      `replace`, which never brings back a session revoked in the meantime.
+*/
+
+#include <tessera/core/base64url.hpp>
+#include <tessera/core/clock.hpp>
+#include <tessera/core/random.hpp>
+#include <tessera/core/result.hpp>
+#include <tessera/detail/strict_json.hpp>
+#include <tessera/store/concepts.hpp>
+
+#include <botan/hash.h>
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tessera::inline v0 {
+
+/// Lifetimes of sessions; validated when a `session_manager` is made.
+struct session_options {
+    /// A session unused this long ends (OWASP: 15-30 minutes for most applications).
+    std::chrono::seconds idle_timeout = std::chrono::minutes{30};
+    /// A session ends this long after login, however active it is.
+    std::chrono::seconds absolute_timeout = std::chrono::hours{12};
+    /// `last_seen` is written at most this often, so a busy user does not cost a write per request.
+    std::chrono::seconds renewal_interval = std::chrono::minutes{1};
+    /// Prefix of store keys, to share one store between several uses.
+    std::string key_prefix = "session:";
+};
+
+/// Where a session was created from; shown when a user lists their sessions.
+struct session_context {
+    std::string user_agent;
+    std::string ip;
+};
+
+/// The state of one session.
+struct session_data {
+    std::string subject;
+    time_point created_at;
+    time_point last_seen;
+    time_point absolute_expires_at;
+    std::string user_agent;
+    std::string ip;
+    /// Application data kept with the session (roles, CSRF secret, preferences).
+    boost::json::object attributes;
+};
+
+/// A session just created or rotated: the id goes into the cookie, once.
+struct issued_session {
+    /// The session id (43 base64url characters). Only the client keeps it.
+    std::string id;
+    session_data data;
+    /// The cookie's Max-Age: until the session's current expiry.
+    std::chrono::seconds max_age;
+};
+
+/// The outcome of validating a session id.
+struct validated_session {
+    session_data data;
+    /// The handle under which the session is listed (the hash of its id), for `revoke_handle`.
+    std::string handle;
+    /// True when this request moved the expiry: re-send the cookie with `max_age`.
+    bool renewed = false;
+    std::chrono::seconds max_age{0};
+};
+
+/// A session as listed for its subject ("where you're logged in").
+struct session_info {
+    /// An opaque handle (not the id) that `revoke_handle` accepts.
+    std::string handle;
+    session_data data;
+};
+
+namespace detail {
+
+inline constexpr std::size_t session_id_bytes = 32;
+inline constexpr std::size_t session_id_length = 43;
+
+inline std::array<std::uint8_t, 32> sha256(std::span<const std::uint8_t> bytes)
+{
+    // One hash object per thread: creating it costs more than hashing 32 bytes.
+    thread_local const std::unique_ptr<Botan::HashFunction> hash = Botan::HashFunction::create_or_throw("SHA-256");
+    std::array<std::uint8_t, 32> out;
+    hash->update(bytes.data(), bytes.size());
+    hash->final(out.data());
+    return out;
+}
+
+inline time_point session_expiry(const session_data& s, const session_options& o) noexcept
+{
+    return std::min(s.last_seen + o.idle_timeout, s.absolute_expires_at);
+}
+
+inline std::string encode_session(const session_data& s)
+{
+    boost::json::object o;
+    o["sub"] = boost::json::string_view{s.subject.data(), s.subject.size()};
+    o["created"] = s.created_at.time_since_epoch().count();
+    o["seen"] = s.last_seen.time_since_epoch().count();
+    o["abs"] = s.absolute_expires_at.time_since_epoch().count();
+    if (!s.user_agent.empty())
+        o["ua"] = boost::json::string_view{s.user_agent.data(), s.user_agent.size()};
+    if (!s.ip.empty())
+        o["ip"] = boost::json::string_view{s.ip.data(), s.ip.size()};
+    if (!s.attributes.empty())
+        o["attrs"] = s.attributes;
+    return boost::json::serialize(o);
+}
+
+inline result<session_data> decode_session(std::string_view text)
+{
+    auto parsed = tessera::detail::parse_object(text);
+    if (!parsed)
+        return fail(errc::store_unavailable); // the store returned what tessera never wrote
+    const auto& o = *parsed;
+    auto seconds = [&](std::string_view name) -> std::optional<time_point> {
+        const auto* v = o.if_contains(name);
+        if (v == nullptr || !v->is_int64())
+            return std::nullopt;
+        return time_point{std::chrono::seconds{v->get_int64()}};
+    };
+    auto text_of = [&](std::string_view name) {
+        const auto* v = o.if_contains(name);
+        return v != nullptr && v->is_string() ? std::string{v->get_string()} : std::string{};
+    };
+    auto created = seconds("created"), seen = seconds("seen"), absolute = seconds("abs");
+    if (!created || !seen || !absolute)
+        return fail(errc::store_unavailable);
+    session_data s{text_of("sub"), *created, *seen, *absolute, text_of("ua"), text_of("ip"), {}};
+    if (const auto* attrs = o.if_contains("attrs"); attrs != nullptr && attrs->is_object())
+        s.attributes = attrs->get_object();
+    return s;
+}
+
+} // namespace detail
+
+/** Creates, validates, renews, rotates, lists and revokes sessions in a store.
+
+    @tparam Store any `tessera::store`; the manager holds a reference, so the
+    store must outlive it.
+    @tparam Clock the time source (`manual_clock` in tests).
+    @par Thread Safety
+    Every member function may be called from many threads at once.
+    @par Example
+    @code
+    tessera::memory_store store;
+    tessera::session_manager sessions{store};
+    auto login = sessions.create("user-42", {.user_agent = ua, .ip = ip});   // Set-Cookie: login->id
+    auto who = sessions.validate(cookie_value);                               // each request
+    if (who && who->renewed) resend_cookie(who->max_age);
+    @endcode
+*/
+template <store Store, clock Clock = system_clock>
+class session_manager {
+public:
+    /** @throws std::invalid_argument when a lifetime is not positive, the idle
+        timeout exceeds the absolute one, or renewal is not shorter than idle.
+    */
+    explicit session_manager(Store& store, session_options options = {}, Clock clock = {})
+        : store_(store), options_(std::move(options)), clock_(std::move(clock))
+    {
+        using std::chrono::seconds;
+        if (options_.idle_timeout <= seconds{0} || options_.absolute_timeout <= seconds{0})
+            throw std::invalid_argument{"session timeouts must be positive"};
+        if (options_.idle_timeout > options_.absolute_timeout)
+            throw std::invalid_argument{"the idle timeout cannot exceed the absolute timeout"};
+        if (options_.renewal_interval < seconds{0} || options_.renewal_interval >= options_.idle_timeout)
+            throw std::invalid_argument{"the renewal interval must be shorter than the idle timeout"};
+    }
+
+    /** Starts a session for `subject` (call it at login, after the password check).
+
+        @return `store_unavailable` if the store cannot keep it.
+    */
+    result<issued_session> create(std::string_view subject, const session_context& context = {},
+                                  boost::json::object attributes = {})
+    {
+        const auto now = clock_.now();
+        session_data data{std::string{subject}, now, now, now + options_.absolute_timeout, context.user_agent,
+                          context.ip, std::move(attributes)};
+        return store_new(std::move(data), now);
+    }
+
+    /** Looks up the session of `id`, enforcing both timeouts, renewing when due.
+
+        @return `malformed` for an id not of the issued shape (the store is not
+        asked); `unknown_session` for an id with no live session;
+        `store_unavailable` if the store cannot answer.
+    */
+    result<validated_session> validate(std::string_view id)
+    {
+        auto key = key_of(id);
+        if (!key)
+            return fail(key.error());
+        auto found = store_.get(*key);
+        if (!found)
+            return fail(found.error());
+        if (!*found)
+            return fail(errc::unknown_session);
+        auto data = detail::decode_session((*found)->value);
+        if (!data)
+            return fail(data.error());
+
+        const auto now = clock_.now();
+        if (now >= detail::session_expiry(*data, options_)) {
+            (void)store_.erase(*key); // the store expires it too; this is only tidiness
+            return fail(errc::unknown_session);
+        }
+        validated_session out{std::move(*data), key->substr(options_.key_prefix.size()), false, {}};
+        if (now - out.data.last_seen >= options_.renewal_interval) {
+            const auto previous = out.data.last_seen;
+            out.data.last_seen = now;
+            const auto expiry = detail::session_expiry(out.data, options_);
+            // replace() writes only over a live record: a renewal racing a logout cannot resurrect it.
+            auto replaced = store_.replace(*key, detail::encode_session(out.data), expiry);
+            if (!replaced)
+                return fail(replaced.error());
+            if (!*replaced)
+                return fail(errc::unknown_session);
+            out.renewed = detail::session_expiry(out.data, options_) !=
+                          std::min(previous + options_.idle_timeout, out.data.absolute_expires_at);
+        }
+        out.max_age = std::chrono::duration_cast<std::chrono::seconds>(detail::session_expiry(out.data, options_) - now);
+        return out;
+    }
+
+    /** Replaces the session of `id` with a new id, killing the old one at once.
+
+        Call it at login over an existing session and on every privilege change
+        (session fixation). The new session keeps the subject, attributes and,
+        above all, the original absolute expiry.
+        @return `unknown_session` if `id` has no live session (a second rotation of one id included).
+    */
+    result<issued_session> rotate(std::string_view id)
+    {
+        auto key = key_of(id);
+        if (!key)
+            return fail(key.error());
+        auto taken = store_.take(*key);
+        if (!taken)
+            return fail(taken.error());
+        if (!*taken)
+            return fail(errc::unknown_session);
+        auto data = detail::decode_session((*taken)->value);
+        if (!data)
+            return fail(data.error());
+        const auto now = clock_.now();
+        if (now >= detail::session_expiry(*data, options_))
+            return fail(errc::unknown_session);
+        data->last_seen = now;
+        return store_new(std::move(*data), now);
+    }
+
+    /// Ends the session of `id` (logout). True if it was live.
+    result<bool> revoke(std::string_view id)
+    {
+        auto key = key_of(id);
+        if (!key)
+            return fail(key.error());
+        return store_.erase(*key);
+    }
+
+    /// Ends every session of `subject` ("log out everywhere", password change, account disabled).
+    result<std::size_t> revoke_all(std::string_view subject) { return store_.erase_subject(subject); }
+
+    /// Ends every session of `subject` except the one of `current_id`.
+    result<std::size_t> revoke_all_except(std::string_view subject, std::string_view current_id)
+    {
+        auto current = key_of(current_id);
+        if (!current)
+            return fail(current.error());
+        auto listed = store_.list_subject(subject);
+        if (!listed)
+            return fail(listed.error());
+        std::size_t revoked = 0;
+        for (const auto& r : *listed) {
+            if (r.key == *current || !r.key.starts_with(options_.key_prefix))
+                continue;
+            auto erased = store_.erase(r.key);
+            if (!erased)
+                return fail(erased.error());
+            if (*erased)
+                ++revoked;
+        }
+        return revoked;
+    }
+
+    /** Ends one session of `subject` by the handle `sessions()` listed.
+        Only that subject's sessions can be ended this way.
+    */
+    result<bool> revoke_handle(std::string_view subject, std::string_view handle)
+    {
+        const std::string key = options_.key_prefix + std::string{handle};
+        auto found = store_.get(key);
+        if (!found)
+            return fail(found.error());
+        if (!*found || (*found)->subject != subject)
+            return false;
+        return store_.erase(key);
+    }
+
+    /// The live sessions of `subject`, with their metadata, through the subject index.
+    result<std::vector<session_info>> sessions(std::string_view subject)
+    {
+        auto listed = store_.list_subject(subject);
+        if (!listed)
+            return fail(listed.error());
+        const auto now = clock_.now();
+        std::vector<session_info> out;
+        for (auto& r : *listed) {
+            if (!r.key.starts_with(options_.key_prefix))
+                continue;
+            auto data = detail::decode_session(r.data.value);
+            if (!data)
+                return fail(data.error());
+            if (now >= detail::session_expiry(*data, options_))
+                continue;
+            out.push_back({r.key.substr(options_.key_prefix.size()), std::move(*data)});
+        }
+        std::sort(out.begin(), out.end(),
+                  [](const auto& a, const auto& b) { return a.data.created_at < b.data.created_at; });
+        return out;
+    }
+
+    [[nodiscard]] const session_options& options() const noexcept { return options_; }
+
+    /** The store key of a session id: the prefix and base64url(SHA-256(id bytes)).
+        @return `malformed` unless `id` is exactly 43 canonical base64url characters.
+    */
+    result<std::string> key_of(std::string_view id) const
+    {
+        if (id.size() != detail::session_id_length)
+            return fail(errc::malformed);
+        std::array<std::uint8_t, detail::session_id_bytes> raw;
+        auto n = base64url::decode_into(id, raw);
+        if (!n || *n != raw.size())
+            return fail(errc::malformed);
+        std::string key = options_.key_prefix;
+        base64url::encode_to(detail::sha256(raw), key);
+        return key;
+    }
+
+private:
+    result<issued_session> store_new(session_data data, time_point now)
+    {
+        std::array<std::uint8_t, detail::session_id_bytes> raw;
+        random_bytes(raw);
+        issued_session out{base64url::encode(raw), std::move(data), {}};
+        std::string key = options_.key_prefix;
+        base64url::encode_to(detail::sha256(raw), key);
+        Botan::secure_scrub_memory(raw.data(), raw.size());
+        const auto expiry = detail::session_expiry(out.data, options_);
+        if (auto r = store_.put(key, detail::encode_session(out.data), expiry, out.data.subject); !r)
+            return fail(r.error());
+        out.max_age = std::chrono::duration_cast<std::chrono::seconds>(expiry - now);
+        return out;
+    }
+
+    Store& store_;
+    session_options options_;
+    [[no_unique_address]] Clock clock_;
+};
+
+} // namespace tessera::inline v0
