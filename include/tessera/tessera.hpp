@@ -4,12 +4,16 @@
     Everything tessera offers without optional dependencies.
 */
 
+#include <tessera/authenticator.hpp>
 #include <tessera/core.hpp>
+#include <tessera/credentials.hpp>
 #include <tessera/http/cookie.hpp>
 #include <tessera/jwt.hpp>
 #include <tessera/session/session.hpp>
 #include <tessera/store/concepts.hpp>
 #include <tessera/store/memory.hpp>
+#include <tessera/revocation/policies.hpp>
+#include <tessera/revocation/refresh_families.hpp>
 #include <tessera/version.hpp>
 
 // Optional stores are included on their own, with their component target:

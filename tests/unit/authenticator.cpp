@@ -1,0 +1,339 @@
+// The three schemes end to end with a manual clock, one piece of application
+// code over three aliases, revocation policies alone and composed, and
+// refresh-token rotation under races.
+
+#include "store_fixtures.hpp"
+
+#include <tessera/authenticator.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+#include <set>
+
+using namespace std::chrono_literals;
+using test::must;
+using test::outcome;
+namespace jwt = tessera::jwt;
+
+namespace {
+
+using clock_t_ = tessera::manual_clock;
+using store_t = tessera::basic_memory_store<clock_t_>;
+
+using session_auth = tessera::session_authenticator<store_t, clock_t_>;
+using jwt_auth = tessera::jwt_authenticator<jwt::hs256, clock_t_>;
+using hybrid_auth = tessera::hybrid_authenticator<jwt::eddsa, store_t, clock_t_>;
+using deny_auth = tessera::authenticator<store_t, jwt::es256, tessera::deny_list, clock_t_>;
+using version_auth = tessera::authenticator<store_t, jwt::hs256, tessera::token_version, clock_t_>;
+using both_auth =
+    tessera::authenticator<store_t, jwt::hs256, tessera::all_of<tessera::deny_list, tessera::token_version>, clock_t_>;
+
+/// The application code: the same for every scheme.
+template <class Auth>
+std::string who_is(Auth& auth, const tessera::credentials& c)
+{
+    auto p = auth.authenticate(c.access_token);
+    return p ? p->subject : tessera::to_string(p.error());
+}
+
+template <class A>
+concept can_refresh = requires(A& a) { a.refresh(""); };
+template <class A>
+concept can_revoke = requires(A& a) { a.revoke(""); };
+template <class A>
+concept can_revoke_all = requires(A& a) { a.revoke_all(""); };
+template <class A>
+concept can_list = requires(A& a) { a.sessions(""); };
+
+struct world {
+    clock_t_ clock;
+    store_t store{{}, clock};
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(authenticator)
+
+BOOST_AUTO_TEST_CASE(session_scheme)
+{
+    world w;
+    session_auth auth{w.store, {.session = {.idle_timeout = 30min, .absolute_timeout = 12h}}, w.clock};
+    auto c = must(auth.issue("alice", boost::json::object{{"role", "admin"}}, {.user_agent = "firefox"}));
+    BOOST_TEST(c.refresh_token.empty());
+    auto p = must(auth.authenticate(c.access_token));
+    BOOST_TEST(p.subject == "alice");
+    BOOST_TEST(p.claims.at("role").as_string() == "admin");
+    // Refresh rotates the id: the old one is dead at once.
+    auto rotated = must(auth.refresh(c.access_token));
+    BOOST_TEST(who_is(auth, c) == "unknown_session");
+    BOOST_TEST(who_is(auth, rotated) == "alice");
+    BOOST_TEST(must(auth.sessions("alice")).size() == 1u);
+    // Idle expiry.
+    w.clock.advance(30min);
+    BOOST_TEST(who_is(auth, rotated) == "unknown_session");
+    // Revoke and revoke_all take effect on the next request.
+    auto a = must(auth.issue("alice")), b = must(auth.issue("alice"));
+    BOOST_TEST(must(auth.revoke(a.access_token)));
+    BOOST_TEST(who_is(auth, a) == "unknown_session");
+    BOOST_TEST(who_is(auth, b) == "alice");
+    BOOST_TEST(must(auth.revoke_all("alice")) == 1u);
+    BOOST_TEST(who_is(auth, b) == "unknown_session");
+}
+
+BOOST_AUTO_TEST_CASE(jwt_scheme_is_stateless_and_expires)
+{
+    clock_t_ clock;
+    jwt_auth auth{jwt::hmac_key<jwt::hs256>::generate(), {.access_ttl = 15min, .leeway = 0s}, clock};
+    auto c = must(auth.issue("bob", boost::json::object{{"scope", "read"}}));
+    BOOST_TEST(c.refresh_token.empty());
+    auto p = must(auth.authenticate(c.access_token));
+    BOOST_TEST(p.subject == "bob");
+    BOOST_TEST(p.claims.at("scope").as_string() == "read");
+    BOOST_TEST(p.claims.at("iss").as_string() == "tessera");
+    BOOST_TEST(p.id.size() == 43u);
+    clock.advance(15min - 1s);
+    BOOST_TEST(who_is(auth, c) == "bob");
+    clock.advance(1s);
+    BOOST_TEST(who_is(auth, c) == "expired");
+    // A token from another key, or for another audience, is refused.
+    jwt_auth other{jwt::hmac_key<jwt::hs256>::generate(), {}, clock};
+    BOOST_TEST(who_is(auth, must(other.issue("bob"))) == "bad_signature");
+}
+
+BOOST_AUTO_TEST_CASE(deny_list_revokes_one_token_until_its_exp)
+{
+    world w;
+    deny_auth auth{w.store, jwt::private_key<jwt::es256>::generate(), {.access_ttl = 10min, .leeway = 0s}, w.clock};
+    auto a = must(auth.issue("carol")), b = must(auth.issue("carol"));
+    BOOST_TEST(must(auth.revoke(a.access_token)));
+    BOOST_TEST(who_is(auth, a) == "revoked");
+    BOOST_TEST(who_is(auth, b) == "carol");
+    BOOST_TEST(w.store.size() == 1u);
+    // The entry lives exactly as long as the token could: then it is gone, and so is the token.
+    w.clock.advance(10min);
+    BOOST_TEST(must(w.store.purge_expired(100)) == 1u);
+    BOOST_TEST(w.store.size() == 0u);
+    BOOST_TEST(who_is(auth, a) == "expired");
+    // Revoking a token that does not verify is refused, not recorded.
+    BOOST_TEST(outcome(auth.revoke("not.a.token")) == "malformed");
+}
+
+BOOST_AUTO_TEST_CASE(token_version_logs_a_subject_out_everywhere)
+{
+    world w;
+    version_auth auth{w.store, jwt::hmac_key<jwt::hs256>::generate(), {}, w.clock};
+    auto a = must(auth.issue("dave")), b = must(auth.issue("dave")), e = must(auth.issue("erin"));
+    BOOST_TEST(must(auth.revoke_all("dave")) == 1);
+    BOOST_TEST(who_is(auth, a) == "revoked");
+    BOOST_TEST(who_is(auth, b) == "revoked");
+    BOOST_TEST(who_is(auth, e) == "erin");
+    BOOST_TEST(who_is(auth, must(auth.issue("dave"))) == "dave");
+}
+
+BOOST_AUTO_TEST_CASE(composed_policies_must_all_accept)
+{
+    world w;
+    both_auth auth{w.store, jwt::hmac_key<jwt::hs256>::generate(), {}, w.clock};
+    auto a = must(auth.issue("fay")), b = must(auth.issue("fay"));
+    // Denied by one policy: refused though the other accepts.
+    BOOST_TEST(must(auth.revoke(a.access_token)));
+    BOOST_TEST(who_is(auth, a) == "revoked");
+    BOOST_TEST(who_is(auth, b) == "fay");
+    // Revoked by the other policy: refused though the deny list has nothing.
+    BOOST_TEST(must(auth.revoke_all("fay")) == 1);
+    BOOST_TEST(who_is(auth, b) == "revoked");
+    BOOST_TEST(who_is(auth, must(auth.issue("fay"))) == "fay");
+}
+
+BOOST_AUTO_TEST_CASE(revocation_checks_fail_closed)
+{
+    test::sqlite_fixture f;
+    using sqlite_both = tessera::authenticator<decltype(f.store), jwt::hs256,
+                                               tessera::all_of<tessera::deny_list, tessera::token_version>, clock_t_>;
+    sqlite_both auth{f.store, jwt::hmac_key<jwt::hs256>::generate(), {}, f.clock};
+    auto a = must(auth.issue("gus"));
+    BOOST_TEST(outcome(auth.authenticate(a.access_token)) == "ok");
+    test::remove_db(f.path);
+    // Never "not revoked" when the store cannot say.
+    BOOST_TEST(outcome(auth.authenticate(a.access_token)) == "store_unavailable");
+    BOOST_TEST(outcome(auth.revoke(a.access_token)) == "store_unavailable");
+    BOOST_TEST(outcome(auth.issue("gus")) == "store_unavailable");
+}
+
+BOOST_AUTO_TEST_CASE(hybrid_scheme)
+{
+    world w;
+    hybrid_auth auth{w.store, jwt::private_key<jwt::eddsa>::generate(), {.access_ttl = 15min, .leeway = 0s}, w.clock};
+    auto c = must(auth.issue("hal", boost::json::object{{"role", "editor"}}, {.user_agent = "phone"}));
+    BOOST_TEST(c.refresh_token.size() == 43u);
+    BOOST_TEST(who_is(auth, c) == "hal");
+
+    w.clock.advance(15min);
+    BOOST_TEST(who_is(auth, c) == "expired");
+    auto next = must(auth.refresh(c.refresh_token));
+    BOOST_TEST(next.refresh_token != c.refresh_token);
+    BOOST_TEST(who_is(auth, next) == "hal");
+    BOOST_TEST(must(auth.authenticate(next.access_token)).claims.at("role").as_string() == "editor");
+
+    auto families = must(auth.sessions("hal"));
+    BOOST_TEST_REQUIRE(families.size() == 1u);
+    BOOST_TEST(families[0].generation == 1u);
+    BOOST_TEST(families[0].user_agent == "phone");
+
+    // Logout: the family dies, its refresh token with it.
+    BOOST_TEST(must(auth.revoke(next.refresh_token)));
+    BOOST_TEST(outcome(auth.refresh(next.refresh_token)) == "unknown_session");
+    BOOST_TEST(must(auth.sessions("hal")).empty());
+}
+
+BOOST_AUTO_TEST_CASE(hybrid_reuse_revokes_the_family_and_its_access_tokens)
+{
+    world w;
+    hybrid_auth auth{w.store, jwt::private_key<jwt::eddsa>::generate(), {}, w.clock};
+    auto first = must(auth.issue("ivy"));
+    auto second = must(auth.refresh(first.refresh_token));
+    auto other_device = must(auth.issue("ivy"));
+    // The first token again: someone holds a copy.
+    BOOST_TEST(outcome(auth.refresh(first.refresh_token)) == "refresh_reused");
+    BOOST_TEST(outcome(auth.refresh(second.refresh_token)) == "unknown_session");
+    BOOST_TEST(who_is(auth, second) == "revoked");
+    BOOST_TEST(who_is(auth, other_device) == "revoked"); // access tokens die with the version bump...
+    auto renewed = must(auth.refresh(other_device.refresh_token)); // ...but the other family lives on
+    BOOST_TEST(who_is(auth, renewed) == "ivy");
+    BOOST_TEST(must(auth.sessions("ivy")).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(hybrid_revoke_all_kills_families_and_access_tokens)
+{
+    world w;
+    hybrid_auth auth{w.store, jwt::private_key<jwt::eddsa>::generate(), {}, w.clock};
+    auto a = must(auth.issue("jo")), b = must(auth.issue("jo")), k = must(auth.issue("kim"));
+    BOOST_TEST(must(auth.revoke_all("jo")) == 2u);
+    BOOST_TEST(who_is(auth, a) == "revoked");
+    BOOST_TEST(outcome(auth.refresh(a.refresh_token)) == "unknown_session");
+    BOOST_TEST(outcome(auth.refresh(b.refresh_token)) == "unknown_session");
+    BOOST_TEST(who_is(auth, k) == "kim");
+    BOOST_TEST(outcome(auth.refresh(k.refresh_token)) == "ok");
+}
+
+BOOST_AUTO_TEST_CASE(hybrid_family_absolute_lifetime)
+{
+    world w;
+    hybrid_auth auth{w.store, jwt::private_key<jwt::eddsa>::generate(),
+                     {.refresh = {.token_ttl = 2h, .family_lifetime = 5h}}, w.clock};
+    auto c = must(auth.issue("lu"));
+    for (int i = 0; i < 4; ++i) {
+        w.clock.advance(1h);
+        c = must(auth.refresh(c.refresh_token));
+        BOOST_TEST((c.refresh_expires_at <= w.clock.now() - (i + 1) * 1h + 5h));
+    }
+    w.clock.advance(1h); // 5 h after login
+    BOOST_TEST(outcome(auth.refresh(c.refresh_token)) == "unknown_session");
+    // Inactivity: a token unused for its ttl expires.
+    auto d = must(auth.issue("lu"));
+    w.clock.advance(2h);
+    BOOST_TEST(outcome(auth.refresh(d.refresh_token)) == "unknown_session");
+}
+
+BOOST_AUTO_TEST_CASE(refresh_race_without_grace_has_one_winner_and_kills_the_family)
+{
+    world w;
+    hybrid_auth auth{w.store, jwt::private_key<jwt::eddsa>::generate(), {}, w.clock};
+    auto c = must(auth.issue("mo"));
+    std::vector<tessera::result<tessera::credentials>> results(8, tessera::fail(tessera::errc::malformed));
+    std::vector<std::thread> pool;
+    for (std::size_t t = 0; t < results.size(); ++t)
+        pool.emplace_back([&, t] { results[t] = auth.refresh(c.refresh_token); });
+    for (auto& th : pool)
+        th.join();
+    int ok = 0, reused = 0, unknown = 0;
+    std::string winner;
+    for (const auto& r : results) {
+        if (r) {
+            ++ok;
+            winner = r->refresh_token;
+        } else if (r.error() == tessera::errc::refresh_reused) {
+            ++reused;
+        } else if (r.error() == tessera::errc::unknown_session) {
+            ++unknown; // arrived after the family was already revoked
+        }
+    }
+    BOOST_TEST(ok <= 1);
+    BOOST_TEST(reused >= 1);
+    BOOST_TEST(ok + reused + unknown == 8);
+    // Seven reuses happened after the winner: the family is dead, the winner's successor too.
+    if (ok == 1)
+        BOOST_TEST(outcome(auth.refresh(winner)) != "ok");
+    BOOST_TEST(must(auth.sessions("mo")).empty());
+}
+
+BOOST_AUTO_TEST_CASE(refresh_race_with_grace_hands_everyone_the_same_successor)
+{
+    world w;
+    hybrid_auth auth{w.store, jwt::private_key<jwt::eddsa>::generate(), {.refresh = {.grace = 10s}}, w.clock};
+    auto c = must(auth.issue("ned"));
+    std::vector<tessera::result<tessera::credentials>> results(8, tessera::fail(tessera::errc::malformed));
+    std::vector<std::thread> pool;
+    for (std::size_t t = 0; t < results.size(); ++t)
+        pool.emplace_back([&, t] { results[t] = auth.refresh(c.refresh_token); });
+    for (auto& th : pool)
+        th.join();
+    std::set<std::string> refresh_tokens, access_tokens;
+    for (const auto& r : results) {
+        BOOST_TEST_REQUIRE(outcome(r) == "ok");
+        refresh_tokens.insert(r->refresh_token);
+        access_tokens.insert(r->access_token);
+    }
+    BOOST_TEST(refresh_tokens.size() == 1u); // the family did not fork
+    BOOST_TEST(access_tokens.size() == 1u);
+    const std::string successor = *refresh_tokens.begin();
+
+    // A replay after the window is reuse: the family dies, the successor with it.
+    w.clock.advance(11s);
+    BOOST_TEST(outcome(auth.refresh(c.refresh_token)) == "refresh_reused");
+    BOOST_TEST(outcome(auth.refresh(successor)) == "unknown_session");
+}
+
+BOOST_AUTO_TEST_CASE(grace_covers_only_the_immediately_previous_token)
+{
+    world w;
+    hybrid_auth auth{w.store, jwt::private_key<jwt::eddsa>::generate(), {.refresh = {.grace = 30s}}, w.clock};
+    auto g0 = must(auth.issue("ola"));
+    auto g1 = must(auth.refresh(g0.refresh_token));
+    // Within the window, the previous token gets the same pair again.
+    auto again = must(auth.refresh(g0.refresh_token));
+    BOOST_TEST(again.refresh_token == g1.refresh_token);
+    auto g2 = must(auth.refresh(g1.refresh_token));
+    // g0 is now the grandparent: presenting it is reuse, even inside the window.
+    BOOST_TEST(outcome(auth.refresh(g0.refresh_token)) == "refresh_reused");
+    BOOST_TEST(outcome(auth.refresh(g2.refresh_token)) == "unknown_session");
+}
+
+BOOST_AUTO_TEST_CASE(configuration_is_validated)
+{
+    world w;
+    auto key = jwt::private_key<jwt::eddsa>::generate();
+    BOOST_CHECK_THROW((hybrid_auth{w.store, key, {.refresh = {.grace = 61s}}, w.clock}), std::invalid_argument);
+    BOOST_CHECK_THROW((hybrid_auth{w.store, key, {.access_ttl = 0s}, w.clock}), std::invalid_argument);
+    BOOST_CHECK_THROW((session_auth{w.store, {.session = {.idle_timeout = 13h}}, w.clock}), std::invalid_argument);
+    BOOST_CHECK_NO_THROW((hybrid_auth{w.store, key, {.refresh = {.grace = 60s}}, w.clock}));
+}
+
+BOOST_AUTO_TEST_CASE(operations_a_scheme_cannot_honour_do_not_exist)
+{
+    static_assert(!can_refresh<jwt_auth> && !can_revoke<jwt_auth> && !can_revoke_all<jwt_auth> &&
+                  !can_list<jwt_auth>);
+    static_assert(can_revoke<deny_auth> && !can_revoke_all<deny_auth> && !can_refresh<deny_auth>);
+    static_assert(!can_revoke<version_auth> && can_revoke_all<version_auth>);
+    static_assert(can_revoke<both_auth> && can_revoke_all<both_auth>);
+    static_assert(can_refresh<session_auth> && can_revoke<session_auth> && can_revoke_all<session_auth> &&
+                  can_list<session_auth>);
+    static_assert(can_refresh<hybrid_auth> && can_revoke<hybrid_auth> && can_revoke_all<hybrid_auth> &&
+                  can_list<hybrid_auth>);
+    // Empty policies cost nothing.
+    static_assert(sizeof(tessera::jwt_authenticator<jwt::hs256>) ==
+                  sizeof(tessera::detail::jwt_core<jwt::hs256>));
+    BOOST_TEST(true);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
