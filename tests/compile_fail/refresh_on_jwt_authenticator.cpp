@@ -1,0 +1,7 @@
+// A pure JWT scheme has nothing to refresh with: refresh does not exist.
+#include <tessera/authenticator.hpp>
+int main()
+{
+    tessera::jwt_authenticator<tessera::jwt::hs256> auth{tessera::jwt::hmac_key<tessera::jwt::hs256>::generate()};
+    (void)auth.refresh("token");
+}
