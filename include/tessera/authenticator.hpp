@@ -354,7 +354,7 @@ private:
         p.subject = std::string{claims.subject()};
         p.expires_at = claims.expires_at().value_or(time_point{});
         p.id = std::string{claims.jwt_id()};
-        p.claims = claims.json();
+        p.claims = std::move(claims).json();
         return p;
     }
 

@@ -14,7 +14,9 @@
 #include <boost/json/value.hpp>
 #include <boost/json/value_stack.hpp>
 
+#include <array>
 #include <cstddef>
+#include <memory_resource>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +37,8 @@ public:
     static constexpr std::size_t max_string_size = boost::json::string::max_size();
 
     explicit strict_json_handler(boost::json::storage_ptr sp) : sp_(std::move(sp)) {}
+    strict_json_handler(const strict_json_handler&) = delete;
+    strict_json_handler& operator=(const strict_json_handler&) = delete;
 
     bool on_document_begin(boost::json::error_code&)
     {
@@ -72,14 +76,16 @@ public:
     {
         pending_key_.append(s.data(), s.size());
         // Member names are compared after unescaping, so "a" and "\u0061" collide.
+        // A hash of each name makes the common case (no duplicate) one integer compare per member.
+        const std::uint64_t hash = fnv1a(pending_key_);
         for (std::size_t i = level_starts_.back(); i < keys_.size(); ++i) {
-            const auto [offset, length] = keys_[i];
-            if (std::string_view{key_text_}.substr(offset, length) == pending_key_) {
+            const auto& k = keys_[i];
+            if (k.hash == hash && std::string_view{key_text_}.substr(k.offset, k.length) == pending_key_) {
                 ec = boost::json::error::syntax;
                 return false;
             }
         }
-        keys_.push_back({key_text_.size(), pending_key_.size()});
+        keys_.push_back({hash, key_text_.size(), pending_key_.size()});
         key_text_ += pending_key_;
         pending_key_.clear();
         stack_.push_key(s);
@@ -129,12 +135,30 @@ public:
     boost::json::value release() { return stack_.release(); }
 
 private:
+    // The bookkeeping for duplicate detection lives in a buffer inside the
+    // handler (on the parser's stack), so a typical header or claim set is
+    // checked without touching the heap.
+    std::array<std::byte, 1024> scratch_buffer_;
+    std::pmr::monotonic_buffer_resource scratch_{scratch_buffer_.data(), scratch_buffer_.size()};
     boost::json::storage_ptr sp_;
-    boost::json::value_stack stack_;
-    std::string key_text_;
-    std::string pending_key_;
-    std::vector<std::pair<std::size_t, std::size_t>> keys_;
-    std::vector<std::size_t> level_starts_;
+    std::array<unsigned char, 1024> stack_buffer_;
+    boost::json::value_stack stack_{{}, stack_buffer_.data(), stack_buffer_.size()};
+    std::pmr::string key_text_{&scratch_};
+    std::pmr::string pending_key_{&scratch_};
+    struct seen_key {
+        std::uint64_t hash;
+        std::size_t offset;
+        std::size_t length;
+    };
+    static std::uint64_t fnv1a(std::string_view s) noexcept
+    {
+        std::uint64_t h = 0xcbf29ce484222325ull;
+        for (char c : s)
+            h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+        return h;
+    }
+    std::pmr::vector<seen_key> keys_{&scratch_};
+    std::pmr::vector<std::size_t> level_starts_{&scratch_};
 };
 
 /** Parses `text` as one JSON object, strictly.

@@ -73,23 +73,6 @@ struct jose_header {
     bool has_kid = false;
 };
 
-namespace detail {
-
-inline result<void> read_string_member(const boost::json::object& o, std::string_view name, std::string& out,
-                                       bool* present)
-{
-    const auto* v = o.if_contains(name);
-    if (v == nullptr)
-        return {};
-    if (!v->is_string())
-        return fail(errc::malformed);
-    out.assign(v->get_string().data(), v->get_string().size());
-    if (present != nullptr)
-        *present = true;
-    return {};
-}
-
-} // namespace detail
 
 /** Decodes and checks a protected header segment.
 
@@ -127,24 +110,38 @@ inline result<jose_header> parse_header(std::string_view encoded, std::size_t ma
     if (!object)
         return object.error();
 
+    // One pass over the members instead of a lookup per name.
     jose_header header;
-    const auto* alg = object->if_contains("alg");
-    if (alg == nullptr || !alg->is_string())
-        return fail(errc::malformed);
-    header.alg.assign(alg->get_string().data(), alg->get_string().size());
-    if (auto r = detail::read_string_member(*object, "typ", header.typ, &header.has_typ); !r)
-        return r.error();
-    if (auto r = detail::read_string_member(*object, "kid", header.kid, &header.has_kid); !r)
-        return r.error();
-    if (object->contains("crit"))
-        return fail(errc::malformed);
-    if (const auto* cty = object->if_contains("cty")) {
-        if (!cty->is_string())
+    bool has_alg = false;
+    for (const auto& member : *object) {
+        const std::string_view name = member.key();
+        const auto& v = member.value();
+        if (name == "alg" || name == "typ" || name == "kid") {
+            if (!v.is_string())
+                return fail(errc::malformed);
+            const std::string_view value_text = v.get_string();
+            if (name == "alg") {
+                header.alg.assign(value_text);
+                has_alg = true;
+            } else if (name == "typ") {
+                header.typ.assign(value_text);
+                header.has_typ = true;
+            } else {
+                header.kid.assign(value_text);
+                header.has_kid = true;
+            }
+        } else if (name == "crit") {
             return fail(errc::malformed);
-        std::string_view c = cty->get_string();
-        if (c.size() == 3 && (c[0] | 0x20) == 'j' && (c[1] | 0x20) == 'w' && (c[2] | 0x20) == 't')
-            return fail(errc::malformed);
+        } else if (name == "cty") {
+            if (!v.is_string())
+                return fail(errc::malformed);
+            std::string_view c = v.get_string();
+            if (c.size() == 3 && (c[0] | 0x20) == 'j' && (c[1] | 0x20) == 'w' && (c[2] | 0x20) == 't')
+                return fail(errc::malformed);
+        }
     }
+    if (!has_alg)
+        return fail(errc::malformed);
     if (!is_known_algorithm(header.alg))
         return fail(errc::unsupported_algorithm);
     return header;

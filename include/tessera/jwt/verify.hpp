@@ -22,6 +22,8 @@
 #include <tessera/jwt/keys.hpp>
 #include <tessera/jwt/token.hpp>
 
+#include <boost/json/monotonic_resource.hpp>
+
 #include <array>
 #include <chrono>
 #include <optional>
@@ -106,25 +108,25 @@ inline bool any_equal(const std::vector<std::string>& accepted, std::string_view
 inline result<void> check_claims(const jose_header& header, const boost::json::object& claims,
                                  const verify_options& options, time_point now) noexcept
 {
-    if (auto ok = check_registered_types(claims); !ok)
+    const registered_claims r{claims};
+    if (auto ok = check_registered_types(r); !ok)
         return ok.error();
     if (options.type && !(header.has_typ && type_matches(*options.type, header.typ)))
         return fail(errc::wrong_type);
 
     const std::int64_t t = now.time_since_epoch().count();
     const std::int64_t leeway = options.leeway.count();
-    if (const auto* exp = claims.if_contains("exp")) {
+    if (r.exp != nullptr) {
         // exp is the first instant the token is no longer valid (RFC 7519 §4.1.4).
-        if (t >= *numeric_date(*exp, rounding::down) + leeway)
+        if (t >= *numeric_date(*r.exp, rounding::down) + leeway)
             return fail(errc::expired);
     } else if (options.require_exp) {
         return fail(errc::missing_claim);
     }
-    if (const auto* nbf = claims.if_contains("nbf"))
-        if (t + leeway < *numeric_date(*nbf, rounding::up))
-            return fail(errc::not_yet_valid);
-    if (const auto* iat = claims.if_contains("iat")) {
-        const auto issued = *numeric_date(*iat, rounding::up);
+    if (r.nbf != nullptr && t + leeway < *numeric_date(*r.nbf, rounding::up))
+        return fail(errc::not_yet_valid);
+    if (r.iat != nullptr) {
+        const auto issued = *numeric_date(*r.iat, rounding::up);
         // A token issued in the future was made by a clock that is wrong, or by someone else.
         if (t + leeway < issued)
             return fail(errc::not_yet_valid);
@@ -135,19 +137,18 @@ inline result<void> check_claims(const jose_header& header, const boost::json::o
     }
 
     if (!options.issuers.empty()) {
-        const auto* iss = claims.if_contains("iss");
-        if (iss == nullptr)
+        if (r.iss == nullptr)
             return fail(errc::missing_claim);
-        if (!any_equal(options.issuers, iss->get_string()))
+        if (!any_equal(options.issuers, r.iss->get_string()))
             return fail(errc::wrong_issuer);
     }
 
-    if (const auto* aud = claims.if_contains("aud")) {
+    if (r.aud != nullptr) {
         bool accepted = false;
-        if (aud->is_string()) {
-            accepted = any_equal(options.audiences, aud->get_string());
+        if (r.aud->is_string()) {
+            accepted = any_equal(options.audiences, r.aud->get_string());
         } else {
-            for (const auto& a : aud->get_array())
+            for (const auto& a : r.aud->get_array())
                 accepted = accepted || any_equal(options.audiences, a.get_string());
         }
         if (!accepted)
@@ -157,10 +158,9 @@ inline result<void> check_claims(const jose_header& header, const boost::json::o
     }
 
     if (options.subject) {
-        const auto* sub = claims.if_contains("sub");
-        if (sub == nullptr)
+        if (r.sub == nullptr)
             return fail(errc::missing_claim);
-        if (sub->get_string() != *options.subject)
+        if (r.sub->get_string() != *options.subject)
             return fail(errc::wrong_subject);
     }
     for (const auto& name : options.required_claims)
@@ -168,6 +168,32 @@ inline result<void> check_claims(const jose_header& header, const boost::json::o
             return fail(errc::missing_claim);
     return {};
 }
+
+/// A decoded payload: on the stack when it fits, on the heap otherwise.
+struct payload_buffer {
+    std::array<char, 4096> local;
+    std::string heap;
+    std::string_view text;
+
+    result<void> decode(std::string_view encoded)
+    {
+        const auto size = base64url::decoded_size(encoded.size());
+        if (!size)
+            return fail(errc::malformed);
+        std::span<std::uint8_t> out;
+        if (*size <= local.size()) {
+            out = {reinterpret_cast<std::uint8_t*>(local.data()), *size};
+        } else {
+            heap.resize(*size);
+            out = {reinterpret_cast<std::uint8_t*>(heap.data()), *size};
+        }
+        auto n = base64url::decode_into(encoded, out);
+        if (!n)
+            return fail(n.error());
+        text = {reinterpret_cast<const char*>(out.data()), *n};
+        return {};
+    }
+};
 
 template <class Alg, class... Algs>
 constexpr bool is_one_of = (std::is_same_v<Alg, Algs> || ...);
@@ -230,11 +256,14 @@ public:
     /// Verifies `token` as of `now`.
     [[nodiscard]] result<verified_claims> verify(std::string_view token, time_point now) const
     {
-        std::string payload;
+        detail::payload_buffer payload;
         auto header = verify_jws_into(token, payload);
         if (!header)
             return header.error();
-        auto claims = tessera::detail::parse_object(payload, {}, {options_.max_json_depth});
+        // The claims are allocated from one arena that lives as long as they do.
+        auto claims = tessera::detail::parse_object(
+            payload.text, {},
+            {options_.max_json_depth});
         if (!claims)
             return claims.error();
         if (auto ok = detail::check_claims(*header, *claims, options_, now); !ok)
@@ -249,12 +278,11 @@ public:
     */
     [[nodiscard]] result<verified_jws> verify_signature(std::string_view token) const
     {
-        verified_jws out;
-        auto header = verify_jws_into(token, out.payload);
+        detail::payload_buffer payload;
+        auto header = verify_jws_into(token, payload);
         if (!header)
             return header.error();
-        out.header = std::move(*header);
-        return out;
+        return verified_jws{std::move(*header), std::string{payload.text}};
     }
 
     [[nodiscard]] const verify_options& options() const noexcept { return options_; }
@@ -323,7 +351,7 @@ private:
         return fail(errc::algorithm_mismatch);
     }
 
-    result<jose_header> verify_jws_into(std::string_view token, std::string& payload) const
+    result<jose_header> verify_jws_into(std::string_view token, detail::payload_buffer& payload) const
     {
         auto parts = split(token, options_.max_token_size);
         if (!parts)
@@ -336,15 +364,13 @@ private:
             return fail(errc::malformed);
         // Decoding is not trusting: a payload that is not canonical base64url
         // is refused as malformed whatever its signature says.
-        auto decoded = base64url::decode_to_string(parts->payload);
-        if (!decoded)
+        if (auto decoded = payload.decode(parts->payload); !decoded)
             return decoded.error();
 
         result<void> checked = fail(errc::algorithm_mismatch);
         ((header->alg == Algs::name ? (checked = check_signature<Algs>(*header, *parts), true) : false) || ...);
         if (!checked)
             return checked.error();
-        payload = std::move(*decoded);
         return header;
     }
 
