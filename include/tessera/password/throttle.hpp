@@ -1,0 +1,154 @@
+#pragma once
+
+/** @file
+    Login throttling and the login check that uses it.
+
+    Failures are counted per subject and per client address in the store's
+    counters. After `free_attempts` failures inside the window, each further
+    failure locks that key for an exponentially growing delay (capped): a
+    slow-down, never a permanent lockout an attacker could inflict on a victim.
+    A throttled attempt is `rate_limited` and does not run Argon2 at all.
+*/
+
+#include <tessera/core/clock.hpp>
+#include <tessera/core/result.hpp>
+#include <tessera/password/hash.hpp>
+#include <tessera/store/concepts.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace tessera::inline v0 {
+
+/// How quickly repeated failures slow down.
+struct throttle_options {
+    /// Failures allowed inside the window before delays begin.
+    std::int64_t free_attempts = 5;
+    /// Failures older than this are forgotten.
+    std::chrono::seconds window = std::chrono::minutes{15};
+    /// The first delay; each further failure doubles it.
+    std::chrono::seconds base_delay = std::chrono::seconds{1};
+    /// The longest delay.
+    std::chrono::seconds max_delay = std::chrono::minutes{15};
+};
+
+/** Counts failed logins per subject and per client, and says when to wait.
+
+    @par Thread Safety
+    Every member function may be called from many threads at once.
+*/
+template <store Store, clock Clock = system_clock>
+class login_throttle {
+public:
+    /// @throws std::invalid_argument for non-positive settings.
+    explicit login_throttle(Store& store, throttle_options options = {}, Clock clock = {})
+        : store_(store), options_(options), clock_(std::move(clock))
+    {
+        if (options_.free_attempts < 1 || options_.window <= std::chrono::seconds{0} ||
+            options_.base_delay <= std::chrono::seconds{0} || options_.max_delay < options_.base_delay)
+            throw std::invalid_argument{"throttle settings must be positive"};
+    }
+
+    /// `rate_limited` while the subject or the client is in a delay; `store_unavailable` fails closed.
+    result<void> check(std::string_view subject, std::string_view client)
+    {
+        for (const auto& key : {lock_key('s', subject), lock_key('c', client)}) {
+            auto locked = store_.get(key);
+            if (!locked)
+                return fail(locked.error());
+            if (*locked)
+                return fail(errc::rate_limited);
+        }
+        return {};
+    }
+
+    /// Counts a failure against both keys, starting or extending their delay.
+    result<void> record_failure(std::string_view subject, std::string_view client)
+    {
+        const auto now = clock_.now();
+        for (auto [kind, name] : {std::pair{'s', subject}, std::pair{'c', client}}) {
+            if (name.empty())
+                continue;
+            auto failures = store_.increment(count_key(kind, name), 1, now + options_.window);
+            if (!failures)
+                return fail(failures.error());
+            if (*failures < options_.free_attempts)
+                continue;
+            const auto doublings = std::min<std::int64_t>(*failures - options_.free_attempts, 30);
+            const auto delay = std::min(options_.max_delay, options_.base_delay * (std::int64_t{1} << doublings));
+            if (auto r = store_.put(lock_key(kind, name), "", now + delay); !r)
+                return fail(r.error());
+        }
+        return {};
+    }
+
+    /// A successful login clears the subject's failures (not the client's: one account proves nothing of the others).
+    result<void> record_success(std::string_view subject)
+    {
+        const auto key = count_key('s', subject);
+        auto current = store_.counter(key);
+        if (!current)
+            return fail(current.error());
+        if (*current != 0)
+            if (auto r = store_.increment(key, -*current, clock_.now() + options_.window); !r)
+                return fail(r.error());
+        if (auto r = store_.erase(lock_key('s', subject)); !r)
+            return fail(r.error());
+        return {};
+    }
+
+private:
+    static std::string count_key(char kind, std::string_view name)
+    {
+        return std::string{"thr:"} + kind + ':' + std::string{name};
+    }
+    static std::string lock_key(char kind, std::string_view name)
+    {
+        return std::string{"thr-lock:"} + kind + ':' + std::string{name};
+    }
+
+    Store& store_;
+    throttle_options options_;
+    [[no_unique_address]] Clock clock_;
+};
+
+/// What a successful password login found.
+struct login_result {
+    /// The stored hash uses old parameters: store `hasher.hash(password)` in its place.
+    bool needs_rehash = false;
+};
+
+/** The whole password check of a login, in the order that leaks least.
+
+    1. `rate_limited` if the subject or the client is throttled (no Argon2 runs);
+    2. an unknown user (`stored_hash` empty) costs one dummy verification and is `bad_credentials`;
+    3. a wrong password is `bad_credentials` and counts as a failure;
+    4. success clears the subject's failures.
+*/
+template <store Store, clock Clock>
+result<login_result> check_password(const password_hasher& hasher, login_throttle<Store, Clock>& throttle,
+                                    std::string_view subject, std::string_view client, std::string_view password,
+                                    std::optional<std::string_view> stored_hash)
+{
+    if (auto ok = throttle.check(subject, client); !ok)
+        return fail(ok.error());
+    bool matched = false;
+    if (stored_hash)
+        matched = hasher.verify(password, *stored_hash);
+    else
+        hasher.verify_dummy(password);
+    if (!matched) {
+        if (auto r = throttle.record_failure(subject, client); !r)
+            return fail(r.error());
+        return fail(errc::bad_credentials);
+    }
+    if (auto r = throttle.record_success(subject); !r)
+        return fail(r.error());
+    return login_result{hasher.needs_rehash(*stored_hash)};
+}
+
+} // namespace tessera::inline v0
