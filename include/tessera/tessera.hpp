@@ -8,7 +8,10 @@
 #include <tessera/core.hpp>
 #include <tessera/credentials.hpp>
 #include <tessera/http/cookie.hpp>
+#include <tessera/http/csrf.hpp>
 #include <tessera/jwt.hpp>
+#include <tessera/password/hash.hpp>
+#include <tessera/password/throttle.hpp>
 #include <tessera/session/session.hpp>
 #include <tessera/store/concepts.hpp>
 #include <tessera/store/memory.hpp>
