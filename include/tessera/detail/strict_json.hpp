@@ -29,6 +29,73 @@ struct json_limits {
     std::size_t max_depth = 16;
 };
 
+/** Detects a member name repeated within one object, at any depth.
+
+    The names live in a buffer inside this object (on the parser's stack),
+    so a typical header or claim set is checked without touching the heap,
+    and a hash of each name makes the common case one integer compare per member.
+*/
+class member_names {
+public:
+    member_names() = default;
+    member_names(const member_names&) = delete;
+    member_names& operator=(const member_names&) = delete;
+
+    void enter_object() { level_starts_.push_back(keys_.size()); }
+    void leave_object()
+    {
+        keys_.resize(level_starts_.back());
+        level_starts_.pop_back();
+    }
+    void key_part(std::string_view s) { pending_.append(s.data(), s.size()); }
+
+    /// Completes a name; false if the current object already has it (compared after unescaping).
+    bool key(std::string_view s)
+    {
+        pending_.append(s.data(), s.size());
+        const std::uint64_t hash = fnv1a(pending_);
+        for (std::size_t i = level_starts_.back(); i < keys_.size(); ++i) {
+            const auto& k = keys_[i];
+            if (k.hash == hash && std::string_view{text_}.substr(k.offset, k.length) == pending_)
+                return false;
+        }
+        keys_.push_back({hash, text_.size(), pending_.size()});
+        text_ += pending_;
+        pending_.clear();
+        return true;
+    }
+
+    /// The name just completed by `key` (valid until the next name).
+    [[nodiscard]] std::string_view last() const noexcept
+    {
+        const auto& k = keys_.back();
+        return std::string_view{text_}.substr(k.offset, k.length);
+    }
+    [[nodiscard]] std::size_t depth() const noexcept { return level_starts_.size(); }
+
+private:
+    struct seen_key {
+        std::uint64_t hash;
+        std::size_t offset;
+        std::size_t length;
+    };
+    static std::uint64_t fnv1a(std::string_view s) noexcept
+    {
+        std::uint64_t h = 0xcbf29ce484222325ull;
+        for (char c : s)
+            h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+        return h;
+    }
+
+    std::array<std::byte, 1024> buffer_;
+    std::pmr::monotonic_buffer_resource resource_{buffer_.data(), buffer_.size()};
+    std::pmr::string text_{&resource_};
+    std::pmr::string pending_{&resource_};
+    std::pmr::vector<seen_key> keys_{&resource_};
+    std::pmr::vector<std::size_t> level_starts_{&resource_};
+};
+
+/// Boost.JSON parse handler that builds a DOM and refuses repeated member names.
 class strict_json_handler {
 public:
     static constexpr std::size_t max_object_size = boost::json::object::max_size();
@@ -49,13 +116,12 @@ public:
 
     bool on_object_begin(boost::json::error_code&)
     {
-        level_starts_.push_back(keys_.size());
+        names_.enter_object();
         return true;
     }
     bool on_object_end(std::size_t n, boost::json::error_code&)
     {
-        keys_.resize(level_starts_.back());
-        level_starts_.pop_back();
+        names_.leave_object();
         stack_.push_object(n);
         return true;
     }
@@ -68,26 +134,16 @@ public:
 
     bool on_key_part(boost::json::string_view s, std::size_t, boost::json::error_code&)
     {
-        pending_key_.append(s.data(), s.size());
+        names_.key_part(s);
         stack_.push_chars(s);
         return true;
     }
     bool on_key(boost::json::string_view s, std::size_t, boost::json::error_code& ec)
     {
-        pending_key_.append(s.data(), s.size());
-        // Member names are compared after unescaping, so "a" and "\u0061" collide.
-        // A hash of each name makes the common case (no duplicate) one integer compare per member.
-        const std::uint64_t hash = fnv1a(pending_key_);
-        for (std::size_t i = level_starts_.back(); i < keys_.size(); ++i) {
-            const auto& k = keys_[i];
-            if (k.hash == hash && std::string_view{key_text_}.substr(k.offset, k.length) == pending_key_) {
-                ec = boost::json::error::syntax;
-                return false;
-            }
+        if (!names_.key(s)) {
+            ec = boost::json::error::syntax;
+            return false;
         }
-        keys_.push_back({hash, key_text_.size(), pending_key_.size()});
-        key_text_ += pending_key_;
-        pending_key_.clear();
         stack_.push_key(s);
         return true;
     }
@@ -135,30 +191,10 @@ public:
     boost::json::value release() { return stack_.release(); }
 
 private:
-    // The bookkeeping for duplicate detection lives in a buffer inside the
-    // handler (on the parser's stack), so a typical header or claim set is
-    // checked without touching the heap.
-    std::array<std::byte, 1024> scratch_buffer_;
-    std::pmr::monotonic_buffer_resource scratch_{scratch_buffer_.data(), scratch_buffer_.size()};
+    member_names names_;
     boost::json::storage_ptr sp_;
     std::array<unsigned char, 1024> stack_buffer_;
     boost::json::value_stack stack_{{}, stack_buffer_.data(), stack_buffer_.size()};
-    std::pmr::string key_text_{&scratch_};
-    std::pmr::string pending_key_{&scratch_};
-    struct seen_key {
-        std::uint64_t hash;
-        std::size_t offset;
-        std::size_t length;
-    };
-    static std::uint64_t fnv1a(std::string_view s) noexcept
-    {
-        std::uint64_t h = 0xcbf29ce484222325ull;
-        for (char c : s)
-            h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
-        return h;
-    }
-    std::pmr::vector<seen_key> keys_{&scratch_};
-    std::pmr::vector<std::size_t> level_starts_{&scratch_};
 };
 
 /** Parses `text` as one JSON object, strictly.

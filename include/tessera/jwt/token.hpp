@@ -10,7 +10,7 @@
 #include <tessera/jwt/algorithms.hpp>
 #include <tessera/detail/strict_json.hpp>
 
-#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/basic_parser_impl.hpp>
 
 #include <array>
 #include <cstddef>
@@ -74,6 +74,158 @@ struct jose_header {
 };
 
 
+namespace detail {
+
+/** Reads a protected header without building a DOM: the members tessera acts
+    on are captured as they stream past, everything else is only validated
+    (grammar, UTF-8, depth, no repeated names).
+*/
+class header_handler {
+public:
+    static constexpr std::size_t max_object_size = boost::json::object::max_size();
+    static constexpr std::size_t max_array_size = boost::json::array::max_size();
+    static constexpr std::size_t max_key_size = boost::json::string::max_size();
+    static constexpr std::size_t max_string_size = boost::json::string::max_size();
+
+    explicit header_handler(jose_header& out) : out_(out) {}
+
+    bool on_document_begin(boost::json::error_code&) { return true; }
+    bool on_document_end(boost::json::error_code&) { return true; }
+    bool on_object_begin(boost::json::error_code& ec)
+    {
+        if (names_.depth() == 0 && seen_top_)
+            return refuse(ec); // not reachable: a document has one top-level value
+        if (names_.depth() == 1 && target_ != target::none)
+            return refuse(ec);
+        seen_top_ = true;
+        names_.enter_object();
+        return true;
+    }
+    bool on_object_end(std::size_t, boost::json::error_code&)
+    {
+        names_.leave_object();
+        return true;
+    }
+    bool on_array_begin(boost::json::error_code& ec)
+    {
+        // A top-level array, or an array where alg/typ/kid/cty needs a string.
+        if (names_.depth() == 0 || (names_.depth() == 1 && target_ != target::none))
+            return refuse(ec);
+        ++array_depth_;
+        return true;
+    }
+    bool on_array_end(std::size_t, boost::json::error_code&)
+    {
+        --array_depth_;
+        return true;
+    }
+    bool on_key_part(boost::json::string_view s, std::size_t, boost::json::error_code&)
+    {
+        names_.key_part(s);
+        return true;
+    }
+    bool on_key(boost::json::string_view s, std::size_t, boost::json::error_code& ec)
+    {
+        if (!names_.key(s))
+            return refuse(ec);
+        target_ = target::none;
+        if (names_.depth() != 1)
+            return true;
+        const auto name = names_.last();
+        if (name == "alg")
+            target_ = target::alg;
+        else if (name == "typ")
+            target_ = target::typ;
+        else if (name == "kid")
+            target_ = target::kid;
+        else if (name == "cty")
+            target_ = target::cty;
+        else if (name == "crit")
+            return refuse(ec); // tessera implements no extension (RFC 7515 §4.1.11)
+        return true;
+    }
+    bool on_string_part(boost::json::string_view s, std::size_t, boost::json::error_code& ec)
+    {
+        return capture(s, ec);
+    }
+    bool on_string(boost::json::string_view s, std::size_t, boost::json::error_code& ec)
+    {
+        if (!capture(s, ec))
+            return false;
+        if (at_member()) {
+            if (target_ == target::alg)
+                has_alg_ = true;
+            else if (target_ == target::typ)
+                out_.has_typ = true;
+            else if (target_ == target::kid)
+                out_.has_kid = true;
+            else if (target_ == target::cty && is_jwt(cty_))
+                return refuse(ec); // nested tokens are not accepted
+        }
+        return true;
+    }
+    bool on_number_part(boost::json::string_view, boost::json::error_code&) { return true; }
+    bool on_int64(std::int64_t, boost::json::string_view, boost::json::error_code& ec) { return scalar(ec); }
+    bool on_uint64(std::uint64_t, boost::json::string_view, boost::json::error_code& ec) { return scalar(ec); }
+    bool on_double(double, boost::json::string_view, boost::json::error_code& ec) { return scalar(ec); }
+    bool on_bool(bool, boost::json::error_code& ec) { return scalar(ec); }
+    bool on_null(boost::json::error_code& ec) { return scalar(ec); }
+    bool on_comment_part(boost::json::string_view, boost::json::error_code&) { return true; }
+    bool on_comment(boost::json::string_view, boost::json::error_code&) { return true; }
+
+    [[nodiscard]] bool has_alg() const noexcept { return has_alg_; }
+
+private:
+    enum class target { none, alg, typ, kid, cty };
+
+    bool at_member() const noexcept { return names_.depth() == 1 && array_depth_ == 0 && target_ != target::none; }
+
+    bool capture(std::string_view s, boost::json::error_code& ec)
+    {
+        if (names_.depth() == 0)
+            return refuse(ec); // a top-level string
+        if (!at_member())
+            return true;
+        switch (target_) {
+        case target::alg: out_.alg.append(s); break;
+        case target::typ: out_.typ.append(s); break;
+        case target::kid: out_.kid.append(s); break;
+        case target::cty: cty_.append(s); break;
+        case target::none: break;
+        }
+        return true;
+    }
+
+    bool scalar(boost::json::error_code& ec)
+    {
+        // A top-level scalar, or a non-string where alg/typ/kid/cty needs a string.
+        if (names_.depth() == 0 || at_member())
+            return refuse(ec);
+        return true;
+    }
+
+    static bool refuse(boost::json::error_code& ec)
+    {
+        ec = boost::json::error::syntax;
+        return false;
+    }
+
+    static bool is_jwt(std::string_view c) noexcept
+    {
+        return c.size() == 3 && (c[0] | 0x20) == 'j' && (c[1] | 0x20) == 'w' && (c[2] | 0x20) == 't';
+    }
+
+    jose_header& out_;
+    tessera::detail::member_names names_;
+    std::string cty_;
+    target target_ = target::none;
+    std::size_t array_depth_ = 0;
+    bool has_alg_ = false;
+    bool seen_top_ = false;
+};
+
+} // namespace detail
+
 /** Decodes and checks a protected header segment.
 
     @return `malformed` for bad base64url or JSON, a missing or non-string
@@ -84,7 +236,7 @@ struct jose_header {
 */
 inline result<jose_header> parse_header(std::string_view encoded, std::size_t max_depth = 16)
 {
-    // Headers are small: decode and parse them on the stack when they fit.
+    // Headers are small: decode them on the stack when they fit.
     std::array<std::uint8_t, 1024> text_buffer;
     std::string heap_text;
     std::string_view text;
@@ -104,43 +256,13 @@ inline result<jose_header> parse_header(std::string_view encoded, std::size_t ma
         text = heap_text;
     }
 
-    std::array<unsigned char, 2048> json_buffer;
-    boost::json::monotonic_resource resource{json_buffer.data(), json_buffer.size()};
-    auto object = tessera::detail::parse_object(text, &resource, {max_depth});
-    if (!object)
-        return object.error();
-
-    // One pass over the members instead of a lookup per name.
     jose_header header;
-    bool has_alg = false;
-    for (const auto& member : *object) {
-        const std::string_view name = member.key();
-        const auto& v = member.value();
-        if (name == "alg" || name == "typ" || name == "kid") {
-            if (!v.is_string())
-                return fail(errc::malformed);
-            const std::string_view value_text = v.get_string();
-            if (name == "alg") {
-                header.alg.assign(value_text);
-                has_alg = true;
-            } else if (name == "typ") {
-                header.typ.assign(value_text);
-                header.has_typ = true;
-            } else {
-                header.kid.assign(value_text);
-                header.has_kid = true;
-            }
-        } else if (name == "crit") {
-            return fail(errc::malformed);
-        } else if (name == "cty") {
-            if (!v.is_string())
-                return fail(errc::malformed);
-            std::string_view c = v.get_string();
-            if (c.size() == 3 && (c[0] | 0x20) == 'j' && (c[1] | 0x20) == 'w' && (c[2] | 0x20) == 't')
-                return fail(errc::malformed);
-        }
-    }
-    if (!has_alg)
+    boost::json::parse_options options;
+    options.max_depth = max_depth;
+    boost::json::basic_parser<detail::header_handler> parser{options, header};
+    boost::json::error_code ec;
+    const std::size_t used = parser.write_some(false, text.data(), text.size(), ec);
+    if (ec || used != text.size() || !parser.done() || !parser.handler().has_alg())
         return fail(errc::malformed);
     if (!is_known_algorithm(header.alg))
         return fail(errc::unsupported_algorithm);
