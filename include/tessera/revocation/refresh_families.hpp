@@ -402,32 +402,20 @@ private:
     /// "rt:" + base64url(SHA-256(token)), after checking the token's exact shape.
     static result<std::string> token_key(std::string_view token, std::span<std::uint8_t, detail::session_id_bytes> raw)
     {
-        if (token.size() != detail::session_id_length)
-            return fail(errc::malformed);
-        auto n = base64url::decode_into(token, raw);
-        if (!n || *n != raw.size())
-            return fail(errc::malformed);
-        std::string key = "rt:";
-        base64url::encode_to(detail::sha256(raw), key);
-        return key;
+        return detail::opaque_key(token, "rt:", raw);
     }
 
     /// A new token of `family` at `generation`; returns it and its expiry.
     result<std::pair<std::string, time_point>> store_token(const std::string& family, std::uint64_t generation,
                                                             time_point family_end, time_point now)
     {
-        std::array<std::uint8_t, detail::session_id_bytes> raw;
-        random_bytes(raw);
-        std::string token = base64url::encode(raw);
-        std::string key = "rt:";
-        base64url::encode_to(detail::sha256(raw), key);
-        Botan::secure_scrub_memory(raw.data(), raw.size());
+        auto credential = detail::new_opaque("rt:");
         const auto expires = std::min(now + options_.token_ttl, family_end);
         detail::refresh_record record{family, generation, expires, std::nullopt, {}};
         // Indexed under the family, so revoking the family finds every token of it.
-        if (auto r = store_.put(key, detail::encode(record), expires, "fam:" + family); !r)
+        if (auto r = store_.put(credential.key, detail::encode(record), expires, "fam:" + family); !r)
             return fail(r.error());
-        return std::pair{std::move(token), expires};
+        return std::pair{std::move(credential.token), expires};
     }
 
     /// A token presented again: the same successor inside the grace window, else the family dies.

@@ -111,6 +111,39 @@ inline std::array<std::uint8_t, 32> sha256(std::span<const std::uint8_t> bytes)
     return out;
 }
 
+/** The store key of an opaque credential (session id, refresh token): `prefix`
+    and base64url(SHA-256(its 32 bytes)). `raw` receives the decoded bytes.
+    @return `malformed` unless `token` is exactly 43 canonical base64url characters.
+*/
+inline result<std::string> opaque_key(std::string_view token, std::string_view prefix,
+                                      std::span<std::uint8_t, session_id_bytes> raw)
+{
+    if (token.size() != session_id_length)
+        return fail(errc::malformed);
+    auto n = base64url::decode_into(token, raw);
+    if (!n || *n != raw.size())
+        return fail(errc::malformed);
+    std::string key{prefix};
+    base64url::encode_to(sha256(raw), key);
+    return key;
+}
+
+/// A fresh opaque credential and its store key; the raw bytes are wiped.
+struct opaque_credential {
+    std::string token;
+    std::string key;
+};
+
+inline opaque_credential new_opaque(std::string_view prefix)
+{
+    std::array<std::uint8_t, session_id_bytes> raw;
+    random_bytes(raw);
+    opaque_credential out{base64url::encode(raw), std::string{prefix}};
+    base64url::encode_to(sha256(raw), out.key);
+    Botan::secure_scrub_memory(raw.data(), raw.size());
+    return out;
+}
+
 inline time_point session_expiry(const session_data& s, const session_options& o) noexcept
 {
     return std::min(s.last_seen + o.idle_timeout, s.absolute_expires_at);
@@ -354,28 +387,17 @@ public:
     */
     result<std::string> key_of(std::string_view id) const
     {
-        if (id.size() != detail::session_id_length)
-            return fail(errc::malformed);
         std::array<std::uint8_t, detail::session_id_bytes> raw;
-        auto n = base64url::decode_into(id, raw);
-        if (!n || *n != raw.size())
-            return fail(errc::malformed);
-        std::string key = options_.key_prefix;
-        base64url::encode_to(detail::sha256(raw), key);
-        return key;
+        return detail::opaque_key(id, options_.key_prefix, raw);
     }
 
 private:
     result<issued_session> store_new(session_data data, time_point now)
     {
-        std::array<std::uint8_t, detail::session_id_bytes> raw;
-        random_bytes(raw);
-        issued_session out{base64url::encode(raw), std::move(data), {}};
-        std::string key = options_.key_prefix;
-        base64url::encode_to(detail::sha256(raw), key);
-        Botan::secure_scrub_memory(raw.data(), raw.size());
+        auto credential = detail::new_opaque(options_.key_prefix);
+        issued_session out{std::move(credential.token), std::move(data), {}};
         const auto expiry = detail::session_expiry(out.data, options_);
-        if (auto r = store_.put(key, detail::encode_session(out.data), expiry, out.data.subject); !r)
+        if (auto r = store_.put(credential.key, detail::encode_session(out.data), expiry, out.data.subject); !r)
             return fail(r.error());
         out.max_age = std::chrono::duration_cast<std::chrono::seconds>(expiry - now);
         return out;
