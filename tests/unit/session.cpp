@@ -246,6 +246,18 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(renewal_racing_logout_never_resurrects, F, store_f
     BOOST_TEST(must(sessions.sessions("alice")).empty());
 }
 
+BOOST_AUTO_TEST_CASE_TEMPLATE(a_corrupt_record_is_not_a_session, F, store_fixtures)
+{
+    F f;
+    auto sessions = manager(f);
+    auto login = must(sessions.create("alice", {.user_agent = "ua"}, boost::json::object{{"k", 1}}));
+    const auto key = must(sessions.key_of(login.id));
+    for (std::string garbage : {"", "2|1|2|3|", "1|x|", "1|1|2|3|5:ali", "1|1|2|3|5:alice2:ua0:{not json"}) {
+        must(f.store.put(key, garbage, f.clock.now() + 1h, "alice"));
+        BOOST_TEST(outcome(sessions.validate(login.id)) == "store_unavailable");
+    }
+}
+
 BOOST_AUTO_TEST_CASE(options_are_validated)
 {
     test::memory_fixture f;

@@ -27,6 +27,8 @@
 
 #include <botan/hash.h>
 
+#include <charconv>
+
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -149,44 +151,68 @@ inline time_point session_expiry(const session_data& s, const session_options& o
     return std::min(s.last_seen + o.idle_timeout, s.absolute_expires_at);
 }
 
+// A session record is `1|created|last_seen|absolute|` followed by the
+// subject, user agent and IP as `<length>:<bytes>`, then the attributes as
+// JSON (or nothing). Read on every request, so no JSON parse unless there are
+// attributes; the leading version lets the layout change later.
+inline void append_field(std::string& out, std::string_view field)
+{
+    out += std::to_string(field.size());
+    out += ':';
+    out += field;
+}
+
 inline std::string encode_session(const session_data& s)
 {
-    boost::json::object o;
-    o["sub"] = boost::json::string_view{s.subject.data(), s.subject.size()};
-    o["created"] = s.created_at.time_since_epoch().count();
-    o["seen"] = s.last_seen.time_since_epoch().count();
-    o["abs"] = s.absolute_expires_at.time_since_epoch().count();
-    if (!s.user_agent.empty())
-        o["ua"] = boost::json::string_view{s.user_agent.data(), s.user_agent.size()};
-    if (!s.ip.empty())
-        o["ip"] = boost::json::string_view{s.ip.data(), s.ip.size()};
+    std::string out = "1|";
+    for (auto t : {s.created_at, s.last_seen, s.absolute_expires_at}) {
+        out += std::to_string(t.time_since_epoch().count());
+        out += '|';
+    }
+    append_field(out, s.subject);
+    append_field(out, s.user_agent);
+    append_field(out, s.ip);
     if (!s.attributes.empty())
-        o["attrs"] = s.attributes;
-    return boost::json::serialize(o);
+        out += boost::json::serialize(s.attributes);
+    return out;
 }
 
 inline result<session_data> decode_session(std::string_view text)
 {
-    auto parsed = tessera::detail::parse_object(text);
-    if (!parsed)
-        return fail(errc::store_unavailable); // the store returned what tessera never wrote
-    const auto& o = *parsed;
-    auto seconds = [&](std::string_view name) -> std::optional<time_point> {
-        const auto* v = o.if_contains(name);
-        if (v == nullptr || !v->is_int64())
-            return std::nullopt;
-        return time_point{std::chrono::seconds{v->get_int64()}};
+    // A record that does not parse was not written by tessera: the store is not answering truthfully.
+    const auto corrupt = fail(errc::store_unavailable);
+    if (!text.starts_with("1|"))
+        return corrupt;
+    text.remove_prefix(2);
+    auto integer = [&](char end, std::int64_t& value) {
+        auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (ec != std::errc{} || p == text.data() + text.size() || *p != end)
+            return false;
+        text.remove_prefix(static_cast<std::size_t>(p - text.data()) + 1);
+        return true;
     };
-    auto text_of = [&](std::string_view name) {
-        const auto* v = o.if_contains(name);
-        return v != nullptr && v->is_string() ? std::string{v->get_string()} : std::string{};
+    auto field = [&](std::string& value) {
+        std::int64_t length = 0;
+        if (!integer(':', length) || length < 0 || static_cast<std::uint64_t>(length) > text.size())
+            return false;
+        value.assign(text.substr(0, static_cast<std::size_t>(length)));
+        text.remove_prefix(static_cast<std::size_t>(length));
+        return true;
     };
-    auto created = seconds("created"), seen = seconds("seen"), absolute = seconds("abs");
-    if (!created || !seen || !absolute)
-        return fail(errc::store_unavailable);
-    session_data s{text_of("sub"), *created, *seen, *absolute, text_of("ua"), text_of("ip"), {}};
-    if (const auto* attrs = o.if_contains("attrs"); attrs != nullptr && attrs->is_object())
-        s.attributes = attrs->get_object();
+    std::int64_t created = 0, seen = 0, absolute = 0;
+    session_data s;
+    if (!integer('|', created) || !integer('|', seen) || !integer('|', absolute) || !field(s.subject) ||
+        !field(s.user_agent) || !field(s.ip))
+        return corrupt;
+    s.created_at = time_point{std::chrono::seconds{created}};
+    s.last_seen = time_point{std::chrono::seconds{seen}};
+    s.absolute_expires_at = time_point{std::chrono::seconds{absolute}};
+    if (!text.empty()) {
+        auto attributes = tessera::detail::parse_object(text);
+        if (!attributes)
+            return corrupt;
+        s.attributes = std::move(*attributes);
+    }
     return s;
 }
 
