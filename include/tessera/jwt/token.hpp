@@ -231,8 +231,9 @@ private:
     @return `malformed` for bad base64url or JSON, a missing or non-string
     `alg`, non-string `typ`/`kid`, any `crit` (tessera understands no
     extension, so RFC 7515 §4.1.11 requires rejection), or `cty` of `JWT`
-    (nested tokens are not accepted); `unsupported_algorithm` for an `alg`
-    tessera does not implement, `none` in every spelling included.
+    (nested tokens are not accepted). Whether `alg` is one tessera implements
+    is the verifier's question (`unsupported_algorithm`), asked only when it
+    is not one the verifier pins.
 */
 inline result<jose_header> parse_header(std::string_view encoded, std::size_t max_depth = 16)
 {
@@ -264,8 +265,6 @@ inline result<jose_header> parse_header(std::string_view encoded, std::size_t ma
     const std::size_t used = parser.write_some(false, text.data(), text.size(), ec);
     if (ec || used != text.size() || !parser.done() || !parser.handler().has_alg())
         return fail(errc::malformed);
-    if (!is_known_algorithm(header.alg))
-        return fail(errc::unsupported_algorithm);
     return header;
 }
 

@@ -360,6 +360,10 @@ private:
         if (!header)
             return header.error();
 
+        // The token never chooses the algorithm: one the verifier does not pin stops here, named
+        // `unsupported_algorithm` when tessera does not implement it at all (`none` in every spelling).
+        if (!((header->alg == Algs::name) || ...))
+            return fail(is_known_algorithm(header->alg) ? errc::algorithm_mismatch : errc::unsupported_algorithm);
         if (parts->signature.empty())
             return fail(errc::malformed);
         // Decoding is not trusting: a payload that is not canonical base64url
