@@ -29,7 +29,7 @@ std::string forge(std::string_view header, std::string_view payload, const jwt::
     return token + "." + tessera::base64url::encode(mac);
 }
 
-/// The A.1 key of RFC 7515 (64 bytes, HS256).
+/// A fixed 32-byte HS256 key, so forged test tokens are reproducible.
 inline jwt::hmac_key<jwt::hs256> hs256_key()
 {
     return jwt::hmac_key<jwt::hs256>::from_bytes(std::vector<std::uint8_t>(32, 0x5a)).value();

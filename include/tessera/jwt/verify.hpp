@@ -195,9 +195,6 @@ struct payload_buffer {
     }
 };
 
-template <class Alg, class... Algs>
-constexpr bool is_one_of = (std::is_same_v<Alg, Algs> || ...);
-
 } // namespace detail
 
 /** Verifies JWTs signed with one of the pinned algorithms.
