@@ -351,9 +351,14 @@ private:
     static principal principal_of(jwt::verified_claims claims)
     {
         principal p;
-        p.subject = std::string{claims.subject()};
-        p.expires_at = claims.expires_at().value_or(time_point{});
-        p.id = std::string{claims.jwt_id()};
+        // The verifier checked every registered claim's type; read them in one pass.
+        const jwt::detail::registered_claims r{claims.json()};
+        if (r.sub != nullptr)
+            p.subject = std::string_view{r.sub->get_string()};
+        if (r.jti != nullptr)
+            p.id = std::string_view{r.jti->get_string()};
+        if (r.exp != nullptr)
+            p.expires_at = time_point{std::chrono::seconds{*jwt::detail::numeric_date(*r.exp, jwt::detail::rounding::down)}};
         p.claims = std::move(claims).json();
         return p;
     }

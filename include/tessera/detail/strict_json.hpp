@@ -52,25 +52,27 @@ public:
     /// Completes a name; false if the current object already has it (compared after unescaping).
     bool key(std::string_view s)
     {
-        pending_.append(s.data(), s.size());
-        const std::uint64_t hash = fnv1a(pending_);
+        // A name that arrived in one piece (the usual case) is used where it lies.
+        std::string_view name = s;
+        if (!pending_.empty()) {
+            pending_.append(s.data(), s.size());
+            name = pending_;
+        }
+        const std::uint64_t hash = fnv1a(name);
         for (std::size_t i = level_starts_.back(); i < keys_.size(); ++i) {
             const auto& k = keys_[i];
-            if (k.hash == hash && std::string_view{text_}.substr(k.offset, k.length) == pending_)
+            if (k.hash == hash && std::string_view{text_}.substr(k.offset, k.length) == name)
                 return false;
         }
-        keys_.push_back({hash, text_.size(), pending_.size()});
-        text_ += pending_;
+        keys_.push_back({hash, text_.size(), name.size()});
+        text_.append(name.data(), name.size());
+        last_ = std::string_view{text_}.substr(text_.size() - name.size());
         pending_.clear();
         return true;
     }
 
     /// The name just completed by `key` (valid until the next name).
-    [[nodiscard]] std::string_view last() const noexcept
-    {
-        const auto& k = keys_.back();
-        return std::string_view{text_}.substr(k.offset, k.length);
-    }
+    [[nodiscard]] std::string_view last() const noexcept { return last_; }
     [[nodiscard]] std::size_t depth() const noexcept { return level_starts_.size(); }
 
 private:
@@ -87,12 +89,28 @@ private:
         return h;
     }
 
-    std::array<std::byte, 1024> buffer_;
+    // The names live in a buffer inside this object (on the parser's stack):
+    // a typical header or claim set is checked without touching the heap.
+    std::array<std::byte, 2048> buffer_;
     std::pmr::monotonic_buffer_resource resource_{buffer_.data(), buffer_.size()};
-    std::pmr::string text_{&resource_};
+    std::pmr::string text_ = make_text(resource_);
     std::pmr::string pending_{&resource_};
-    std::pmr::vector<seen_key> keys_{&resource_};
+    std::pmr::vector<seen_key> keys_ = make_keys(resource_);
     std::pmr::vector<std::size_t> level_starts_{&resource_};
+    std::string_view last_;
+
+    static std::pmr::string make_text(std::pmr::memory_resource& r)
+    {
+        std::pmr::string t{&r};
+        t.reserve(512);
+        return t;
+    }
+    static std::pmr::vector<seen_key> make_keys(std::pmr::memory_resource& r)
+    {
+        std::pmr::vector<seen_key> k{&r};
+        k.reserve(32);
+        return k;
+    }
 };
 
 /// Boost.JSON parse handler that builds a DOM and refuses repeated member names.
