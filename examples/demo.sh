@@ -6,7 +6,11 @@ jwt="$1"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+if [[ -t 1 && -z "${NO_COLOR+set}" ]]; then
+  step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+else
+  step() { printf '\n$ %s\n' "$*"; }
+fi
 
 # A demo HMAC key: 64 random bytes (HS256 refuses keys under 32 bytes).
 head -c 64 /dev/urandom > "$work/hs256.key"
@@ -18,6 +22,10 @@ echo "$token"
 
 step "tessera-jwt decode TOKEN"
 "$jwt" decode "$token"
+
+exp="$("$jwt" decode --json "$token" | sed -n 's/.*"exp":\([0-9]*\).*/\1/p')"
+step "tessera-jwt time $exp"
+"$jwt" time "$exp"
 
 step "tessera-jwt verify --alg HS256 --key hs256.key --iss https://auth.example --aud api TOKEN"
 "$jwt" verify --alg HS256 --key "$work/hs256.key" --iss https://auth.example --aud api "$token"
