@@ -252,6 +252,23 @@ BOOST_AUTO_TEST_CASE(duplicate_members)
     BOOST_TEST(outcome(verify.verify(hs256(hs256_header, R"({"exp":1700000600,"o":{"a":1,"a":2}})"), now)) ==
                "malformed");
     BOOST_TEST(outcome(verify.verify(hs256(hs256_header, R"({"exp":1700000600,"o":{"exp":1}})"), now)) == "ok");
+    // Several escaped names: each is compared as itself, not as whatever the parser unescaped last.
+    auto claims = verify.verify(hs256(hs256_header, R"({"exp":1700000600,"\u0061":1,"\u0062":2,"\u0063":3})"), now);
+    BOOST_TEST_REQUIRE(outcome(claims) == "ok");
+    BOOST_TEST(claims->json().size() == 4u);
+    BOOST_TEST(outcome(verify.verify(hs256(hs256_header, R"({"exp":1700000600,"\u0061":1,"\u0062":2,"a":3})"),
+                                     now)) == "malformed");
+    BOOST_TEST(outcome(verify.verify(hs256(R"({"\u0061lg":"HS256","\u0074yp":"JWT"})", valid_claims), now)) == "ok");
+    BOOST_TEST(outcome(verify.verify(hs256(R"({"\u0061lg":"HS256","\u0061lg":"HS256"})", valid_claims), now)) ==
+               "malformed");
+    // Claims outgrow their arena's first block and continue on the heap.
+    std::string big = R"({"exp":1700000600)";
+    for (int i = 0; i < 100; ++i)
+        big += ",\"claim-" + std::to_string(i) + "\":\"" + std::string(20, 'x') + "\"";
+    auto many = verify.verify(hs256(hs256_header, big + "}"), now);
+    BOOST_TEST_REQUIRE(outcome(many) == "ok");
+    BOOST_TEST(many->json().size() == 101u);
+    BOOST_TEST(many->json().at("claim-99").as_string() == std::string(20, 'x'));
 }
 
 BOOST_AUTO_TEST_CASE(crit_and_nested_tokens)

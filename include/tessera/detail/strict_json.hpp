@@ -11,11 +11,15 @@
 #include <tessera/core/result.hpp>
 
 #include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
 #include <boost/json/value_stack.hpp>
 
 #include <array>
 #include <cstddef>
+#include <cstring>
+#include <functional>
 #include <memory_resource>
 #include <string>
 #include <string_view>
@@ -49,38 +53,51 @@ public:
     }
     void key_part(std::string_view s) { pending_.append(s.data(), s.size()); }
 
-    /// Completes a name; false if the current object already has it (compared after unescaping).
+    /// The text about to be parsed: names found lying in it are not copied.
+    void input(std::string_view text) noexcept { input_ = text; }
+
+    /** Completes a name; false if the current object already has it (compared after unescaping).
+
+        A name that lies in the input text (the usual case: no escapes) is
+        remembered where it lies, since the text outlives the parse. A name
+        the parser unescaped into its own buffer, which it reuses, is copied
+        into the arena, where it never moves.
+    */
     bool key(std::string_view s)
     {
-        // A name that arrived in one piece (the usual case) is used where it lies.
         std::string_view name = s;
-        if (!pending_.empty()) {
+        if (!pending_.empty() || !in_input(s)) {
             pending_.append(s.data(), s.size());
-            name = pending_;
+            auto* copy = static_cast<char*>(resource_.allocate(pending_.size(), 1));
+            std::memcpy(copy, pending_.data(), pending_.size());
+            name = {copy, pending_.size()};
+            pending_.clear();
         }
         const std::uint64_t hash = fnv1a(name);
         for (std::size_t i = level_starts_.back(); i < keys_.size(); ++i) {
             const auto& k = keys_[i];
-            if (k.hash == hash && std::string_view{text_}.substr(k.offset, k.length) == name)
+            if (k.hash == hash && k.name == name)
                 return false;
         }
-        keys_.push_back({hash, text_.size(), name.size()});
-        text_.append(name.data(), name.size());
-        last_ = std::string_view{text_}.substr(text_.size() - name.size());
-        pending_.clear();
+        keys_.push_back({hash, name});
+        last_ = name;
         return true;
     }
 
-    /// The name just completed by `key` (valid until the next name).
+    /// The name just completed by `key` (valid until the parse ends).
     [[nodiscard]] std::string_view last() const noexcept { return last_; }
     [[nodiscard]] std::size_t depth() const noexcept { return level_starts_.size(); }
 
 private:
     struct seen_key {
         std::uint64_t hash;
-        std::size_t offset;
-        std::size_t length;
+        std::string_view name;
     };
+    [[nodiscard]] bool in_input(std::string_view s) const noexcept
+    {
+        const std::less_equal<const char*> le;
+        return le(input_.data(), s.data()) && le(s.data() + s.size(), input_.data() + input_.size());
+    }
     static std::uint64_t fnv1a(std::string_view s) noexcept
     {
         std::uint64_t h = 0xcbf29ce484222325ull;
@@ -89,28 +106,43 @@ private:
         return h;
     }
 
-    // The names live in a buffer inside this object (on the parser's stack):
-    // a typical header or claim set is checked without touching the heap.
-    std::array<std::byte, 2048> buffer_;
+    // The bookkeeping lives in a buffer inside this object (on the parser's
+    // stack): a typical header or claim set is checked without touching the heap.
+    std::array<std::byte, 1024> buffer_;
     std::pmr::monotonic_buffer_resource resource_{buffer_.data(), buffer_.size()};
-    std::pmr::string text_ = make_text(resource_);
     std::pmr::string pending_{&resource_};
     std::pmr::vector<seen_key> keys_ = make_keys(resource_);
     std::pmr::vector<std::size_t> level_starts_{&resource_};
     std::string_view last_;
+    std::string_view input_;
 
-    static std::pmr::string make_text(std::pmr::memory_resource& r)
-    {
-        std::pmr::string t{&r};
-        t.reserve(512);
-        return t;
-    }
     static std::pmr::vector<seen_key> make_keys(std::pmr::memory_resource& r)
     {
         std::pmr::vector<seen_key> k{&r};
         k.reserve(32);
         return k;
     }
+};
+
+/** Where verified claims live: one heap block that holds a typical claim
+    set whole (its object table and its long strings), released in one piece
+    when the last `storage_ptr` to it goes. A claim set larger than the block
+    continues on the heap. Parsing into it costs one allocation instead of one
+    per member, and destroying the claims walks nothing.
+*/
+class claims_arena final : public boost::json::memory_resource {
+public:
+    claims_arena() noexcept : monotonic_(buffer_.data(), buffer_.size()) {}
+    claims_arena(const claims_arena&) = delete;
+    claims_arena& operator=(const claims_arena&) = delete;
+
+private:
+    void* do_allocate(std::size_t n, std::size_t align) override { return monotonic_.allocate(n, align); }
+    void do_deallocate(void*, std::size_t, std::size_t) override {}
+    bool do_is_equal(const memory_resource& other) const noexcept override { return this == &other; }
+
+    alignas(std::max_align_t) std::array<unsigned char, 1024> buffer_;
+    boost::json::monotonic_resource monotonic_;
 };
 
 /// Boost.JSON parse handler that builds a DOM and refuses repeated member names.
@@ -207,6 +239,7 @@ public:
     bool on_comment(boost::json::string_view, boost::json::error_code&) { return true; }
 
     boost::json::value release() { return stack_.release(); }
+    void input(std::string_view text) noexcept { names_.input(text); }
 
 private:
     member_names names_;
@@ -233,6 +266,7 @@ inline result<boost::json::object> parse_object(std::string_view text, boost::js
     boost::json::parse_options options;
     options.max_depth = limits.max_depth;
     boost::json::basic_parser<strict_json_handler> parser{options, sp};
+    parser.handler().input(text);
     boost::json::error_code ec;
     const std::size_t used = parser.write_some(false, text.data(), text.size(), ec);
     if (ec || used != text.size() || !parser.done())
@@ -244,3 +278,6 @@ inline result<boost::json::object> parse_object(std::string_view text, boost::js
 }
 
 } // namespace tessera::inline v0::detail
+
+template <>
+struct boost::json::is_deallocate_trivial<tessera::detail::claims_arena> : std::true_type {};

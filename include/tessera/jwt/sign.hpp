@@ -7,6 +7,7 @@
 #include <tessera/core/random.hpp>
 #include <tessera/jwt/claims.hpp>
 #include <tessera/jwt/keys.hpp>
+#include <tessera/jwt/token.hpp>
 
 #include <boost/json/serialize.hpp>
 
@@ -55,13 +56,7 @@ public:
     /// A compact JWS over arbitrary payload bytes (a JWS that need not be a JWT).
     [[nodiscard]] std::string sign_payload(std::string_view payload) const
     {
-        boost::json::object header;
-        header["alg"] = boost::json::string_view{Alg::name.data(), Alg::name.size()};
-        if (!options_.type.empty())
-            header["typ"] = options_.type;
-        if (!key_.kid().empty())
-            header["kid"] = key_.kid();
-        std::string token = base64url::encode(boost::json::serialize(header));
+        std::string token = encode_header(Alg::name, options_.type, key_.kid());
         token += '.';
         base64url::encode_to(std::span{reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()}, token);
         const auto signature = key_.sign(token);

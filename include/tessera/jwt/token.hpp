@@ -11,6 +11,8 @@
 #include <tessera/detail/strict_json.hpp>
 
 #include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <array>
 #include <cstddef>
@@ -174,6 +176,7 @@ public:
     bool on_comment(boost::json::string_view, boost::json::error_code&) { return true; }
 
     [[nodiscard]] bool has_alg() const noexcept { return has_alg_; }
+    void input(std::string_view text) noexcept { names_.input(text); }
 
 private:
     enum class target { none, alg, typ, kid, cty };
@@ -261,11 +264,26 @@ inline result<jose_header> parse_header(std::string_view encoded, std::size_t ma
     boost::json::parse_options options;
     options.max_depth = max_depth;
     boost::json::basic_parser<detail::header_handler> parser{options, header};
+    parser.handler().input(text);
     boost::json::error_code ec;
     const std::size_t used = parser.write_some(false, text.data(), text.size(), ec);
     if (ec || used != text.size() || !parser.done() || !parser.handler().has_alg())
         return fail(errc::malformed);
     return header;
+}
+
+/** The protected header segment tessera's signer writes:
+    base64url of `{"alg":..,"typ":..,"kid":..}`, `typ` and `kid` left out when empty.
+*/
+inline std::string encode_header(std::string_view alg, std::string_view typ, std::string_view kid)
+{
+    boost::json::object header;
+    header["alg"] = alg;
+    if (!typ.empty())
+        header["typ"] = typ;
+    if (!kid.empty())
+        header["kid"] = kid;
+    return base64url::encode(boost::json::serialize(header));
 }
 
 } // namespace tessera::inline v0::jwt

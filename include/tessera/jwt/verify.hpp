@@ -222,6 +222,7 @@ public:
     explicit verifier(verification_key_t<Algs>... keys, verify_options options = {}) : options_(std::move(options))
     {
         (std::get<std::vector<verification_key_t<Algs>>>(keys_).push_back(std::move(keys)), ...);
+        (remember_headers<Algs>(), ...);
     }
 
     /** The keys of `set` that fit a pinned algorithm.
@@ -242,6 +243,7 @@ public:
                 if (const auto* kid = jwk.if_contains("kid"); kid != nullptr && kid->is_string())
                     foreign_kids_.emplace_back(kid->get_string());
         }
+        (remember_headers<Algs>(), ...);
     }
 
     /// `verify(token, system_clock{}.now())`.
@@ -259,7 +261,7 @@ public:
             return header.error();
         // The claims are allocated from one arena that lives as long as they do.
         auto claims = tessera::detail::parse_object(
-            payload.text, {},
+            payload.text, boost::json::make_shared_resource<tessera::detail::claims_arena>(),
             {options_.max_json_depth});
         if (!claims)
             return claims.error();
@@ -295,6 +297,35 @@ private:
         } else if (key.error() == errc::weak_key) {
             throw error{errc::weak_key, "JWK Set key too weak for " + std::string{Alg::name}};
         }
+    }
+
+    /// A header segment byte-identical to one tessera's signer writes for a key, and what it says.
+    struct known_header {
+        std::string encoded;
+        jose_header header;
+    };
+
+    /** Remembers, for each key of `Alg`, the header segment tessera's signer
+        writes with it (`typ` JWT), parsed once here by the same parser: a
+        token that carries exactly those bytes has exactly that header, and
+        skips decoding and parsing it. Any other header takes the full path.
+    */
+    template <class Alg>
+    void remember_headers()
+    {
+        for (const auto& key : keys_for<Alg>()) {
+            auto encoded = encode_header(Alg::name, "JWT", key.kid());
+            if (auto parsed = parse_header(encoded, options_.max_json_depth))
+                known_headers_.push_back({std::move(encoded), std::move(*parsed)});
+        }
+    }
+
+    [[nodiscard]] result<jose_header> header_of(std::string_view encoded) const
+    {
+        for (const auto& known : known_headers_)
+            if (known.encoded == encoded)
+                return known.header;
+        return parse_header(encoded, options_.max_json_depth);
     }
 
     template <class Alg>
@@ -353,7 +384,7 @@ private:
         auto parts = split(token, options_.max_token_size);
         if (!parts)
             return parts.error();
-        auto header = parse_header(parts->header, options_.max_json_depth);
+        auto header = header_of(parts->header);
         if (!header)
             return header.error();
 
@@ -377,6 +408,7 @@ private:
 
     std::tuple<std::vector<verification_key_t<Algs>>...> keys_;
     std::vector<std::string> foreign_kids_;
+    std::vector<known_header> known_headers_;
     verify_options options_;
 };
 
