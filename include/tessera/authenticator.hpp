@@ -351,15 +351,14 @@ private:
     static principal principal_of(jwt::verified_claims claims)
     {
         // The verifier checked every registered claim's type; read them in one pass.
-        const jwt::detail::registered_claims r{claims.json()};
+        const auto& r = claims.registered();
         std::string subject{r.sub != nullptr ? std::string_view{r.sub->get_string()} : std::string_view{}};
         std::string id{r.jti != nullptr ? std::string_view{r.jti->get_string()} : std::string_view{}};
         const auto expires_at =
             r.exp != nullptr
                 ? time_point{std::chrono::seconds{*jwt::detail::numeric_date(*r.exp, jwt::detail::rounding::down)}}
                 : time_point{};
-        // Constructed, not assigned: a JSON object moved into a new object keeps
-        // its arena, where assignment across arenas would copy every claim.
+        // Constructed, not assigned: the claims' table moves, nothing is copied.
         return principal{std::move(subject), std::move(claims).json(), expires_at, std::move(id)};
     }
 

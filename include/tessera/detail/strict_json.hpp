@@ -11,8 +11,6 @@
 #include <tessera/core/result.hpp>
 
 #include <boost/json/basic_parser_impl.hpp>
-#include <boost/json/monotonic_resource.hpp>
-#include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
 #include <boost/json/value_stack.hpp>
 
@@ -122,27 +120,6 @@ private:
         k.reserve(32);
         return k;
     }
-};
-
-/** Where verified claims live: one heap block that holds a typical claim
-    set whole (its object table and its long strings), released in one piece
-    when the last `storage_ptr` to it goes. A claim set larger than the block
-    continues on the heap. Parsing into it costs one allocation instead of one
-    per member, and destroying the claims walks nothing.
-*/
-class claims_arena final : public boost::json::memory_resource {
-public:
-    claims_arena() noexcept : monotonic_(buffer_.data(), buffer_.size()) {}
-    claims_arena(const claims_arena&) = delete;
-    claims_arena& operator=(const claims_arena&) = delete;
-
-private:
-    void* do_allocate(std::size_t n, std::size_t align) override { return monotonic_.allocate(n, align); }
-    void do_deallocate(void*, std::size_t, std::size_t) override {}
-    bool do_is_equal(const memory_resource& other) const noexcept override { return this == &other; }
-
-    alignas(std::max_align_t) std::array<unsigned char, 1024> buffer_;
-    boost::json::monotonic_resource monotonic_;
 };
 
 /// Boost.JSON parse handler that builds a DOM and refuses repeated member names.
@@ -278,6 +255,3 @@ inline result<boost::json::object> parse_object(std::string_view text, boost::js
 }
 
 } // namespace tessera::inline v0::detail
-
-template <>
-struct boost::json::is_deallocate_trivial<tessera::detail::claims_arena> : std::true_type {};

@@ -12,6 +12,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -57,6 +59,31 @@ inline result<std::int64_t> numeric_date(const boost::json::value& v, rounding m
     return fail(errc::malformed);
 }
 
+/// A three-letter member name as one integer.
+constexpr std::uint32_t name_code(std::string_view k) noexcept
+{
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(k[0])) |
+           static_cast<std::uint32_t>(static_cast<unsigned char>(k[1])) << 8 |
+           static_cast<std::uint32_t>(static_cast<unsigned char>(k[2])) << 16;
+}
+
+/// A slot from 0 to 7 in which the seven registered names never collide (checked below).
+constexpr std::size_t claim_slot(std::uint32_t code) noexcept
+{
+    const std::uint32_t c0 = code & 0xff, c1 = code >> 8 & 0xff, c2 = code >> 16;
+    return (((c0 * 6) ^ (c1 << 1) ^ c2) >> 1) & 7;
+}
+
+/// The registered name each slot holds (0 for the free slot).
+inline constexpr auto registered_names = [] {
+    std::array<std::uint32_t, 8> slots{};
+    for (std::string_view n : {"iss", "sub", "aud", "exp", "nbf", "iat", "jti"})
+        slots[claim_slot(name_code(n))] = name_code(n);
+    return slots;
+}();
+static_assert(std::count(registered_names.begin(), registered_names.end(), 0u) == 1,
+              "the seven registered claim names must land in seven distinct slots");
+
 /// The registered claims of a claim set, found in one pass over its members.
 struct registered_claims {
     const boost::json::value* iss = nullptr;
@@ -67,29 +94,29 @@ struct registered_claims {
     const boost::json::value* iat = nullptr;
     const boost::json::value* jti = nullptr;
 
+    registered_claims() = default;
+
     explicit registered_claims(const boost::json::object& claims) noexcept
     {
-        // One scan instead of a lookup per claim: every registered name has three letters.
+        // One scan, one table probe per three-letter name: no chain of string
+        // compares whose branches a claim set in any order would mispredict.
+        std::array<const boost::json::value*, 8> slot{};
         for (const auto& member : claims) {
             const std::string_view k = member.key();
             if (k.size() != 3)
                 continue;
-            const boost::json::value* v = &member.value();
-            if (k == "iss")
-                iss = v;
-            else if (k == "sub")
-                sub = v;
-            else if (k == "aud")
-                aud = v;
-            else if (k == "exp")
-                exp = v;
-            else if (k == "nbf")
-                nbf = v;
-            else if (k == "iat")
-                iat = v;
-            else if (k == "jti")
-                jti = v;
+            const auto code = name_code(k);
+            const auto s = claim_slot(code);
+            if (registered_names[s] == code)
+                slot[s] = &member.value();
         }
+        iss = slot[claim_slot(name_code("iss"))];
+        sub = slot[claim_slot(name_code("sub"))];
+        aud = slot[claim_slot(name_code("aud"))];
+        exp = slot[claim_slot(name_code("exp"))];
+        nbf = slot[claim_slot(name_code("nbf"))];
+        iat = slot[claim_slot(name_code("iat"))];
+        jti = slot[claim_slot(name_code("jti"))];
     }
 };
 
@@ -117,24 +144,6 @@ inline result<void> check_registered_types(const registered_claims& r) noexcept
 inline result<void> check_registered_types(const boost::json::object& claims) noexcept
 {
     return check_registered_types(registered_claims{claims});
-}
-
-inline std::string_view string_claim(const boost::json::object& claims, std::string_view name) noexcept
-{
-    const auto* v = claims.if_contains(name);
-    return v != nullptr && v->is_string() ? std::string_view{v->get_string()} : std::string_view{};
-}
-
-inline std::optional<time_point> time_claim(const boost::json::object& claims, std::string_view name,
-                                            rounding mode) noexcept
-{
-    const auto* v = claims.if_contains(name);
-    if (v == nullptr)
-        return std::nullopt;
-    auto seconds = numeric_date(*v, mode);
-    if (!seconds)
-        return std::nullopt;
-    return time_point{std::chrono::seconds{*seconds}};
 }
 
 } // namespace detail
@@ -197,27 +206,51 @@ private:
 class verified_claims {
 public:
     verified_claims(jose_header header, boost::json::object claims) noexcept
-        : header_(std::move(header)), claims_(std::move(claims))
+        : header_(std::move(header)), claims_(std::move(claims)), registered_(claims_)
     {
     }
+    // A moved object keeps its table, so the registered claims found in it stay where they were.
+    verified_claims(verified_claims&&) noexcept = default;
+    verified_claims(const verified_claims& other)
+        : header_(other.header_), claims_(other.claims_), registered_(claims_)
+    {
+    }
+    verified_claims& operator=(const verified_claims& other)
+    {
+        if (this != &other) {
+            header_ = other.header_;
+            claims_ = other.claims_;
+            registered_ = detail::registered_claims{claims_};
+        }
+        return *this;
+    }
+    // Assignment between objects of different arenas copies: look the claims up again.
+    verified_claims& operator=(verified_claims&& other)
+    {
+        header_ = std::move(other.header_);
+        claims_ = std::move(other.claims_);
+        registered_ = detail::registered_claims{claims_};
+        return *this;
+    }
+    ~verified_claims() = default;
 
     /// `sub`, or empty when absent.
-    [[nodiscard]] std::string_view subject() const noexcept { return detail::string_claim(claims_, "sub"); }
+    [[nodiscard]] std::string_view subject() const noexcept { return text_of(registered_.sub); }
     /// `iss`, or empty when absent.
-    [[nodiscard]] std::string_view issuer() const noexcept { return detail::string_claim(claims_, "iss"); }
+    [[nodiscard]] std::string_view issuer() const noexcept { return text_of(registered_.iss); }
     /// `jti`, or empty when absent.
-    [[nodiscard]] std::string_view jwt_id() const noexcept { return detail::string_claim(claims_, "jti"); }
+    [[nodiscard]] std::string_view jwt_id() const noexcept { return text_of(registered_.jti); }
     [[nodiscard]] std::optional<time_point> expires_at() const noexcept
     {
-        return detail::time_claim(claims_, "exp", detail::rounding::down);
+        return time_of(registered_.exp, detail::rounding::down);
     }
     [[nodiscard]] std::optional<time_point> not_before() const noexcept
     {
-        return detail::time_claim(claims_, "nbf", detail::rounding::up);
+        return time_of(registered_.nbf, detail::rounding::up);
     }
     [[nodiscard]] std::optional<time_point> issued_at() const noexcept
     {
-        return detail::time_claim(claims_, "iat", detail::rounding::up);
+        return time_of(registered_.iat, detail::rounding::up);
     }
     /// True when `aud` is `audience` or an array holding it.
     [[nodiscard]] bool has_audience(std::string_view audience) const noexcept
@@ -244,10 +277,27 @@ public:
     [[nodiscard]] boost::json::object json() && noexcept { return std::move(claims_); }
     /// The verified header's `alg`, `typ` and `kid`.
     [[nodiscard]] const jose_header& header() const noexcept { return header_; }
+    /// Where the registered claims are, found once when the claims were verified.
+    [[nodiscard]] const detail::registered_claims& registered() const noexcept { return registered_; }
 
 private:
+    static std::string_view text_of(const boost::json::value* v) noexcept
+    {
+        return v != nullptr && v->is_string() ? std::string_view{v->get_string()} : std::string_view{};
+    }
+    static std::optional<time_point> time_of(const boost::json::value* v, detail::rounding mode) noexcept
+    {
+        if (v == nullptr)
+            return std::nullopt;
+        auto t = detail::numeric_date(*v, mode);
+        if (!t)
+            return std::nullopt;
+        return time_point{std::chrono::seconds{*t}};
+    }
+
     jose_header header_;
     boost::json::object claims_;
+    detail::registered_claims registered_;
 };
 
 } // namespace tessera::inline v0::jwt
