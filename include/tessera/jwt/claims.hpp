@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace tessera::inline v0::jwt {
 
@@ -210,7 +211,11 @@ public:
     {
     }
     // A moved object keeps its table, so the registered claims found in it stay where they were.
-    verified_claims(verified_claims&&) noexcept = default;
+    verified_claims(verified_claims&& other) noexcept
+        : header_(std::move(other.header_)), claims_(std::move(other.claims_)),
+          registered_(std::exchange(other.registered_, {}))
+    {
+    }
     verified_claims(const verified_claims& other)
         : header_(other.header_), claims_(other.claims_), registered_(claims_)
     {
@@ -224,7 +229,7 @@ public:
         }
         return *this;
     }
-    // Assignment between objects of different arenas copies: look the claims up again.
+    // Assignment between objects of different memory resources copies: look the claims up again.
     verified_claims& operator=(verified_claims&& other)
     {
         header_ = std::move(other.header_);
@@ -273,8 +278,12 @@ public:
     }
     /// Every claim.
     [[nodiscard]] const boost::json::object& json() const& noexcept { return claims_; }
-    /// Every claim, moved out (their arena moves with them).
-    [[nodiscard]] boost::json::object json() && noexcept { return std::move(claims_); }
+    /// Every claim, moved out (their memory resource moves with them).
+    [[nodiscard]] boost::json::object json() && noexcept
+    {
+        registered_ = {};
+        return std::move(claims_);
+    }
     /// The verified header's `alg`, `typ` and `kid`.
     [[nodiscard]] const jose_header& header() const noexcept { return header_; }
     /// Where the registered claims are, found once when the claims were verified.
