@@ -261,7 +261,7 @@ BOOST_AUTO_TEST_CASE(duplicate_members)
     BOOST_TEST(outcome(verify.verify(hs256(R"({"\u0061lg":"HS256","\u0074yp":"JWT"})", valid_claims), now)) == "ok");
     BOOST_TEST(outcome(verify.verify(hs256(R"({"\u0061lg":"HS256","\u0061lg":"HS256"})", valid_claims), now)) ==
                "malformed");
-    // Claims outgrow their arena's first block and continue on the heap.
+    // A claim set of a hundred members and more.
     std::string big = R"({"exp":1700000600)";
     for (int i = 0; i < 100; ++i)
         big += ",\"claim-" + std::to_string(i) + "\":\"" + std::string(20, 'x') + "\"";

@@ -177,7 +177,8 @@ inline std::string encode_session(const session_data& s)
     return out;
 }
 
-inline result<session_data> decode_session(std::string_view text)
+/// Reads a record into `s` (whose strings keep their buffers when they fit).
+inline result<void> decode_session(std::string_view text, session_data& s)
 {
     // A record that does not parse was not written by tessera: the store is not answering truthfully.
     const auto corrupt = fail(errc::store_unavailable);
@@ -200,7 +201,6 @@ inline result<session_data> decode_session(std::string_view text)
         return true;
     };
     std::int64_t created = 0, seen = 0, absolute = 0;
-    session_data s;
     if (!integer('|', created) || !integer('|', seen) || !integer('|', absolute) || !field(s.subject) ||
         !field(s.user_agent) || !field(s.ip))
         return corrupt;
@@ -212,7 +212,17 @@ inline result<session_data> decode_session(std::string_view text)
         if (!attributes)
             return corrupt;
         s.attributes = std::move(*attributes);
+    } else {
+        s.attributes.clear();
     }
+    return {};
+}
+
+inline result<session_data> decode_session(std::string_view text)
+{
+    session_data s;
+    if (auto ok = decode_session(text, s); !ok)
+        return ok.error();
     return s;
 }
 
@@ -281,16 +291,15 @@ public:
             return fail(found.error());
         if (!*found)
             return fail(errc::unknown_session);
-        auto data = detail::decode_session((*found)->value);
-        if (!data)
-            return fail(data.error());
+        validated_session out;
+        if (auto decoded = detail::decode_session((*found)->value, out.data); !decoded)
+            return fail(decoded.error());
 
         const auto now = clock_.now();
-        if (now >= detail::session_expiry(*data, options_)) {
+        if (now >= detail::session_expiry(out.data, options_)) {
             (void)store_.erase(*key); // the store expires it too; this is only tidiness
             return fail(errc::unknown_session);
         }
-        validated_session out{std::move(*data), key->substr(options_.key_prefix.size()), false, {}};
         if (now - out.data.last_seen >= options_.renewal_interval) {
             const auto previous = out.data.last_seen;
             out.data.last_seen = now;
@@ -305,6 +314,9 @@ public:
                           std::min(previous + options_.idle_timeout, out.data.absolute_expires_at);
         }
         out.max_age = std::chrono::duration_cast<std::chrono::seconds>(detail::session_expiry(out.data, options_) - now);
+        // The handle is the store key without its prefix: the key's own buffer, reused.
+        out.handle = std::move(*key);
+        out.handle.erase(0, options_.key_prefix.size());
         return out;
     }
 
