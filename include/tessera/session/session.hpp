@@ -125,7 +125,9 @@ inline result<std::string> opaque_key(std::string_view token, std::string_view p
     auto n = base64url::decode_into(token, raw);
     if (!n || *n != raw.size())
         return fail(errc::malformed);
-    std::string key{prefix};
+    std::string key;
+    key.reserve(prefix.size() + session_id_length);
+    key = prefix;
     base64url::encode_to(sha256(raw), key);
     return key;
 }
@@ -426,7 +428,10 @@ public:
     result<std::string> key_of(std::string_view id) const
     {
         std::array<std::uint8_t, detail::session_id_bytes> raw;
-        return detail::opaque_key(id, options_.key_prefix, raw);
+        auto key = detail::opaque_key(id, options_.key_prefix, raw);
+        // The id's bytes are the session's secret: they do not stay behind on the stack.
+        Botan::secure_scrub_memory(raw.data(), raw.size());
+        return key;
     }
 
 private:
