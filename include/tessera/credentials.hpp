@@ -5,11 +5,13 @@
 */
 
 #include <tessera/core/clock.hpp>
+#include <tessera/core/result.hpp>
 
 #include <boost/json/object.hpp>
 
 #include <chrono>
 #include <string>
+#include <string_view>
 
 namespace tessera::inline v0 {
 
@@ -35,5 +37,20 @@ struct principal {
     bool renewed = false;
     std::chrono::seconds max_age{0};
 };
+
+/// The longest subject tessera issues a credential to (an e-mail address is at most 254 bytes).
+inline constexpr std::size_t max_subject_size = 1024;
+
+/** Refuses at `issue` a subject that nothing could later authenticate or revoke:
+    empty (it would be in no subject index, so "log out everywhere" could not
+    find it) or longer than `max_subject_size`.
+    @return `malformed` for such a subject.
+*/
+inline result<void> check_subject(std::string_view subject) noexcept
+{
+    if (subject.empty() || subject.size() > max_subject_size)
+        return fail(errc::malformed);
+    return {};
+}
 
 } // namespace tessera::inline v0

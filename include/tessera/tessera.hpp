@@ -10,10 +10,12 @@
 #include <tessera/http/cookie.hpp>
 #include <tessera/http/csrf.hpp>
 #include <tessera/jwt.hpp>
+#include <tessera/options.hpp>
 #include <tessera/password/hash.hpp>
 #include <tessera/password/throttle.hpp>
 #include <tessera/session/session.hpp>
 #include <tessera/store/concepts.hpp>
+#include <tessera/store/keys.hpp>
 #include <tessera/store/memory.hpp>
 #include <tessera/revocation/policies.hpp>
 #include <tessera/revocation/refresh_families.hpp>

@@ -73,7 +73,7 @@ void authenticate_hs256(benchmark::State& state)
 {
     const std::vector<std::uint8_t> raw(64, 7);
     tessera::jwt_authenticator<jwt::hs256, tessera::manual_clock> auth{
-        jwt::hmac_key<jwt::hs256>::from_bytes(raw).value(), {}, clock_at};
+        jwt::hmac_key<jwt::hs256>::from_bytes(raw).value(), {.issuer = "tessera", .audience = "tessera"}, clock_at};
     const auto token = auth.issue("user-1234567890")->access_token;
     floors::hs256 by_hand{raw};
     interleaved(
@@ -91,7 +91,7 @@ void authenticate_hs256(benchmark::State& state)
 void authenticate_eddsa(benchmark::State& state)
 {
     auto key = jwt::private_key<jwt::eddsa>::generate();
-    tessera::jwt_authenticator<jwt::eddsa, tessera::manual_clock> auth{key, {}, clock_at};
+    tessera::jwt_authenticator<jwt::eddsa, tessera::manual_clock> auth{key, {.issuer = "tessera", .audience = "tessera"}, clock_at};
     const auto token = auth.issue("user-1234567890")->access_token;
     auto public_key = key.public_key();
     Botan::PK_Verifier verifier{public_key.botan(), "Pure"};

@@ -24,7 +24,7 @@ using jwt_auth = tessera::jwt_authenticator<jwt::hs256, tessera::manual_clock>;
 
 std::size_t hs256(int calls)
 {
-    jwt_auth auth{jwt::hmac_key<jwt::hs256>::from_bytes(hs256_key).value(), {}, clock_at};
+    jwt_auth auth{jwt::hmac_key<jwt::hs256>::from_bytes(hs256_key).value(), {.issuer = "tessera", .audience = "tessera"}, clock_at};
     const auto token = auth.issue("user-1234567890")->access_token;
     std::size_t n = 0;
     for (int i = 0; i < calls; ++i)
@@ -36,7 +36,7 @@ std::size_t hs256(int calls)
 // The same checks written out by hand, with the same result (floors.hpp).
 std::size_t hs256_floor(int calls)
 {
-    jwt_auth auth{jwt::hmac_key<jwt::hs256>::from_bytes(hs256_key).value(), {}, clock_at};
+    jwt_auth auth{jwt::hmac_key<jwt::hs256>::from_bytes(hs256_key).value(), {.issuer = "tessera", .audience = "tessera"}, clock_at};
     const auto token = auth.issue("user-1234567890")->access_token;
     floors::hs256 by_hand{hs256_key};
     const std::int64_t now = clock_at.now().time_since_epoch().count();

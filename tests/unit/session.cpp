@@ -262,11 +262,11 @@ BOOST_AUTO_TEST_CASE(options_are_validated)
 {
     test::memory_fixture f;
     using manager_t = tessera::session_manager<decltype(f.store), tessera::manual_clock>;
-    BOOST_CHECK_THROW((manager_t{f.store, {.idle_timeout = 0s}, f.clock}), std::invalid_argument);
+    BOOST_CHECK_THROW((manager_t{f.store, {.idle_timeout = 0s}, f.clock}), tessera::error);
     BOOST_CHECK_THROW((manager_t{f.store, {.idle_timeout = 2h, .absolute_timeout = 1h}, f.clock}),
-                      std::invalid_argument);
+                      tessera::error);
     BOOST_CHECK_THROW((manager_t{f.store, {.idle_timeout = 10min, .renewal_interval = 10min}, f.clock}),
-                      std::invalid_argument);
+                      tessera::error);
 }
 
 BOOST_AUTO_TEST_CASE(a_store_that_cannot_answer_fails_closed)

@@ -61,6 +61,29 @@ enum class errc : int {
     unknown_key,
     /// `sub` is not the subject the verifier requires.
     wrong_subject,
+    /// A setting given at construction cannot work (a lifetime, a missing issuer); thrown, never returned.
+    invalid_configuration,
+};
+
+/** What an HTTP layer needs to know of an error: one condition per response status.
+
+    Every `errc` is equivalent to exactly one of them, compared with `==`:
+    @code
+    if (r.error() == tessera::condition::rejected) return 401;
+    @endcode
+    or in one line, `tessera::http_status(r.error())`.
+*/
+enum class condition : int {
+    /// The credential is not accepted: 401 (send `WWW-Authenticate`, or clear the cookie).
+    rejected = 1,
+    /// The request is refused whoever sent it (CSRF): 403.
+    forbidden,
+    /// Too many attempts: 429 (with `Retry-After`).
+    throttled,
+    /// The store cannot answer; nobody was let in: 503.
+    unavailable,
+    /// The server is set up wrongly (a key, a setting): 500.
+    misconfigured,
 };
 
 } // namespace tessera::inline v0
@@ -68,6 +91,8 @@ enum class errc : int {
 // Declared before any use so that `errc` converts to `std::error_code` everywhere.
 template <>
 struct std::is_error_code_enum<tessera::errc> : std::true_type {};
+template <>
+struct std::is_error_condition_enum<tessera::condition> : std::true_type {};
 
 namespace tessera::inline v0 {
 
@@ -97,8 +122,36 @@ constexpr std::string_view to_string(errc e) noexcept
     case errc::bad_credentials: return "bad_credentials";
     case errc::unknown_key: return "unknown_key";
     case errc::wrong_subject: return "wrong_subject";
+    case errc::invalid_configuration: return "invalid_configuration";
     }
     return "unknown_error";
+}
+
+/// The stable name of a condition, e.g. `"rejected"`.
+constexpr std::string_view to_string(condition c) noexcept
+{
+    switch (c) {
+    case condition::rejected: return "rejected";
+    case condition::forbidden: return "forbidden";
+    case condition::throttled: return "throttled";
+    case condition::unavailable: return "unavailable";
+    case condition::misconfigured: return "misconfigured";
+    }
+    return "unknown_condition";
+}
+
+/// The condition `e` belongs to.
+constexpr condition condition_of(errc e) noexcept
+{
+    switch (e) {
+    case errc::csrf_mismatch: return condition::forbidden;
+    case errc::rate_limited: return condition::throttled;
+    case errc::store_unavailable: return condition::unavailable;
+    case errc::invalid_key:
+    case errc::weak_key:
+    case errc::invalid_configuration: return condition::misconfigured;
+    default: return condition::rejected;
+    }
 }
 
 namespace detail {
@@ -111,6 +164,15 @@ public:
     {
         return std::string{to_string(static_cast<errc>(ev))};
     }
+};
+
+class condition_category final : public std::error_category {
+public:
+    const char* name() const noexcept override { return "tessera-condition"; }
+
+    std::string message(int cv) const override { return std::string{to_string(static_cast<condition>(cv))}; }
+
+    bool equivalent(const std::error_code& code, int cv) const noexcept override;
 };
 
 } // namespace detail
@@ -128,6 +190,41 @@ inline std::error_code make_error_code(errc e) noexcept
     return {static_cast<int>(e), tessera_category()};
 }
 
+/// The category of every `condition`.
+inline const std::error_category& tessera_condition_category() noexcept
+{
+    static const detail::condition_category category;
+    return category;
+}
+
+/// Makes `condition` values comparable with any `std::error_code` (found by ADL).
+inline std::error_condition make_error_condition(condition c) noexcept
+{
+    return {static_cast<int>(c), tessera_condition_category()};
+}
+
+inline bool detail::condition_category::equivalent(const std::error_code& code, int cv) const noexcept
+{
+    return code.category() == tessera_category() && condition_of(static_cast<errc>(code.value())) == condition{cv};
+}
+
+/** The HTTP status for an error: 401, 403, 429, 503, or 500 for a
+    misconfiguration and for any code not in tessera's category.
+*/
+inline int http_status(const std::error_code& ec) noexcept
+{
+    if (ec.category() != tessera_category())
+        return 500;
+    switch (condition_of(static_cast<errc>(ec.value()))) {
+    case condition::rejected: return 401;
+    case condition::forbidden: return 403;
+    case condition::throttled: return 429;
+    case condition::unavailable: return 503;
+    case condition::misconfigured: return 500;
+    }
+    return 500;
+}
+
 /// The stable name of a code in tessera's category, or its message otherwise.
 inline std::string to_string(const std::error_code& ec)
 {
@@ -136,7 +233,11 @@ inline std::string to_string(const std::error_code& ec)
     return ec.message();
 }
 
-/// Thrown only by configuration-time calls (loading a key, building a verifier).
+/** The one exception tessera throws: only from constructors and key loading,
+    for a setting or a key that cannot work (`invalid_configuration`,
+    `invalid_key`, `weak_key`, a store that cannot be opened). Never on the
+    request path, which returns `result<T>`.
+*/
 class error : public std::system_error {
 public:
     explicit error(errc e, const std::string& what) : std::system_error(make_error_code(e), what) {}

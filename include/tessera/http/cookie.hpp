@@ -143,11 +143,11 @@ constexpr std::optional<std::string_view> cookie_options_error(const cookie_opti
 */
 class cookie_policy {
 public:
-    /// @throws std::invalid_argument with the reason from `cookie_options_error`.
+    /// @throws tessera::error `invalid_configuration` with the reason from `cookie_options_error`.
     explicit cookie_policy(cookie_options options = {}) : options_(std::move(options))
     {
         if (auto reason = cookie_options_error(options_))
-            throw std::invalid_argument{std::string{*reason}};
+            throw error{errc::invalid_configuration, std::string{*reason}};
     }
 
     /** The `Set-Cookie` value carrying `value`.

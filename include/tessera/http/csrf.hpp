@@ -113,11 +113,11 @@ public:
     /// Length of a token: base64url of nonce ‖ MAC.
     static constexpr std::size_t token_length = base64url::encoded_size(nonce_bytes + mac_bytes);
 
-    /// @throws std::invalid_argument for a key shorter than 32 bytes.
+    /// @throws tessera::error `invalid_configuration` for a key shorter than 32 bytes.
     explicit csrf_tokens(secret key) : key_(std::move(key))
     {
         if (key_.size() < 32)
-            throw std::invalid_argument{"a CSRF key needs at least 32 bytes"};
+            throw error{errc::invalid_configuration, "a CSRF key needs at least 32 bytes"};
     }
 
     /// A new token bound to `binding` (the session handle, the refresh family, or a pre-login cookie value).

@@ -136,11 +136,11 @@ inline void argon2id(const password_options& o, std::string_view password, std::
 */
 class password_hasher {
 public:
-    /// @throws std::invalid_argument when the cost is below OWASP's minimum.
+    /// @throws tessera::error `invalid_configuration` when the cost is below OWASP's minimum.
     explicit password_hasher(password_options options = {}) : options_(options)
     {
         if (options_.memory_kib < 19 * 1024 || options_.iterations < 2 || options_.parallelism < 1)
-            throw std::invalid_argument{"Argon2id below OWASP's minimum (m=19 MiB, t=2, p=1)"};
+            throw error{errc::invalid_configuration, "Argon2id below OWASP's minimum (m=19 MiB, t=2, p=1)"};
         // The dummy hash unknown users are checked against: same cost as a real one.
         dummy_ = hash("tessera dummy password");
     }

@@ -14,6 +14,7 @@
 #include <tessera/core/result.hpp>
 #include <tessera/password/hash.hpp>
 #include <tessera/store/concepts.hpp>
+#include <tessera/store/keys.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -44,13 +45,13 @@ struct throttle_options {
 template <store Store, clock Clock = system_clock>
 class login_throttle {
 public:
-    /// @throws std::invalid_argument for non-positive settings.
+    /// @throws tessera::error `invalid_configuration` for non-positive settings.
     explicit login_throttle(Store& store, throttle_options options = {}, Clock clock = {})
         : store_(store), options_(options), clock_(std::move(clock))
     {
         if (options_.free_attempts < 1 || options_.window <= std::chrono::seconds{0} ||
             options_.base_delay <= std::chrono::seconds{0} || options_.max_delay < options_.base_delay)
-            throw std::invalid_argument{"throttle settings must be positive"};
+            throw error{errc::invalid_configuration, "throttle settings must be positive"};
     }
 
     /// `rate_limited` while the subject or the client is in a delay; `store_unavailable` fails closed.
@@ -102,13 +103,14 @@ public:
     }
 
 private:
+    // 's' + subject or 'c' + client address: the two never meet in one key.
     static std::string count_key(char kind, std::string_view name)
     {
-        return std::string{"thr:"} + kind + ':' + std::string{name};
+        return keys::key(keys::kind::throttle_failures, kind + std::string{name});
     }
     static std::string lock_key(char kind, std::string_view name)
     {
-        return std::string{"thr-lock:"} + kind + ':' + std::string{name};
+        return keys::key(keys::kind::throttle_lock, kind + std::string{name});
     }
 
     Store& store_;

@@ -6,15 +6,15 @@
     A login starts a family. Each refresh token is 256 random bits, stored
     only as its SHA-256, usable once: a refresh consumes it and hands out the
     family's next token. Presenting a consumed token is reuse — someone holds
-    a copy — and revokes the whole family at once, and with it (through the
-    token version) every access token of the subject: `refresh_reused`.
+    a copy — and ends the whole family at once, and with it every access
+    token minted from it (they carry the family in their `sid` claim, and the
+    hybrid authenticator checks that the family is alive): `refresh_reused`.
 
-    Why a ticket and not just `take`: with `take`, a racing second request
-    could find the token gone before the first has recorded that it used it,
-    and report "unknown" instead of "reused". Here each presentation first
-    draws a ticket from an atomic per-token counter. Ticket 1 rotates; any
-    later ticket is a second use, decided without a window in which it can
-    look like anything else.
+    Reuse is decided by one atomic store operation, the `insert` of the
+    presented token's used-marker, made only after everything that can fail
+    has been done. So a refresh that fails on the server's side leaves the
+    token usable, and of several presentations of one token exactly one
+    rotates it: every other is `refresh_reused`, and ends the family.
 
     The grace window (default 0, at most 60 s) exists for one honest case: a
     client that sent the same refresh twice (two tabs, a retry after a lost
@@ -33,6 +33,7 @@
 #include <tessera/detail/strict_json.hpp>
 #include <tessera/session/session.hpp>
 #include <tessera/store/concepts.hpp>
+#include <tessera/store/keys.hpp>
 
 #include <botan/aead.h>
 
@@ -45,7 +46,6 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 namespace tessera::inline v0 {
@@ -80,6 +80,8 @@ struct refresh_families_grant {
     std::string subject;
     boost::json::object claims;
     std::string family;
+    /// No access token of the family should outlive it.
+    time_point family_expires_at;
 };
 
 /// A new family's first refresh token.
@@ -87,6 +89,7 @@ struct started_family {
     std::string token;
     time_point expires_at;
     std::string family;
+    time_point family_expires_at;
 };
 
 namespace detail {
@@ -103,26 +106,58 @@ struct refresh_record {
     std::string family;
     std::uint64_t generation = 0;
     time_point expires_at;
-    // After use, when a grace window is configured:
-    std::optional<time_point> used_at;
+};
+
+/// What marks a refresh token used: when, and its successor sealed under a key only the token gives.
+struct used_record {
+    time_point used_at;
     std::string successor; // base64url(nonce ‖ ciphertext)
 };
+
+/// The value a family record is replaced with when reuse ends it: every later presentation is `refresh_reused`.
+inline constexpr std::string_view killed_family = "!";
 
 inline std::int64_t epoch(time_point t) noexcept
 {
     return t.time_since_epoch().count();
 }
 
-inline time_point from_epoch(const boost::json::object& o, std::string_view name)
+/// The largest instant tessera reads back from a record: the year 9999 (beyond it, arithmetic could overflow).
+inline constexpr std::int64_t max_stored_time = 253'402'300'799;
+
+/// Reads a member of a record; false when it is absent or not what tessera wrote.
+inline bool read_member(const boost::json::object& o, std::string_view name, time_point& out)
 {
     const auto* v = o.if_contains(name);
-    return time_point{std::chrono::seconds{v != nullptr && v->is_int64() ? v->get_int64() : 0}};
+    if (v == nullptr || !v->is_int64() || v->get_int64() < 0 || v->get_int64() > max_stored_time)
+        return false;
+    out = time_point{std::chrono::seconds{v->get_int64()}};
+    return true;
 }
 
-inline std::string text_member(const boost::json::object& o, std::string_view name)
+inline bool read_member(const boost::json::object& o, std::string_view name, std::uint64_t& out)
 {
     const auto* v = o.if_contains(name);
-    return v != nullptr && v->is_string() ? std::string{v->get_string()} : std::string{};
+    if (v == nullptr)
+        return false;
+    if (v->is_uint64())
+        out = v->get_uint64();
+    else if (v->is_int64() && v->get_int64() >= 0)
+        out = static_cast<std::uint64_t>(v->get_int64());
+    else
+        return false;
+    return true;
+}
+
+inline bool read_member(const boost::json::object& o, std::string_view name, std::string& out, bool required = true)
+{
+    const auto* v = o.if_contains(name);
+    if (v == nullptr)
+        return !required;
+    if (!v->is_string())
+        return false;
+    out = v->get_string();
+    return true;
 }
 
 inline std::string encode(const family_record& f)
@@ -137,38 +172,51 @@ inline std::string encode(const family_record& f)
     return boost::json::serialize(o);
 }
 
+/// A record that does not decode was not written by tessera: the store is not answering truthfully.
 inline result<family_record> decode_family(std::string_view text)
 {
     auto o = tessera::detail::parse_object(text);
-    if (!o || !o->contains("gen") || !o->at("gen").is_number())
+    family_record f;
+    if (!o || !read_member(*o, "sub", f.subject) || !read_member(*o, "gen", f.generation) ||
+        !read_member(*o, "created", f.created_at) || !read_member(*o, "last", f.last_used) ||
+        !read_member(*o, "exp", f.expires_at) || !read_member(*o, "ua", f.user_agent, false) ||
+        !read_member(*o, "ip", f.ip, false))
         return fail(errc::store_unavailable);
-    family_record f{text_member(*o, "sub"), o->at("gen").to_number<std::uint64_t>(), from_epoch(*o, "created"),
-                    from_epoch(*o, "last"), from_epoch(*o, "exp"), text_member(*o, "ua"), text_member(*o, "ip"), {}};
-    if (const auto* c = o->if_contains("claims"); c != nullptr && c->is_object())
-        f.claims = c->get_object();
+    const auto* c = o->if_contains("claims");
+    if (c == nullptr || !c->is_object())
+        return fail(errc::store_unavailable);
+    f.claims = c->get_object();
     return f;
 }
 
 inline std::string encode(const refresh_record& r)
 {
-    boost::json::object o{{"fam", r.family}, {"gen", r.generation}, {"exp", epoch(r.expires_at)}};
-    if (r.used_at) {
-        o["used"] = epoch(*r.used_at);
-        o["next"] = r.successor;
-    }
-    return boost::json::serialize(o);
+    return boost::json::serialize(
+        boost::json::object{{"fam", r.family}, {"gen", r.generation}, {"exp", epoch(r.expires_at)}});
 }
 
 inline result<refresh_record> decode_refresh(std::string_view text)
 {
     auto o = tessera::detail::parse_object(text);
-    if (!o || !o->contains("gen") || !o->at("gen").is_number())
+    refresh_record r;
+    if (!o || !read_member(*o, "fam", r.family) || !read_member(*o, "gen", r.generation) ||
+        !read_member(*o, "exp", r.expires_at) || r.family.empty())
         return fail(errc::store_unavailable);
-    refresh_record r{text_member(*o, "fam"), o->at("gen").to_number<std::uint64_t>(), from_epoch(*o, "exp"),
-                     std::nullopt, text_member(*o, "next")};
-    if (o->contains("used"))
-        r.used_at = from_epoch(*o, "used");
     return r;
+}
+
+inline std::string encode(const used_record& u)
+{
+    return boost::json::serialize(boost::json::object{{"used", epoch(u.used_at)}, {"next", u.successor}});
+}
+
+inline result<used_record> decode_used(std::string_view text)
+{
+    auto o = tessera::detail::parse_object(text);
+    used_record u;
+    if (!o || !read_member(*o, "used", u.used_at) || !read_member(*o, "next", u.successor))
+        return fail(errc::store_unavailable);
+    return u;
 }
 
 /// The key that seals a token's successor: derived from the token, distinct from its lookup hash.
@@ -226,14 +274,36 @@ inline std::string credentials_json(const credentials& c)
 inline std::optional<credentials> credentials_from_json(std::string_view text)
 {
     auto o = tessera::detail::parse_object(text);
-    if (!o)
+    credentials c;
+    if (!o || !read_member(*o, "a", c.access_token) || !read_member(*o, "ae", c.access_expires_at) ||
+        !read_member(*o, "r", c.refresh_token) || !read_member(*o, "re", c.refresh_expires_at))
         return std::nullopt;
-    return credentials{text_member(*o, "a"), from_epoch(*o, "ae"), text_member(*o, "r"), from_epoch(*o, "re")};
+    return c;
 }
 
 } // namespace detail
 
 /** The refresh families of one store.
+
+    @par Rotation, step by step
+    1. Read the presented token's record (none: `unknown_session`) and its
+       used-marker (there: a second use, step 5).
+    2. Read the family (gone: `unknown_session`; ended by reuse: `refresh_reused`).
+    3. Mint the access token and write the successor's record. Nothing the
+       client holds has changed yet: a failure up to here leaves the
+       presented token as usable as before, and the retry simply runs again.
+    4. Commit: `insert` the presented token's used-marker, holding the
+       successor pair sealed under a key derived from the token. Exactly one
+       presentation's insert succeeds; it returns its pair. If the store's
+       answer is lost, the marker is read back to learn whether it was ours.
+    5. Every other presentation, concurrent or later, is a second use:
+       within the grace window, and while the successor is itself unused, it
+       gets the same refresh token (and a fresh access token of the family);
+       otherwise the family ends (`refresh_reused`), and with it every access
+       token minted from it.
+
+    No presentation ever waits for another: a racing one decides from what
+    the store holds at once.
 
     @par Thread Safety
     Every member function may be called from many threads at once.
@@ -241,44 +311,54 @@ inline std::optional<credentials> credentials_from_json(std::string_view text)
 template <store Store, clock Clock = system_clock>
 class refresh_families {
 public:
-    /// @throws std::invalid_argument for non-positive lifetimes or a grace window over 60 s.
+    /// @throws tessera::error `invalid_configuration` for non-positive lifetimes or a grace window over 60 s.
     refresh_families(Store& store, refresh_options options = {}, Clock clock = {})
         : store_(store), options_(options), clock_(std::move(clock))
     {
         using std::chrono::seconds;
         if (options_.token_ttl <= seconds{0} || options_.family_lifetime <= seconds{0})
-            throw std::invalid_argument{"refresh lifetimes must be positive"};
+            throw error{errc::invalid_configuration, "refresh lifetimes must be positive"};
         if (options_.grace < seconds{0} || options_.grace > max_refresh_grace)
-            throw std::invalid_argument{"the refresh grace window must be between 0 and 60 seconds"};
+            throw error{errc::invalid_configuration, "the refresh grace window must be between 0 and 60 seconds"};
     }
 
     /// Starts a family for `subject`; `claims` go into every access token it yields.
     result<started_family> start(std::string_view subject, boost::json::object claims, const session_context& context)
     {
+        if (auto ok = check_subject(subject); !ok)
+            return fail(ok.error());
         const auto now = clock_.now();
         detail::family_record family{std::string{subject}, 0, now, now, now + options_.family_lifetime,
                                      context.user_agent, context.ip, std::move(claims)};
         const std::string id = random_id(16);
-        if (auto r = store_.put(family_key(id), detail::encode(family), family.expires_at, subject); !r)
+        if (auto r = store_.put(family_key(id), detail::encode(family), family.expires_at,
+                                keys::index(keys::kind::family, subject));
+            !r)
             return fail(r.error());
         auto token = store_token(id, 0, family.expires_at, now);
         if (!token)
             return fail(token.error());
-        return started_family{std::move(token->first), token->second, id};
+        return started_family{std::move(token->token), token->expires_at, id, family.expires_at};
     }
 
     /** Consumes `token` and returns `mint(grant)` plus the family's next refresh token.
 
         @param mint makes the access token: `result<credentials>(const refresh_families_grant&)`.
-        @param on_reuse called with the subject when reuse is detected (the authenticator bumps the token version).
+        @return `unknown_session` for a token with no live family (logged out,
+        expired, never issued); `refresh_reused` for a second use (the family
+        is now ended); `store_unavailable` when the store cannot answer, in
+        which case the token is as usable as before, or its retry gets the
+        same successor.
     */
-    template <class Mint, class OnReuse>
-    result<credentials> rotate(std::string_view token, Mint&& mint, OnReuse&& on_reuse)
+    template <class Mint>
+    result<credentials> rotate(std::string_view token, Mint&& mint)
     {
         std::array<std::uint8_t, detail::session_id_bytes> raw;
         auto key = token_key(token, raw);
         if (!key)
             return fail(key.error());
+        const scrub_on_exit scrub{raw};
+        const std::string used_key = keys::key(keys::kind::refresh_used, hash_of(*key));
         auto found = store_.get(*key);
         if (!found)
             return fail(found.error());
@@ -287,61 +367,55 @@ public:
         auto record = detail::decode_refresh((*found)->value);
         if (!record)
             return fail(record.error());
-        const std::string family_id = record->family;
+        auto used = store_.get(used_key);
+        if (!used)
+            return fail(used.error());
+        if (*used)
+            return second_use(raw, *record, (*used)->value);
 
-        // The ticket: exactly one presentation of a token ever draws 1.
-        auto ticket = store_.increment("rtn:" + key->substr(3), 1, (*found)->expires_at);
-        if (!ticket)
-            return fail(ticket.error());
-        if (*ticket != 1)
-            return second_use(raw, *key, *record, std::forward<OnReuse>(on_reuse));
-
-        const auto now = clock_.now();
-        auto family_found = store_.get(family_key(family_id));
-        if (!family_found)
-            return fail(family_found.error());
-        if (!*family_found)
-            return fail(errc::unknown_session);
-        auto family = detail::decode_family((*family_found)->value);
+        auto family = live_family(record->family);
         if (!family)
             return fail(family.error());
-        if (family->generation != record->generation) // an old token that was never recorded as used
-            return kill(family_id, family->subject, std::forward<OnReuse>(on_reuse));
-
-        auto granted = mint(refresh_families_grant{family->subject, family->claims, family_id});
+        const auto now = clock_.now();
+        auto granted = mint(refresh_families_grant{family->subject, family->claims, record->family, family->expires_at});
         if (!granted)
             return fail(granted.error());
-        auto next = store_token(family_id, family->generation + 1, family->expires_at, now);
+        auto next = store_token(record->family, record->generation + 1, family->expires_at, now);
         if (!next)
             return fail(next.error());
-        granted->refresh_token = std::move(next->first);
-        granted->refresh_expires_at = next->second;
+        granted->refresh_token = std::move(next->token);
+        granted->refresh_expires_at = next->expires_at;
 
-        family->generation += 1;
+        // The commit: one insert decides which presentation rotated the token.
+        const detail::used_record mark{now, detail::seal(raw, detail::credentials_json(*granted))};
+        auto committed = store_.insert(used_key, detail::encode(mark), (*found)->expires_at,
+                                       keys::index(keys::kind::refresh_token, record->family));
+        if (committed && !*committed) {
+            (void)store_.erase(next->key);
+            auto winner = store_.get(used_key);
+            if (!winner)
+                return fail(winner.error());
+            return second_use(raw, *record, *winner ? std::string_view{(*winner)->value} : std::string_view{});
+        }
+        if (!committed && !ours(raw, used_key, granted->refresh_token)) {
+            // Not committed as far as anyone can tell: the token stays usable, the successor is withdrawn.
+            (void)store_.erase(next->key);
+            return fail(committed.error());
+        }
+
+        // Listing data only; a family ended meanwhile stays ended (replace never recreates it).
+        family->generation = record->generation + 1;
         family->last_used = now;
-        auto alive = store_.replace(family_key(family_id), detail::encode(*family), family->expires_at);
-        if (!alive || !*alive) {
-            // The family was revoked while we rotated: the new token must not outlive it.
-            std::array<std::uint8_t, detail::session_id_bytes> next_raw;
-            if (auto next_key = token_key(granted->refresh_token, next_raw))
-                (void)store_.erase(*next_key);
-            return alive ? fail(errc::refresh_reused) : fail(alive.error());
-        }
-
-        if (options_.grace > std::chrono::seconds{0}) {
-            record->used_at = now;
-            record->successor = detail::seal(raw, detail::credentials_json(*granted));
-            (void)store_.replace(*key, detail::encode(*record), (*found)->expires_at);
-        }
-        Botan::secure_scrub_memory(raw.data(), raw.size());
+        (void)store_.replace(family_key(record->family), detail::encode(*family), family->expires_at);
         return granted;
     }
 
-    /// Revokes the family of `token` (logout). True if there was one.
+    /// Ends the family of `token` (logout): its refresh tokens and its access tokens. True if there was one.
     result<bool> revoke(std::string_view token)
     {
         std::array<std::uint8_t, detail::session_id_bytes> raw;
         auto key = token_key(token, raw);
+        Botan::secure_scrub_memory(raw.data(), raw.size());
         if (!key)
             return fail(key.error());
         auto found = store_.get(*key);
@@ -352,139 +426,199 @@ public:
         auto record = detail::decode_refresh((*found)->value);
         if (!record)
             return fail(record.error());
-        if (auto r = erase_family(record->family); !r)
-            return fail(r.error());
-        return true;
+        return erase_family(record->family);
     }
 
-    /// Revokes every family of `subject`; returns how many were live.
+    /// Ends every family of `subject`; returns how many were live.
     result<std::size_t> revoke_all(std::string_view subject)
     {
-        auto listed = store_.list_subject(subject);
+        const auto index = keys::index(keys::kind::family, subject);
+        auto listed = store_.list_subject(index);
         if (!listed)
             return fail(listed.error());
         std::size_t revoked = 0;
         for (const auto& r : *listed) {
-            if (!r.key.starts_with("fam:"))
-                continue;
-            if (auto e = erase_family(r.key.substr(4)); !e)
+            auto e = erase_family(r.key.substr(keys::prefix(keys::kind::family).size()));
+            if (!e)
                 return fail(e.error());
-            ++revoked;
+            if (*e && r.data.value != detail::killed_family)
+                ++revoked;
         }
-        return revoked;
+        // Families started while the list was read are ended here, in one step.
+        auto rest = store_.erase_subject(index);
+        if (!rest)
+            return fail(rest.error());
+        return revoked + *rest;
     }
 
     /// The live families of `subject`, oldest first.
     result<std::vector<family_info>> list(std::string_view subject)
     {
-        auto listed = store_.list_subject(subject);
+        auto listed = store_.list_subject(keys::index(keys::kind::family, subject));
         if (!listed)
             return fail(listed.error());
         std::vector<family_info> out;
         for (const auto& r : *listed) {
-            if (!r.key.starts_with("fam:"))
+            if (r.data.value == detail::killed_family)
                 continue;
             auto f = detail::decode_family(r.data.value);
             if (!f)
                 return fail(f.error());
-            out.push_back({r.key.substr(4), f->subject, f->created_at, f->last_used, f->expires_at, f->generation,
-                           f->user_agent, f->ip});
+            out.push_back({r.key.substr(keys::prefix(keys::kind::family).size()), f->subject, f->created_at,
+                           f->last_used, f->expires_at, f->generation, f->user_agent, f->ip});
         }
         std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.created_at < b.created_at; });
         return out;
     }
 
+    /** Whether the family `id` is alive: what an access token minted from it asks on every request.
+        @return `revoked` when it was logged out, ended by reuse or lost with the store's state (fail closed).
+    */
+    result<void> check_alive(std::string_view id)
+    {
+        auto found = store_.get(family_key(id));
+        if (!found)
+            return fail(found.error());
+        if (!*found || (*found)->value == detail::killed_family)
+            return fail(errc::revoked);
+        return {};
+    }
+
     [[nodiscard]] const refresh_options& options() const noexcept { return options_; }
 
 private:
-    static std::string family_key(std::string_view id) { return "fam:" + std::string{id}; }
+    struct stored_token {
+        std::string token;
+        std::string key;
+        time_point expires_at;
+    };
 
-    /// "rt:" + base64url(SHA-256(token)), after checking the token's exact shape.
+    struct scrub_on_exit {
+        std::span<std::uint8_t> bytes;
+        ~scrub_on_exit() { Botan::secure_scrub_memory(bytes.data(), bytes.size()); }
+    };
+
+    static std::string family_key(std::string_view id) { return keys::key(keys::kind::family, id); }
+
+    /// The hash part of a token key (what follows its kind's prefix).
+    static std::string_view hash_of(std::string_view key) { return key.substr(keys::prefix(keys::kind::refresh_token).size()); }
+
+    /// `rtk:` + base64url(SHA-256(token)), after checking the token's exact shape.
     static result<std::string> token_key(std::string_view token, std::span<std::uint8_t, detail::session_id_bytes> raw)
     {
-        return detail::opaque_key(token, "rt:", raw);
+        return detail::opaque_key(token, keys::prefix(keys::kind::refresh_token), raw);
     }
 
-    /// A new token of `family` at `generation`; returns it and its expiry.
-    result<std::pair<std::string, time_point>> store_token(const std::string& family, std::uint64_t generation,
-                                                            time_point family_end, time_point now)
+    /// The family `id`, if alive; `unknown_session` if gone, `refresh_reused` if ended by reuse.
+    result<detail::family_record> live_family(std::string_view id)
     {
-        auto credential = detail::new_opaque("rt:");
+        auto found = store_.get(family_key(id));
+        if (!found)
+            return fail(found.error());
+        if (!*found)
+            return fail(errc::unknown_session);
+        if ((*found)->value == detail::killed_family)
+            return fail(errc::refresh_reused);
+        return detail::decode_family((*found)->value);
+    }
+
+    /// A new token of `family` at `generation`, stored and listed under its family.
+    result<stored_token> store_token(const std::string& family, std::uint64_t generation, time_point family_end,
+                                     time_point now)
+    {
+        auto credential = detail::new_opaque(keys::prefix(keys::kind::refresh_token));
         const auto expires = std::min(now + options_.token_ttl, family_end);
-        detail::refresh_record record{family, generation, expires, std::nullopt, {}};
-        // Indexed under the family, so revoking the family finds every token of it.
-        if (auto r = store_.put(credential.key, detail::encode(record), expires, "fam:" + family); !r)
+        if (auto r = store_.put(credential.key, detail::encode(detail::refresh_record{family, generation, expires}),
+                                expires, keys::index(keys::kind::refresh_token, family));
+            !r)
             return fail(r.error());
-        return std::pair{std::move(credential.token), expires};
+        return stored_token{std::move(credential.token), std::move(credential.key), expires};
     }
 
-    /// A token presented again: the same successor inside the grace window, else the family dies.
-    template <class OnReuse>
-    result<credentials> second_use(std::span<const std::uint8_t> raw, const std::string& key,
-                                   const detail::refresh_record& record, OnReuse&& on_reuse)
+    /// After a lost answer to the commit: is the marker there, and is its successor ours?
+    bool ours(std::span<const std::uint8_t> raw, const std::string& used_key, std::string_view successor)
     {
-        if (options_.grace > std::chrono::seconds{0}) {
-            // The first use may still be writing its successor: wait for it, briefly.
-            for (int attempt = 0; attempt < 200; ++attempt) {
-                auto again = store_.get(key);
-                if (!again)
-                    return fail(again.error());
-                if (!*again)
-                    break;
-                auto current = detail::decode_refresh((*again)->value);
-                if (!current)
-                    return fail(current.error());
-                if (current->used_at) {
-                    if (auto pair = grace_successor(raw, *current))
-                        return *pair;
-                    break;
-                }
-                std::this_thread::sleep_for(std::chrono::milliseconds{5});
-            }
-        }
-        auto family = store_.get(family_key(record.family));
-        if (!family)
-            return fail(family.error());
-        const std::string subject = *family ? (*family)->subject : std::string{};
-        return kill(record.family, subject, std::forward<OnReuse>(on_reuse));
-    }
-
-    std::optional<credentials> grace_successor(std::span<const std::uint8_t> raw, const detail::refresh_record& used)
-    {
-        const auto now = clock_.now();
-        if (now - *used.used_at > options_.grace)
-            return std::nullopt;
-        // Only the immediately previous token: its successor must still be the family's current token.
-        auto family = store_.get(family_key(used.family));
-        if (!family || !*family)
-            return std::nullopt;
-        auto f = detail::decode_family((*family)->value);
-        if (!f || f->generation != used.generation + 1)
-            return std::nullopt;
-        auto plain = detail::unseal(raw, used.successor);
+        auto again = store_.get(used_key);
+        if (!again || !*again)
+            return false;
+        auto mark = detail::decode_used((*again)->value);
+        if (!mark)
+            return false;
+        auto plain = detail::unseal(raw, mark->successor);
         if (!plain)
-            return std::nullopt;
-        return detail::credentials_from_json(*plain);
+            return false;
+        auto pair = detail::credentials_from_json(*plain);
+        return pair && pair->refresh_token == successor;
     }
 
-    template <class OnReuse>
-    result<credentials> kill(const std::string& family, const std::string& subject, OnReuse&& on_reuse)
+    /// A token presented after its rotation was committed: the grace successor, or the family ends.
+    result<credentials> second_use(std::span<const std::uint8_t> raw, const detail::refresh_record& record,
+                                   std::string_view used_value)
     {
-        if (auto r = erase_family(family); !r)
-            return fail(r.error());
-        if (!subject.empty())
-            if (auto r = on_reuse(subject); !r)
-                return fail(r.error());
+        if (options_.grace > std::chrono::seconds{0} && !used_value.empty()) {
+            auto successor = grace_successor(raw, used_value);
+            if (!successor)
+                return fail(successor.error());
+            if (*successor)
+                return std::move(**successor);
+        }
+        auto ended = kill(record.family);
+        if (!ended)
+            return fail(ended.error());
         return fail(errc::refresh_reused);
     }
 
-    result<void> erase_family(const std::string& family)
+    /// The sealed pair, if the first use is within the grace window and its successor is still unused.
+    result<std::optional<credentials>> grace_successor(std::span<const std::uint8_t> raw, std::string_view used_value)
     {
-        if (auto r = store_.erase(family_key(family)); !r)
-            return fail(r.error());
-        if (auto r = store_.erase_subject("fam:" + family); !r)
-            return fail(r.error());
+        auto mark = detail::decode_used(used_value);
+        if (!mark)
+            return fail(mark.error());
+        if (clock_.now() - mark->used_at > options_.grace)
+            return std::optional<credentials>{};
+        auto plain = detail::unseal(raw, mark->successor);
+        if (!plain)
+            return fail(errc::store_unavailable);
+        auto pair = detail::credentials_from_json(*plain);
+        if (!pair)
+            return fail(errc::store_unavailable);
+        std::array<std::uint8_t, detail::session_id_bytes> next_raw;
+        auto next_key = token_key(pair->refresh_token, next_raw);
+        Botan::secure_scrub_memory(next_raw.data(), next_raw.size());
+        if (!next_key)
+            return fail(errc::store_unavailable);
+        // Only the immediately previous token: its successor must not have been used itself.
+        auto next_used = store_.get(keys::key(keys::kind::refresh_used, hash_of(*next_key)));
+        if (!next_used)
+            return fail(next_used.error());
+        if (*next_used)
+            return std::optional<credentials>{};
+        return std::optional<credentials>{std::move(*pair)};
+    }
+
+    /// Ends a family for reuse: its record becomes a marker that answers `refresh_reused` until it expires.
+    result<void> kill(const std::string& family)
+    {
+        auto found = store_.get(family_key(family));
+        if (!found)
+            return fail(found.error());
+        if (!*found || (*found)->value == detail::killed_family)
+            return {};
+        auto replaced = store_.replace(family_key(family), detail::killed_family, (*found)->expires_at);
+        if (!replaced)
+            return fail(replaced.error());
         return {};
+    }
+
+    /// Erases a family and every token of it; true if the family record was there.
+    result<bool> erase_family(std::string_view family)
+    {
+        auto erased = store_.erase(family_key(family));
+        if (!erased)
+            return fail(erased.error());
+        if (auto r = store_.erase_subject(keys::index(keys::kind::refresh_token, family)); !r)
+            return fail(r.error());
+        return *erased;
     }
 
     Store& store_;

@@ -22,8 +22,10 @@
 #include <tessera/core/clock.hpp>
 #include <tessera/core/random.hpp>
 #include <tessera/core/result.hpp>
+#include <tessera/credentials.hpp>
 #include <tessera/detail/strict_json.hpp>
 #include <tessera/store/concepts.hpp>
+#include <tessera/store/keys.hpp>
 
 #include <botan/hash.h>
 
@@ -36,6 +38,7 @@
 #include <array>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,8 +53,6 @@ struct session_options {
     std::chrono::seconds absolute_timeout = std::chrono::hours{12};
     /// `last_seen` is written at most this often, so a busy user does not cost a write per request.
     std::chrono::seconds renewal_interval = std::chrono::minutes{1};
-    /// Prefix of store keys, to share one store between several uses.
-    std::string key_prefix = "session:";
 };
 
 /// Where a session was created from; shown when a user lists their sessions.
@@ -249,7 +250,7 @@ inline result<session_data> decode_session(std::string_view text)
 template <store Store, clock Clock = system_clock>
 class session_manager {
 public:
-    /** @throws std::invalid_argument when a lifetime is not positive, the idle
+    /** @throws tessera::error `invalid_configuration` when a lifetime is not positive, the idle
         timeout exceeds the absolute one, or renewal is not shorter than idle.
     */
     explicit session_manager(Store& store, session_options options = {}, Clock clock = {})
@@ -257,11 +258,11 @@ public:
     {
         using std::chrono::seconds;
         if (options_.idle_timeout <= seconds{0} || options_.absolute_timeout <= seconds{0})
-            throw std::invalid_argument{"session timeouts must be positive"};
+            throw error{errc::invalid_configuration, "session timeouts must be positive"};
         if (options_.idle_timeout > options_.absolute_timeout)
-            throw std::invalid_argument{"the idle timeout cannot exceed the absolute timeout"};
+            throw error{errc::invalid_configuration, "the idle timeout cannot exceed the absolute timeout"};
         if (options_.renewal_interval < seconds{0} || options_.renewal_interval >= options_.idle_timeout)
-            throw std::invalid_argument{"the renewal interval must be shorter than the idle timeout"};
+            throw error{errc::invalid_configuration, "the renewal interval must be shorter than the idle timeout"};
     }
 
     /** Starts a session for `subject` (call it at login, after the password check).
@@ -271,10 +272,16 @@ public:
     result<issued_session> create(std::string_view subject, const session_context& context = {},
                                   boost::json::object attributes = {})
     {
+        if (auto ok = check_subject(subject); !ok)
+            return fail(ok.error());
         const auto now = clock_.now();
         session_data data{std::string{subject}, now, now, now + options_.absolute_timeout, context.user_agent,
                           context.ip, std::move(attributes)};
-        return store_new(std::move(data), now);
+        auto credential = detail::new_opaque(prefix);
+        auto issued = store_new(credential, std::move(data), now);
+        if (!issued)
+            return fail(issued.error());
+        return issued;
     }
 
     /** Looks up the session of `id`, enforcing both timeouts, renewing when due.
@@ -318,35 +325,60 @@ public:
         out.max_age = std::chrono::duration_cast<std::chrono::seconds>(detail::session_expiry(out.data, options_) - now);
         // The handle is the store key without its prefix: the key's own buffer, reused.
         out.handle = std::move(*key);
-        out.handle.erase(0, options_.key_prefix.size());
+        out.handle.erase(0, prefix.size());
         return out;
     }
 
     /** Replaces the session of `id` with a new id, killing the old one at once.
 
         Call it at login over an existing session and on every privilege change
-        (session fixation). The new session keeps the subject, attributes and,
-        above all, the original absolute expiry.
+        (session fixation). The new session keeps the subject and, above all,
+        the original absolute expiry; it keeps the attributes too, unless
+        `attributes` gives new ones (a role granted at this step).
+
+        The new record is written first and the old one taken after: a
+        "log out everywhere" running in between erases the new record too
+        (the take then finds nothing, and the rotation fails), so no session
+        rotated while `revoke_all` runs survives it. If the take's answer is
+        lost, the store is asked once more which of the two ids is alive.
         @return `unknown_session` if `id` has no live session (a second rotation of one id included).
     */
-    result<issued_session> rotate(std::string_view id)
+    result<issued_session> rotate(std::string_view id, std::optional<boost::json::object> attributes = std::nullopt)
     {
         auto key = key_of(id);
         if (!key)
             return fail(key.error());
-        auto taken = store_.take(*key);
-        if (!taken)
-            return fail(taken.error());
-        if (!*taken)
+        auto found = store_.get(*key);
+        if (!found)
+            return fail(found.error());
+        if (!*found)
             return fail(errc::unknown_session);
-        auto data = detail::decode_session((*taken)->value);
+        auto data = detail::decode_session((*found)->value);
         if (!data)
             return fail(data.error());
         const auto now = clock_.now();
         if (now >= detail::session_expiry(*data, options_))
             return fail(errc::unknown_session);
         data->last_seen = now;
-        return store_new(std::move(*data), now);
+        if (attributes)
+            data->attributes = std::move(*attributes);
+
+        auto next = detail::new_opaque(prefix);
+        auto issued = store_new(next, std::move(*data), now);
+        if (!issued)
+            return fail(issued.error());
+        auto taken = store_.take(*key);
+        if (taken && *taken)
+            return issued;
+        if (!taken) {
+            // The old id may or may not be gone: ask. Only "gone, and the new one alive" is a rotation.
+            auto old = store_.get(*key);
+            auto fresh = store_.get(next.key);
+            if (old && !*old && fresh && *fresh)
+                return issued;
+        }
+        (void)store_.erase(next.key); // never handed out; the store expires it if this fails too
+        return taken ? fail(errc::unknown_session) : fail(taken.error());
     }
 
     /// Ends the session of `id` (logout). True if it was live.
@@ -358,8 +390,15 @@ public:
         return store_.erase(*key);
     }
 
-    /// Ends every session of `subject` ("log out everywhere", password change, account disabled).
-    result<std::size_t> revoke_all(std::string_view subject) { return store_.erase_subject(subject); }
+    /** Ends every session of `subject` ("log out everywhere", password change, account disabled).
+
+        Only sessions: other records of the subject in the same store (refresh
+        families, deny-list entries, token versions) are not touched.
+    */
+    result<std::size_t> revoke_all(std::string_view subject)
+    {
+        return store_.erase_subject(keys::index(keys::kind::session, subject));
+    }
 
     /// Ends every session of `subject` except the one of `current_id`.
     result<std::size_t> revoke_all_except(std::string_view subject, std::string_view current_id)
@@ -367,12 +406,12 @@ public:
         auto current = key_of(current_id);
         if (!current)
             return fail(current.error());
-        auto listed = store_.list_subject(subject);
+        auto listed = store_.list_subject(keys::index(keys::kind::session, subject));
         if (!listed)
             return fail(listed.error());
         std::size_t revoked = 0;
         for (const auto& r : *listed) {
-            if (r.key == *current || !r.key.starts_with(options_.key_prefix))
+            if (r.key == *current)
                 continue;
             auto erased = store_.erase(r.key);
             if (!erased)
@@ -388,11 +427,11 @@ public:
     */
     result<bool> revoke_handle(std::string_view subject, std::string_view handle)
     {
-        const std::string key = options_.key_prefix + std::string{handle};
+        const std::string key = keys::key(keys::kind::session, handle);
         auto found = store_.get(key);
         if (!found)
             return fail(found.error());
-        if (!*found || (*found)->subject != subject)
+        if (!*found || (*found)->subject != keys::index(keys::kind::session, subject))
             return false;
         return store_.erase(key);
     }
@@ -400,20 +439,18 @@ public:
     /// The live sessions of `subject`, with their metadata, through the subject index.
     result<std::vector<session_info>> sessions(std::string_view subject)
     {
-        auto listed = store_.list_subject(subject);
+        auto listed = store_.list_subject(keys::index(keys::kind::session, subject));
         if (!listed)
             return fail(listed.error());
         const auto now = clock_.now();
         std::vector<session_info> out;
         for (auto& r : *listed) {
-            if (!r.key.starts_with(options_.key_prefix))
-                continue;
             auto data = detail::decode_session(r.data.value);
             if (!data)
                 return fail(data.error());
             if (now >= detail::session_expiry(*data, options_))
                 continue;
-            out.push_back({r.key.substr(options_.key_prefix.size()), std::move(*data)});
+            out.push_back({r.key.substr(prefix.size()), std::move(*data)});
         }
         std::sort(out.begin(), out.end(),
                   [](const auto& a, const auto& b) { return a.data.created_at < b.data.created_at; });
@@ -422,25 +459,28 @@ public:
 
     [[nodiscard]] const session_options& options() const noexcept { return options_; }
 
-    /** The store key of a session id: the prefix and base64url(SHA-256(id bytes)).
+    /** The store key of a session id: `ses:` and base64url(SHA-256(id bytes)).
         @return `malformed` unless `id` is exactly 43 canonical base64url characters.
     */
     result<std::string> key_of(std::string_view id) const
     {
         std::array<std::uint8_t, detail::session_id_bytes> raw;
-        auto key = detail::opaque_key(id, options_.key_prefix, raw);
+        auto key = detail::opaque_key(id, prefix, raw);
         // The id's bytes are the session's secret: they do not stay behind on the stack.
         Botan::secure_scrub_memory(raw.data(), raw.size());
         return key;
     }
 
 private:
-    result<issued_session> store_new(session_data data, time_point now)
+    static constexpr std::string_view prefix = keys::prefix(keys::kind::session);
+
+    result<issued_session> store_new(const detail::opaque_credential& credential, session_data data, time_point now)
     {
-        auto credential = detail::new_opaque(options_.key_prefix);
-        issued_session out{std::move(credential.token), std::move(data), {}};
+        issued_session out{credential.token, std::move(data), {}};
         const auto expiry = detail::session_expiry(out.data, options_);
-        if (auto r = store_.put(credential.key, detail::encode_session(out.data), expiry, out.data.subject); !r)
+        if (auto r = store_.put(credential.key, detail::encode_session(out.data), expiry,
+                                keys::index(keys::kind::session, out.data.subject));
+            !r)
             return fail(r.error());
         out.max_age = std::chrono::duration_cast<std::chrono::seconds>(expiry - now);
         return out;

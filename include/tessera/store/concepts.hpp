@@ -47,11 +47,14 @@ struct keyed_record {
 
 namespace detail {
 
-// Writing: put overwrites; replace writes only over a live record, so a
-// sliding renewal racing a revocation can never bring the record back.
+// Writing: put overwrites; insert writes only where no live record is (the
+// one atomic decision a refresh rotation commits with); replace writes only
+// over a live record, so a sliding renewal racing a revocation can never
+// bring the record back.
 template <class S>
 concept store_writes = requires(S& s, std::string_view key, std::string_view value, time_point t) {
     { s.put(key, value, t, key) } -> std::same_as<result<void>>;
+    { s.insert(key, value, t, key) } -> std::same_as<result<bool>>;
     { s.replace(key, value, t) } -> std::same_as<result<bool>>;
 };
 
@@ -93,9 +96,15 @@ concept store_purge = requires(S& s, std::size_t budget) {
     @par Semantics every store guarantees (the conformance suite checks them)
     - A record whose `expires_at` is not after the store clock's now is
       never returned, listed, replaced or taken.
-    - `take(k)` run by many threads at once returns the record to exactly one.
+    - `take(k)` run by many threads at once returns the record to exactly one;
+      so does `insert(k, ...)` (true for exactly one caller while no live record is there).
     - `list_subject` returns only live records whose subject is that subject;
-      an index entry never outlives or resurrects its record.
+      an index entry never outlives or resurrects its record. The "subject"
+      is an index entry named by the key schema (`keys::index`), scoped to
+      one kind of record.
+    - `erase_subject(s)` acts as one atomic step: every record written under
+      `s` is either erased by it or written after it. (A session rotated
+      while "log out everywhere" runs cannot slip between the two.)
     - `increment` is atomic; a counter that does not exist counts as 0 and is
       created with the given expiry (extended, never shortened, by later increments).
     - Thread-safe: every operation may be called from many threads at once.

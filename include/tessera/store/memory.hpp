@@ -25,11 +25,12 @@ namespace tessera::inline v0 {
 
 /// Limits of a `memory_store`.
 struct memory_store_options {
-    /** Most records held at once (counters not included).
+    /** Most records and counters held at once.
 
-        At the bound, a `put` of a new key first purges expired records of its
-        shard; if the store is still full it fails with `store_unavailable`
-        (a new login is refused). Existing records are never evicted to make
+        At the bound, a write of a new key first purges expired records and
+        counters of every shard; if the store is still full it fails with
+        `store_unavailable` (a new login, or a throttle count from a new
+        client address, is refused). Existing records are never evicted to make
         room: evicting a session would log a user out, and an attacker who can
         create records could then log out everyone.
     */
@@ -81,27 +82,17 @@ public:
 
     result<void> put(std::string_view key, std::string_view value, time_point expires_at, std::string_view subject = {})
     {
-        const auto now = clock_.now();
-        auto& s = shard_of(key);
-        std::unique_lock lock{s.mutex};
-        auto it = s.records.find(key);
-        if (expires_at <= now) {
-            if (it != s.records.end())
-                remove(s, it);
-            return {};
-        }
-        if (it == s.records.end()) {
-            if (!reserve_slot(s, now))
-                return fail(errc::store_unavailable);
-            it = s.records.emplace(std::string{key}, record{}).first;
-        } else if (it->second.subject != subject && !it->second.subject.empty()) {
-            unindex(it->second.subject, key);
-        }
-        const bool index = !subject.empty() && it->second.subject != subject;
-        it->second = record{std::string{value}, std::string{subject}, expires_at};
-        if (index)
-            add_index(subject, key);
+        auto written = write(key, value, expires_at, subject, true);
+        if (!written)
+            return fail(written.error());
         return {};
+    }
+
+    /// Writes only where no live record is; true for exactly one of many racing callers.
+    result<bool> insert(std::string_view key, std::string_view value, time_point expires_at,
+                        std::string_view subject = {})
+    {
+        return write(key, value, expires_at, subject, false);
     }
 
     result<bool> replace(std::string_view key, std::string_view value, time_point expires_at)
@@ -191,16 +182,21 @@ public:
     {
         const auto now = clock_.now();
         std::size_t erased = 0;
-        for (const auto& key : keys_of(subject)) {
-            auto& s = shard_of(key);
-            std::unique_lock lock{s.mutex};
-            auto it = s.records.find(key);
-            if (it != s.records.end() && it->second.subject == subject) {
-                if (it->second.expires_at > now)
-                    ++erased;
-                remove(s, it);
-            } else {
-                unindex(subject, key);
+        // Until the index is seen empty: a record indexed while we erase the
+        // first batch (a session rotated during "log out everywhere") is in
+        // the next one. The last look is the instant this erase takes effect.
+        for (auto keys = keys_of(subject); !keys.empty(); keys = keys_of(subject)) {
+            for (const auto& key : keys) {
+                auto& s = shard_of(key);
+                std::unique_lock lock{s.mutex};
+                auto it = s.records.find(key);
+                if (it != s.records.end() && it->second.subject == subject) {
+                    if (it->second.expires_at > now)
+                        ++erased;
+                    remove(s, it);
+                } else {
+                    unindex(subject, key);
+                }
             }
         }
         return erased;
@@ -212,10 +208,15 @@ public:
         auto& s = shard_of(key);
         std::unique_lock lock{s.mutex};
         auto it = s.counters.find(key);
-        if (it == s.counters.end())
+        if (it == s.counters.end()) {
+            if (expires_at <= now)
+                return delta;
+            if (!reserve_slot())
+                return fail(errc::store_unavailable);
             it = s.counters.emplace(std::string{key}, counter_value{0, expires_at}).first;
-        else if (it->second.expires_at <= now)
+        } else if (it->second.expires_at <= now) {
             it->second = counter_value{0, expires_at};
+        }
         it->second.value += delta;
         it->second.expires_at = std::max(it->second.expires_at, expires_at);
         return it->second.value;
@@ -244,7 +245,7 @@ public:
         return purged;
     }
 
-    /// Live and not-yet-purged records held now.
+    /// Live and not-yet-purged records and counters held now.
     [[nodiscard]] std::size_t size() const noexcept { return size_.load(); }
     [[nodiscard]] const memory_store_options& options() const noexcept { return options_; }
     [[nodiscard]] const Clock& clock() const noexcept { return clock_; }
@@ -274,17 +275,64 @@ private:
         return *index_[(detail::string_hash{}(subject) >> 7) % index_.size()];
     }
 
-    /// Claims room for one more record; at the bound, purges `s` (locked by the caller) once.
-    bool reserve_slot(shard& s, time_point now)
+    /// Claims room for one more record or counter.
+    bool reserve_slot() noexcept
     {
         if (size_.fetch_add(1) < options_.max_records)
             return true;
         size_.fetch_sub(1);
-        purge_shard(s, now, s.records.size());
-        if (size_.fetch_add(1) < options_.max_records)
-            return true;
-        size_.fetch_sub(1);
         return false;
+    }
+
+    /** `put` (overwrite) and `insert` (only where no live record is).
+
+        At the bound, every shard is purged of expired records (each under its
+        own lock, none held here) and the write tried once more: a full shard
+        must not refuse a login while other shards hold only expired records.
+    */
+    result<bool> write(std::string_view key, std::string_view value, time_point expires_at, std::string_view subject,
+                       bool overwrite)
+    {
+        const auto now = clock_.now();
+        auto& s = shard_of(key);
+        for (bool purged = false;; purged = true) {
+            std::unique_lock lock{s.mutex};
+            auto it = s.records.find(key);
+            const bool live = it != s.records.end() && it->second.expires_at > now;
+            if (live && !overwrite)
+                return false;
+            if (expires_at <= now) {
+                if (it != s.records.end())
+                    remove(s, it);
+                return true;
+            }
+            if (it == s.records.end()) {
+                if (!reserve_slot()) {
+                    if (purged)
+                        return fail(errc::store_unavailable);
+                    lock.unlock();
+                    purge_all(now);
+                    continue;
+                }
+                it = s.records.emplace(std::string{key}, record{}).first;
+            } else if (it->second.subject != subject && !it->second.subject.empty()) {
+                unindex(it->second.subject, key);
+                it->second.subject.clear();
+            }
+            const bool index = !subject.empty() && it->second.subject != subject;
+            it->second = record{std::string{value}, std::string{subject}, expires_at};
+            if (index)
+                add_index(subject, key);
+            return true;
+        }
+    }
+
+    void purge_all(time_point now)
+    {
+        for (auto& s : shards_) {
+            std::unique_lock lock{s->mutex};
+            purge_shard(*s, now, s->records.size());
+        }
     }
 
     // Callers hold the exclusive lock of `s`.
@@ -315,7 +363,8 @@ private:
                 ++it;
             }
         }
-        std::erase_if(s.counters, [now](const auto& c) { return c.second.expires_at <= now; });
+        const auto counters = std::erase_if(s.counters, [now](const auto& c) { return c.second.expires_at <= now; });
+        size_.fetch_sub(counters);
         return purged;
     }
 

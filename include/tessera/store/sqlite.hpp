@@ -156,6 +156,20 @@ public:
         return done(statements_.put.bind(key, value, subject, detail::seconds(expires_at)));
     }
 
+    /// Writes only where no live record is; true for exactly one of many racing callers (or processes).
+    result<bool> insert(std::string_view key, std::string_view value, time_point expires_at,
+                        std::string_view subject = {})
+    {
+        const auto now = clock_.now();
+        std::lock_guard lock{mutex_};
+        if (!usable())
+            return fail(errc::store_unavailable);
+        auto* s = statements_.insert.bind(key, value, subject, detail::seconds(expires_at), detail::seconds(now));
+        if (auto r = done(s); !r)
+            return fail(r.error());
+        return sqlite3_changes(db_) == 1;
+    }
+
     result<bool> replace(std::string_view key, std::string_view value, time_point expires_at)
     {
         const auto now = clock_.now();
@@ -281,7 +295,7 @@ public:
 
 private:
     struct statements {
-        detail::sqlite_statement put, replace, get, erase, take, list, erase_subject, increment, counter, purge,
+        detail::sqlite_statement put, insert, replace, get, erase, take, list, erase_subject, increment, counter, purge,
             purge_counters;
     };
 
@@ -324,6 +338,10 @@ private:
         statements_.put = {db_, "INSERT INTO tessera_records(key, value, subject, expires_at) VALUES(?1, ?2, ?3, ?4) "
                                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value, subject = excluded.subject, "
                                 "expires_at = excluded.expires_at"};
+        // Over an expired record only: a live one is left as it is (no change counted).
+        statements_.insert = {db_, "INSERT INTO tessera_records(key, value, subject, expires_at) VALUES(?1, ?2, ?3, ?4) "
+                                   "ON CONFLICT(key) DO UPDATE SET value = excluded.value, subject = excluded.subject, "
+                                   "expires_at = excluded.expires_at WHERE tessera_records.expires_at <= ?5"};
         statements_.replace = {db_, "UPDATE tessera_records SET value = ?1, expires_at = ?2 "
                                     "WHERE key = ?3 AND expires_at > ?4"};
         statements_.get = {db_, "SELECT value, subject, expires_at FROM tessera_records "

@@ -1,0 +1,64 @@
+#pragma once
+
+/** @file
+    `deny_list`: one token revoked by its `(iss, jti)`, kept exactly until the
+    token's `exp` (plus leeway), checked with one store read per authenticate.
+
+    What a lost store means: a deny list records revocations, so a store that
+    forgot its state (a `memory_store` after a restart, a restored backup)
+    forgets them too, and the denied tokens work again until their `exp`.
+    Keep access tokens short-lived, keep the deny list in a store that
+    survives restarts, or add `token_version`, which fails closed:
+    `all_of<deny_list, token_version>`.
+*/
+
+#include <tessera/revocation/policy.hpp>
+#include <tessera/store/keys.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace tessera::inline v0 {
+
+struct deny_list {
+    static constexpr bool needs_store = true;
+
+    /// The deny entry of a token: the unit separator keeps (iss, jti) a pair.
+    static std::string key(std::string_view iss, std::string_view jti)
+    {
+        std::string id;
+        id.reserve(iss.size() + 1 + jti.size());
+        id += iss;
+        id += '\x1f';
+        id += jti;
+        return keys::key(keys::kind::deny, id);
+    }
+
+    /// `revoked` if denied; `missing_claim` without a `jti` (no token tessera issued lacks one).
+    template <class Ctx>
+    static result<void> check(Ctx& ctx, const jwt::verified_claims& claims)
+    {
+        if (claims.jwt_id().empty())
+            return fail(errc::missing_claim);
+        auto denied = ctx.store.get(key(claims.issuer(), claims.jwt_id()));
+        if (!denied)
+            return fail(denied.error());
+        if (*denied)
+            return fail(errc::revoked);
+        return {};
+    }
+
+    /// Denies the token until the verifier would refuse it anyway, and not a second longer.
+    template <class Ctx>
+    static result<void> revoke(Ctx& ctx, const jwt::verified_claims& claims)
+    {
+        if (claims.jwt_id().empty())
+            return fail(errc::missing_claim);
+        const auto exp = claims.expires_at();
+        if (!exp)
+            return fail(errc::missing_claim);
+        return ctx.store.put(key(claims.issuer(), claims.jwt_id()), "", *exp + ctx.options.leeway, {});
+    }
+};
+
+} // namespace tessera::inline v0

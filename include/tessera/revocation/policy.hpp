@@ -1,0 +1,162 @@
+#pragma once
+
+/** @file
+    What a revocation policy is: the concept every built-in policy satisfies
+    and a user-written one can satisfy too, the context it is called with,
+    and `all_of`, which composes policies.
+
+    A policy is a type with static member functions; it holds no data (its
+    state is in the authenticator's store), so composing policies costs
+    nothing at run time. The authenticator calls:
+
+    | member | when | required |
+    |---|---|---|
+    | `static constexpr bool needs_store` | at compile time: may the storage be `stateless`? | yes |
+    | `check(ctx, claims) -> result<void>` | every `authenticate`, after signature and registered claims verified | yes |
+    | `issue(ctx, subject, claims) -> result<void>` | every `issue`, before signing: add claims, write state | no |
+    | `revoke(ctx, claims) -> result<void>` | `authenticator::revoke(token)`, which exists only if a policy has it | no |
+    | `revoke_all(ctx, subject) -> result<std::size_t>` | `authenticator::revoke_all(subject)`, likewise | no |
+
+    `ctx` is a `policy_context`: the store (when there is one), the instant
+    of the call and the authenticator's options. A check that cannot reach
+    its state must fail (`store_unavailable`), and a check whose state must
+    exist but does not must refuse (`revoked`): never accept by default.
+*/
+
+#include <tessera/core/clock.hpp>
+#include <tessera/core/result.hpp>
+#include <tessera/jwt/claims.hpp>
+#include <tessera/options.hpp>
+
+#include <concepts>
+#include <cstddef>
+#include <string_view>
+#include <type_traits>
+
+namespace tessera::inline v0 {
+
+/// The Storage policy of a scheme that keeps no server-side state.
+struct stateless {};
+
+/** What a revocation policy is handed on every call.
+
+    @tparam Store the authenticator's storage policy (`stateless` or a `tessera::store`).
+*/
+template <class Store>
+struct policy_context {
+    /// The authenticator's store (a `stateless` placeholder when it has none).
+    Store& store;
+    /// The instant of this call, on the authenticator's clock.
+    time_point now;
+    const authenticator_options& options;
+};
+
+/// True when policy `P` contributes `issue` for a context `Ctx`.
+template <class P, class Ctx>
+concept policy_issues = requires(Ctx& ctx, std::string_view subject, jwt::claims& claims) {
+    { P::issue(ctx, subject, claims) } -> std::same_as<result<void>>;
+};
+
+/// True when policy `P` contributes `revoke(token)`.
+template <class P, class Ctx>
+concept policy_revokes = requires(Ctx& ctx, const jwt::verified_claims& claims) {
+    { P::revoke(ctx, claims) } -> std::same_as<result<void>>;
+};
+
+/// True when policy `P` contributes `revoke_all(subject)`.
+template <class P, class Ctx>
+concept policy_revokes_all = requires(Ctx& ctx, std::string_view subject) {
+    { P::revoke_all(ctx, subject) } -> std::same_as<result<std::size_t>>;
+};
+
+/** A revocation policy for JWT access tokens, usable with storage `Store`.
+
+    `server_side` and `refresh_rotation` are not: they choose the session and
+    hybrid schemes, whose credentials are not plain JWTs.
+*/
+template <class P, class Store = stateless>
+concept revocation_policy = std::is_empty_v<P> && std::default_initializable<P> &&
+                            std::same_as<std::remove_cv_t<decltype(P::needs_store)>, bool> &&
+                            requires(policy_context<Store>& ctx, const jwt::verified_claims& claims) {
+                                { P::check(ctx, claims) } -> std::same_as<result<void>>;
+                            };
+
+/** Several policies at once, in the order written: a token passes only if
+    every one accepts it; `issue` runs each member's `issue`; the composition
+    offers `revoke` if any member does, and `revoke_all` if any member does,
+    calling every member that has it.
+*/
+template <class... Policies>
+struct all_of {
+    static_assert(sizeof...(Policies) > 0, "tessera: all_of<> needs at least one policy");
+
+    static constexpr bool needs_store = (Policies::needs_store || ...);
+
+    template <class Ctx>
+    static result<void> issue(Ctx& ctx, std::string_view subject, jwt::claims& claims)
+    {
+        result<void> r;
+        (void)((r = issue_one<Policies>(ctx, subject, claims)) && ...);
+        return r;
+    }
+
+    template <class Ctx>
+    static result<void> check(Ctx& ctx, const jwt::verified_claims& claims)
+    {
+        result<void> r;
+        (void)((r = Policies::check(ctx, claims)) && ...);
+        return r;
+    }
+
+    template <class Ctx>
+        requires(policy_revokes<Policies, Ctx> || ...)
+    static result<void> revoke(Ctx& ctx, const jwt::verified_claims& claims)
+    {
+        result<void> r;
+        (void)((r = revoke_one<Policies>(ctx, claims)) && ...);
+        return r;
+    }
+
+    template <class Ctx>
+        requires(policy_revokes_all<Policies, Ctx> || ...)
+    static result<std::size_t> revoke_all(Ctx& ctx, std::string_view subject)
+    {
+        std::size_t total = 0;
+        result<void> r;
+        (void)((r = revoke_all_one<Policies>(ctx, subject, total)) && ...);
+        if (!r)
+            return fail(r.error());
+        return total;
+    }
+
+private:
+    template <class P, class Ctx>
+    static result<void> issue_one(Ctx& ctx, std::string_view subject, jwt::claims& claims)
+    {
+        if constexpr (policy_issues<P, Ctx>)
+            return P::issue(ctx, subject, claims);
+        else
+            return {};
+    }
+    template <class P, class Ctx>
+    static result<void> revoke_one(Ctx& ctx, const jwt::verified_claims& claims)
+    {
+        if constexpr (policy_revokes<P, Ctx>)
+            return P::revoke(ctx, claims);
+        else
+            return {};
+    }
+    template <class P, class Ctx>
+    static result<void> revoke_all_one(Ctx& ctx, std::string_view subject, std::size_t& total)
+    {
+        if constexpr (policy_revokes_all<P, Ctx>) {
+            auto n = P::revoke_all(ctx, subject);
+            if (!n)
+                return fail(n.error());
+            total += *n;
+        }
+        return {};
+    }
+};
+
+} // namespace tessera::inline v0

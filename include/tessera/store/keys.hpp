@@ -1,0 +1,114 @@
+#pragma once
+
+/** @file
+    The key schema: every kind of record tessera keeps in a store, and the
+    one place that names it.
+
+    Several schemes and policies may share one store (sessions for the web,
+    a deny list for the API, refresh families for the mobile app, login
+    throttling for all of them). They never touch each other's records
+    because each kind has its own namespace here, and the subject index is
+    scoped the same way: a record is listed under `index(kind, owner)`, not
+    under the bare subject, so listing or erasing one kind of record (say,
+    "log out every session of alice") cannot reach another kind (alice's
+    deny-list entries or refresh families).
+
+    | kind | key | listed under | value |
+    |---|---|---|---|
+    | `session` | `ses:` + base64url(SHA-256(id)) | `ses:` + subject | session record |
+    | `refresh_token` | `rtk:` + base64url(SHA-256(token)) | `rtk:` + family | family and generation |
+    | `refresh_used` | `rtu:` + base64url(SHA-256(token)) | `rtk:` + family | when it was used, sealed successor |
+    | `family` | `fam:` + random id | `fam:` + subject | subject, claims, device, lifetimes |
+    | `deny` | `deny:` + iss + US + jti | not listed | empty |
+    | `token_version` | `ver:` + subject | not listed | the subject's current version (random) |
+    | `throttle_failures` | `thf:` + 's' or 'c' + name | not listed | a counter |
+    | `throttle_lock` | `thl:` + 's' or 'c' + name | not listed | empty |
+    | `extension` | `ext:` + namespace + US + id | as the policy chooses | as the policy chooses |
+
+    Prefixes are distinct and none is a prefix of another, so `(kind, id)`
+    and `(kind, owner)` are recovered from the string alone: no two kinds
+    can meet in one key or one index entry, whatever a subject contains.
+    Stores see only these strings; the schema is the whole contract.
+*/
+
+#include <tessera/core/error.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace tessera::inline v0::keys {
+
+/// Every kind of record tessera writes.
+enum class kind {
+    session,
+    refresh_token,
+    refresh_used,
+    family,
+    deny,
+    token_version,
+    throttle_failures,
+    throttle_lock,
+    extension,
+};
+
+/// The namespace of `k`'s keys.
+constexpr std::string_view prefix(kind k) noexcept
+{
+    switch (k) {
+    case kind::session: return "ses:";
+    case kind::refresh_token: return "rtk:";
+    case kind::refresh_used: return "rtu:";
+    case kind::family: return "fam:";
+    case kind::deny: return "deny:";
+    case kind::token_version: return "ver:";
+    case kind::throttle_failures: return "thf:";
+    case kind::throttle_lock: return "thl:";
+    case kind::extension: return "ext:";
+    }
+    return "?:";
+}
+
+/// The key of the record of kind `k` named `id`.
+inline std::string key(kind k, std::string_view id)
+{
+    const auto p = prefix(k);
+    std::string out;
+    out.reserve(p.size() + id.size());
+    out += p;
+    out += id;
+    return out;
+}
+
+/** The subject-index entry under which records of kind `k` owned by `owner`
+    are listed: sessions by subject, families by subject, refresh tokens by
+    family. `list_subject`/`erase_subject` on it reach exactly those records.
+*/
+inline std::string index(kind k, std::string_view owner)
+{
+    return key(k, owner);
+}
+
+/** A key of a user-written policy's own: `ext:` + `space` + US + `id`.
+
+    `space` names the policy (letters, digits, `_`, `-`, `.`); it keeps two
+    user policies, and every built-in kind, apart.
+    @throws tessera::error `invalid_configuration` for an empty or ill-formed `space`
+    (a programming error, found the first time the policy runs in a test).
+*/
+inline std::string extension(std::string_view space, std::string_view id)
+{
+    if (space.empty())
+        throw error{errc::invalid_configuration, "tessera::keys::extension: empty namespace"};
+    for (char c : space) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                        c == '-' || c == '.';
+        if (!ok)
+            throw error{errc::invalid_configuration, "tessera::keys::extension: a namespace is letters, digits, '_', '-', '.'"};
+    }
+    std::string out = key(kind::extension, space);
+    out += '\x1f';
+    out += id;
+    return out;
+}
+
+} // namespace tessera::inline v0::keys
