@@ -114,9 +114,6 @@ struct used_record {
     std::string successor; // base64url(nonce ‖ ciphertext)
 };
 
-/// The value a family record is replaced with when reuse ends it: every later presentation is `refresh_reused`.
-inline constexpr std::string_view killed_family = "!";
-
 inline std::int64_t epoch(time_point t) noexcept
 {
     return t.time_since_epoch().count();
@@ -331,13 +328,18 @@ public:
         detail::family_record family{std::string{subject}, 0, now, now, now + options_.family_lifetime,
                                      context.user_agent, context.ip, std::move(claims)};
         const std::string id = random_id(16);
+        // A login that fails leaves nothing behind, even if the store did what it could not confirm.
         if (auto r = store_.put(family_key(id), detail::encode(family), family.expires_at,
                                 keys::index(keys::kind::family, subject));
-            !r)
+            !r) {
+            (void)store_.erase(family_key(id));
             return fail(r.error());
+        }
         auto token = store_token(id, 0, family.expires_at, now);
-        if (!token)
+        if (!token) {
+            (void)erase_family(id);
             return fail(token.error());
+        }
         return started_family{std::move(token->token), token->expires_at, id, family.expires_at};
     }
 
@@ -403,7 +405,7 @@ public:
             return fail(committed.error());
         }
 
-        // Listing data only; a family ended meanwhile stays ended (replace never recreates it).
+        // Listing data only; a family ended meanwhile stays ended (replace never creates a record).
         family->generation = record->generation + 1;
         family->last_used = now;
         (void)store_.replace(family_key(record->family), detail::encode(*family), family->expires_at);
@@ -441,7 +443,7 @@ public:
             auto e = erase_family(r.key.substr(keys::prefix(keys::kind::family).size()));
             if (!e)
                 return fail(e.error());
-            if (*e && r.data.value != detail::killed_family)
+            if (*e)
                 ++revoked;
         }
         // Families started while the list was read are ended here, in one step.
@@ -459,8 +461,6 @@ public:
             return fail(listed.error());
         std::vector<family_info> out;
         for (const auto& r : *listed) {
-            if (r.data.value == detail::killed_family)
-                continue;
             auto f = detail::decode_family(r.data.value);
             if (!f)
                 return fail(f.error());
@@ -479,7 +479,7 @@ public:
         auto found = store_.get(family_key(id));
         if (!found)
             return fail(found.error());
-        if (!*found || (*found)->value == detail::killed_family)
+        if (!*found)
             return fail(errc::revoked);
         return {};
     }
@@ -515,11 +515,13 @@ private:
         auto found = store_.get(family_key(id));
         if (!found)
             return fail(found.error());
-        if (!*found)
-            return fail(errc::unknown_session);
-        if ((*found)->value == detail::killed_family)
-            return fail(errc::refresh_reused);
-        return detail::decode_family((*found)->value);
+        if (*found)
+            return detail::decode_family((*found)->value);
+        // Gone: logged out (unknown), or ended because one of its tokens was used twice (reuse).
+        auto ended = store_.get(keys::key(keys::kind::family_ended, id));
+        if (!ended)
+            return fail(ended.error());
+        return *ended ? fail(errc::refresh_reused) : fail(errc::unknown_session);
     }
 
     /// A new token of `family` at `generation`, stored and listed under its family.
@@ -530,8 +532,10 @@ private:
         const auto expires = std::min(now + options_.token_ttl, family_end);
         if (auto r = store_.put(credential.key, detail::encode(detail::refresh_record{family, generation, expires}),
                                 expires, keys::index(keys::kind::refresh_token, family));
-            !r)
+            !r) {
+            (void)store_.erase(credential.key); // never handed out
             return fail(r.error());
+        }
         return stored_token{std::move(credential.token), std::move(credential.key), expires};
     }
 
@@ -596,17 +600,23 @@ private:
         return std::optional<credentials>{std::move(*pair)};
     }
 
-    /// Ends a family for reuse: its record becomes a marker that answers `refresh_reused` until it expires.
+    /** Ends a family for reuse. A marker that answers `refresh_reused` for the family's other tokens is
+        written first, then the family record is erased: so no presentation finds the family gone without
+        the marker, and a rotation finishing meanwhile cannot write the family back (`replace` never creates).
+    */
     result<void> kill(const std::string& family)
     {
         auto found = store_.get(family_key(family));
         if (!found)
             return fail(found.error());
-        if (!*found || (*found)->value == detail::killed_family)
+        if (!*found)
             return {};
-        auto replaced = store_.replace(family_key(family), detail::killed_family, (*found)->expires_at);
-        if (!replaced)
-            return fail(replaced.error());
+        if (auto r = store_.put(keys::key(keys::kind::family_ended, family), "", (*found)->expires_at,
+                                keys::index(keys::kind::refresh_token, family));
+            !r)
+            return fail(r.error());
+        if (auto r = store_.erase(family_key(family)); !r)
+            return fail(r.error());
         return {};
     }
 

@@ -365,8 +365,10 @@ public:
 
         auto next = detail::new_opaque(prefix);
         auto issued = store_new(next, std::move(*data), now);
-        if (!issued)
+        if (!issued) {
+            (void)store_.erase(next.key); // it may have been written though the answer was lost
             return fail(issued.error());
+        }
         auto taken = store_.take(*key);
         if (taken && *taken)
             return issued;

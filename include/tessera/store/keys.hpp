@@ -19,6 +19,7 @@
     | `refresh_token` | `rtk:` + base64url(SHA-256(token)) | `rtk:` + family | family and generation |
     | `refresh_used` | `rtu:` + base64url(SHA-256(token)) | `rtk:` + family | when it was used, sealed successor |
     | `family` | `fam:` + random id | `fam:` + subject | subject, claims, device, lifetimes |
+    | `family_ended` | `fen:` + family id | `rtk:` + family | empty: the family was ended for reuse |
     | `deny` | `deny:` + iss + US + jti | not listed | empty |
     | `token_version` | `ver:` + subject | not listed | the subject's current version (random) |
     | `throttle_failures` | `thf:` + 's' or 'c' + name | not listed | a counter |
@@ -44,6 +45,7 @@ enum class kind {
     refresh_token,
     refresh_used,
     family,
+    family_ended,
     deny,
     token_version,
     throttle_failures,
@@ -59,6 +61,7 @@ constexpr std::string_view prefix(kind k) noexcept
     case kind::refresh_token: return "rtk:";
     case kind::refresh_used: return "rtu:";
     case kind::family: return "fam:";
+    case kind::family_ended: return "fen:";
     case kind::deny: return "deny:";
     case kind::token_version: return "ver:";
     case kind::throttle_failures: return "thf:";

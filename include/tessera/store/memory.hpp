@@ -206,20 +206,27 @@ public:
     {
         const auto now = clock_.now();
         auto& s = shard_of(key);
-        std::unique_lock lock{s.mutex};
-        auto it = s.counters.find(key);
-        if (it == s.counters.end()) {
-            if (expires_at <= now)
-                return delta;
-            if (!reserve_slot())
-                return fail(errc::store_unavailable);
-            it = s.counters.emplace(std::string{key}, counter_value{0, expires_at}).first;
-        } else if (it->second.expires_at <= now) {
-            it->second = counter_value{0, expires_at};
+        for (bool purged = false;; purged = true) {
+            std::unique_lock lock{s.mutex};
+            auto it = s.counters.find(key);
+            if (it == s.counters.end()) {
+                if (expires_at <= now)
+                    return delta;
+                if (!reserve_slot()) {
+                    if (purged)
+                        return fail(errc::store_unavailable);
+                    lock.unlock();
+                    purge_all(now);
+                    continue;
+                }
+                it = s.counters.emplace(std::string{key}, counter_value{0, expires_at}).first;
+            } else if (it->second.expires_at <= now) {
+                it->second = counter_value{0, expires_at};
+            }
+            it->second.value += delta;
+            it->second.expires_at = std::max(it->second.expires_at, expires_at);
+            return it->second.value;
         }
-        it->second.value += delta;
-        it->second.expires_at = std::max(it->second.expires_at, expires_at);
-        return it->second.value;
     }
 
     result<std::int64_t> counter(std::string_view key)

@@ -1,0 +1,597 @@
+// Where the pieces meet: several schemes and policies on one store, another
+// request running between two store calls of this one, a store failing at
+// each call (and the client's retry), a store that lost its state, a record
+// that comes back corrupt, and the bounds of what is issued.
+
+#include "faulty_store.hpp"
+#include "store_fixtures.hpp"
+
+#include <tessera/authenticator.hpp>
+#include <tessera/password/throttle.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+#include <set>
+#include <thread>
+
+using namespace std::chrono_literals;
+using test::must;
+using test::outcome;
+namespace jwt = tessera::jwt;
+
+namespace {
+
+using clock_t_ = tessera::manual_clock;
+
+tessera::authenticator_options named(tessera::authenticator_options o = {})
+{
+    o.issuer = "https://auth.example";
+    o.audience = "api";
+    return o;
+}
+
+template <class Auth>
+std::string who_is(Auth& auth, const std::string& credential)
+{
+    auto p = auth.authenticate(credential);
+    return p ? p->subject : tessera::to_string(p.error());
+}
+
+/// Every scheme and policy of an application, on one store.
+template <class Store>
+struct application {
+    using session_auth = tessera::session_authenticator<Store, clock_t_>;
+    using deny_auth = tessera::authenticator<Store, jwt::hs256, tessera::deny_list, clock_t_>;
+    using version_auth = tessera::authenticator<Store, jwt::hs256, tessera::token_version, clock_t_>;
+    using hybrid_auth = tessera::hybrid_authenticator<jwt::hs256, Store, clock_t_>;
+
+    application(Store& store, clock_t_ clock)
+        : web(store, {}, clock), api(store, jwt::hmac_key<jwt::hs256>::generate(), named(), clock),
+          versions(store, jwt::hmac_key<jwt::hs256>::generate(), named(), clock),
+          mobile(store, jwt::hmac_key<jwt::hs256>::generate(), named(), clock), throttle(store, {}, clock)
+    {
+    }
+
+    session_auth web;
+    deny_auth api;
+    version_auth versions;
+    hybrid_auth mobile;
+    tessera::login_throttle<Store, clock_t_> throttle;
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(composition)
+
+// Each revoke and revoke_all ends exactly its own credentials, on one store.
+BOOST_AUTO_TEST_CASE_TEMPLATE(schemes_sharing_a_store_never_touch_each_others_records, F, test::store_fixtures)
+{
+    F f;
+    application<decltype(f.store)> app{f.store, f.clock};
+    auto session = must(app.web.issue("alice"));
+    auto denied = must(app.api.issue("alice"));
+    auto token = must(app.api.issue("alice"));
+    auto versioned = must(app.versions.issue("alice"));
+    auto device = must(app.mobile.issue("alice"));
+    must(app.throttle.record_failure("alice", "192.0.2.1"));
+
+    // The API denies one token.
+    BOOST_TEST(must(app.api.revoke(denied.access_token)));
+    BOOST_TEST(who_is(app.api, denied.access_token) == "revoked");
+
+    // "Log out everywhere" on the web: sessions only. The denied token stays denied (it was let back in
+    // when revoke_all erased every record of the subject), the refresh family lives, the version is kept.
+    BOOST_TEST(must(app.web.revoke_all("alice")) == 1u);
+    BOOST_TEST(who_is(app.web, session.access_token) == "unknown_session");
+    BOOST_TEST(who_is(app.api, denied.access_token) == "revoked");
+    BOOST_TEST(who_is(app.api, token.access_token) == "alice");
+    BOOST_TEST(who_is(app.versions, versioned.access_token) == "alice");
+    BOOST_TEST(who_is(app.mobile, device.access_token) == "alice");
+    BOOST_TEST(must(app.mobile.sessions("alice")).size() == 1u);
+
+    // The mobile app's "log out everywhere": its families only.
+    auto session2 = must(app.web.issue("alice"));
+    BOOST_TEST(must(app.mobile.revoke_all("alice")) == 1u);
+    BOOST_TEST(who_is(app.mobile, device.access_token) == "revoked");
+    BOOST_TEST(who_is(app.web, session2.access_token) == "alice");
+    BOOST_TEST(must(app.web.sessions("alice")).size() == 1u);
+    BOOST_TEST(who_is(app.api, denied.access_token) == "revoked");
+
+    // Token versions: their own tokens only.
+    must(app.versions.revoke_all("alice"));
+    BOOST_TEST(who_is(app.versions, versioned.access_token) == "revoked");
+    BOOST_TEST(who_is(app.api, token.access_token) == "alice");
+    BOOST_TEST(who_is(app.web, session2.access_token) == "alice");
+
+    // Throttling is untouched by all of it, and touches nothing.
+    BOOST_TEST(outcome(app.throttle.check("alice", "192.0.2.1")) == "ok");
+    must(app.throttle.record_success("alice"));
+    BOOST_TEST(who_is(app.web, session2.access_token) == "alice");
+
+    // A session's listing holds sessions only, though families and deny entries share the store.
+    auto listed = must(app.web.sessions("alice"));
+    BOOST_REQUIRE_EQUAL(listed.size(), 1u);
+    BOOST_TEST(listed[0].data.subject == "alice");
+}
+
+// A subject that looks like another kind's index entry reaches nothing of it.
+BOOST_AUTO_TEST_CASE(subjects_cannot_forge_another_kinds_index)
+{
+    test::memory_fixture f;
+    application<decltype(f.store)> app{f.store, f.clock};
+    auto device = must(app.mobile.issue("bob"));
+    auto families = must(app.mobile.sessions("bob"));
+    BOOST_REQUIRE_EQUAL(families.size(), 1u);
+    // The family's tokens are listed under "rtk:" + family: a session subject of that spelling is another entry.
+    BOOST_TEST(must(app.web.revoke_all("rtk:" + families[0].family)) == 0u);
+    BOOST_TEST(must(app.web.revoke_all("fam:bob")) == 0u);
+    BOOST_TEST(outcome(app.mobile.refresh(device.refresh_token)) == "ok");
+}
+
+// ---- another request between two store calls -------------------------------------
+
+// "Log out everywhere" between a rotation's write of the new session and its take of the old one.
+BOOST_AUTO_TEST_CASE_TEMPLATE(rotate_interleaved_with_revoke_all_leaves_nothing, F, test::store_fixtures)
+{
+    F f;
+    test::faulty_store store{f.store};
+    tessera::session_authenticator<decltype(store), clock_t_> web{store, {}, f.clock};
+    // Every point between the rotation's store calls.
+    for (std::size_t at = 1; at <= 3; ++at) {
+        auto login = must(web.issue("carol"));
+        store.arm(at, test::fault::none, [&] { must(web.revoke_all("carol")); });
+        auto rotated = web.refresh(login.access_token);
+        store.heal();
+        BOOST_TEST(outcome(rotated) == "unknown_session", "revoke_all before call " << at);
+        BOOST_TEST(who_is(web, login.access_token) == "unknown_session");
+        BOOST_TEST(must(web.sessions("carol")).empty());
+    }
+}
+
+// The same race with threads, many rounds: never a survivor.
+BOOST_AUTO_TEST_CASE_TEMPLATE(rotate_racing_revoke_all_never_survives, F, test::store_fixtures)
+{
+    F f;
+    tessera::session_authenticator<decltype(f.store), clock_t_> web{f.store, {}, f.clock};
+    int survivors = 0, rotated = 0;
+    for (int round = 0; round < 300; ++round) {
+        auto login = must(web.issue("dan"));
+        tessera::result<tessera::credentials> next = tessera::fail(tessera::errc::malformed);
+        std::thread rotator{[&] { next = web.refresh(login.access_token); }};
+        std::thread revoker{[&] { must(web.revoke_all("dan")); }};
+        rotator.join();
+        revoker.join();
+        if (next)
+            ++rotated;
+        if (next && who_is(web, next->access_token) == "dan")
+            ++survivors;
+        survivors += static_cast<int>(must(web.sessions("dan")).size());
+    }
+    BOOST_TEST(survivors == 0);
+    BOOST_TEST_MESSAGE("rotations that completed before the revocation: " << rotated << " of 300");
+}
+
+// A racing refresh inside the grace window, deterministically between the winner's steps: the same pair.
+BOOST_AUTO_TEST_CASE(a_racing_refresh_in_the_grace_window_gets_the_same_pair_without_waiting)
+{
+    test::memory_fixture f;
+    test::faulty_store store{f.store};
+    tessera::hybrid_authenticator<jwt::hs256, decltype(store), clock_t_> mobile{
+        store, jwt::hmac_key<jwt::hs256>::generate(), named({.refresh = {.grace = 10s}}), f.clock};
+    auto login = must(mobile.issue("erin"));
+    // Count the calls of one refresh, then put a whole second refresh before each of them in turn.
+    store.clear_log();
+    auto probe_login = must(mobile.issue("erin"));
+    const auto before = store.calls();
+    must(mobile.refresh(probe_login.refresh_token));
+    const auto steps = store.calls() - before;
+    BOOST_TEST(steps == 6u); // get token, get marker, get family, put successor, insert marker, replace family
+    for (std::size_t at = 1; at <= steps; ++at) {
+        auto start = must(mobile.issue("erin"));
+        tessera::result<tessera::credentials> other = tessera::fail(tessera::errc::malformed);
+        store.arm(at, test::fault::none, [&] { other = mobile.refresh(start.refresh_token); });
+        auto mine = mobile.refresh(start.refresh_token);
+        BOOST_TEST_REQUIRE(outcome(other) == "ok");
+        BOOST_TEST_REQUIRE(outcome(mine) == "ok", "second refresh before call " << at);
+        BOOST_TEST(mine->refresh_token == other->refresh_token);
+        BOOST_TEST(mine->access_token == other->access_token);
+        BOOST_TEST(who_is(mobile, mine->access_token) == "erin");
+        BOOST_TEST(outcome(mobile.refresh(mine->refresh_token)) == "ok");
+    }
+    BOOST_TEST(who_is(mobile, login.access_token) == "erin");
+}
+
+// Without grace, the same interleavings: one rotation, one reuse, never two pairs.
+BOOST_AUTO_TEST_CASE(a_racing_refresh_without_grace_is_reuse_at_every_step)
+{
+    test::memory_fixture f;
+    test::faulty_store store{f.store};
+    tessera::hybrid_authenticator<jwt::hs256, decltype(store), clock_t_> mobile{
+        store, jwt::hmac_key<jwt::hs256>::generate(), named(), f.clock};
+    for (std::size_t at = 1; at <= 6; ++at) {
+        auto start = must(mobile.issue("fay"));
+        tessera::result<tessera::credentials> other = tessera::fail(tessera::errc::malformed);
+        store.arm(at, test::fault::none, [&] { other = mobile.refresh(start.refresh_token); });
+        auto mine = mobile.refresh(start.refresh_token);
+        const std::multiset<std::string> outcomes{outcome(mine), outcome(other)};
+        BOOST_TEST((outcomes == std::multiset<std::string>{"ok", "refresh_reused"}), "second refresh before call "
+                                                                                        << at);
+        const auto& winner = mine ? *mine : *other;
+        BOOST_TEST(who_is(mobile, winner.access_token) == "revoked");
+        BOOST_TEST(who_is(mobile, start.access_token) == "revoked");
+    }
+}
+
+// Concurrent presentations of one token: exactly one rotates, every other is reuse, every round.
+BOOST_AUTO_TEST_CASE(concurrent_presentations_have_exactly_one_winner)
+{
+    test::memory_fixture f;
+    tessera::hybrid_authenticator<jwt::hs256, decltype(f.store), clock_t_> mobile{
+        f.store, jwt::hmac_key<jwt::hs256>::generate(), named(), f.clock};
+    for (std::size_t threads : {2u, 4u, 16u}) {
+        for (int round = 0; round < 20; ++round) {
+            auto start = must(mobile.issue("gus"));
+            std::vector<tessera::result<tessera::credentials>> results(threads,
+                                                                       tessera::fail(tessera::errc::malformed));
+            std::vector<std::thread> pool;
+            for (std::size_t t = 0; t < threads; ++t)
+                pool.emplace_back([&, t] { results[t] = mobile.refresh(start.refresh_token); });
+            for (auto& th : pool)
+                th.join();
+            std::size_t ok = 0, reused = 0;
+            for (const auto& r : results) {
+                ok += r ? 1u : 0u;
+                reused += outcome(r) == "refresh_reused" ? 1u : 0u;
+            }
+            BOOST_TEST(ok == 1u);
+            BOOST_TEST(reused == threads - 1);
+        }
+    }
+}
+
+// ---- a store failing at each call, and the retry ------------------------------------
+
+namespace {
+
+struct fault_world {
+    test::memory_fixture f;
+    test::faulty_store<decltype(f.store)> store{f.store};
+    tessera::session_authenticator<decltype(store), clock_t_> web{store, {}, f.clock};
+    tessera::authenticator<decltype(store), jwt::hs256, tessera::all_of<tessera::deny_list, tessera::token_version>,
+                           clock_t_>
+        api{store, jwt::hmac_key<jwt::hs256>::generate(), named(), f.clock};
+    tessera::hybrid_authenticator<jwt::hs256, decltype(store), clock_t_> mobile{
+        store, jwt::hmac_key<jwt::hs256>::generate(), named(), f.clock};
+};
+
+/// Runs `op` clean to count its store calls, then with `kind` at each of them; `check` judges each outcome.
+template <class Setup, class Op, class Check>
+void at_every_call(Setup setup, Op op, Check check)
+{
+    std::size_t calls = 0;
+    {
+        fault_world w;
+        auto state = setup(w);
+        const auto before = w.store.calls();
+        BOOST_TEST_REQUIRE(outcome(op(w, state)) == "ok");
+        calls = w.store.calls() - before;
+    }
+    BOOST_TEST_REQUIRE(calls > 0u);
+    for (auto kind : {test::fault::fail, test::fault::drop_reply}) {
+        for (std::size_t at = 1; at <= calls; ++at) {
+            BOOST_TEST_CONTEXT("fault " << (kind == test::fault::fail ? "fail" : "drop_reply") << " at call " << at
+                                        << " of " << calls)
+            {
+                fault_world w;
+                auto state = setup(w);
+                w.store.arm(at, kind);
+                auto first = op(w, state);
+                w.store.heal();
+                check(w, state, first);
+            }
+        }
+    }
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(hybrid_refresh_with_a_fault_at_every_call_then_retry)
+{
+    struct state {
+        tessera::credentials login;
+    };
+    at_every_call([](fault_world& w) { return state{must(w.mobile.issue("hal"))}; },
+                  [](fault_world& w, state& s) { return w.mobile.refresh(s.login.refresh_token); },
+                  [](fault_world& w, state& s, const tessera::result<tessera::credentials>& first) {
+                      BOOST_TEST((outcome(first) == "ok" || outcome(first) == "store_unavailable"));
+                      // The retry after the fault: as if the fault never happened.
+                      auto pair = first ? *first : must(w.mobile.refresh(s.login.refresh_token));
+                      BOOST_TEST(who_is(w.mobile, pair.access_token) == "hal");
+                      auto next = must(w.mobile.refresh(pair.refresh_token));
+                      BOOST_TEST(who_is(w.mobile, next.access_token) == "hal");
+                      // And only a real second presentation is reuse.
+                      BOOST_TEST(outcome(w.mobile.refresh(s.login.refresh_token)) == "refresh_reused");
+                  });
+}
+
+BOOST_AUTO_TEST_CASE(hybrid_issue_revoke_and_authenticate_with_a_fault_at_every_call)
+{
+    struct state {
+        tessera::credentials login;
+    };
+    // Issue: a failed login leaves no family behind.
+    at_every_call([](fault_world&) { return 0; }, [](fault_world& w, int&) { return w.mobile.issue("ida"); },
+                  [](fault_world& w, int&, const tessera::result<tessera::credentials>& first) {
+                      BOOST_TEST((outcome(first) == "ok" || outcome(first) == "store_unavailable"));
+                      const auto expected = first ? 1u : 0u;
+                      BOOST_TEST(must(w.mobile.sessions("ida")).size() == expected);
+                      if (first)
+                          BOOST_TEST(who_is(w.mobile, first->access_token) == "ida");
+                  });
+    // Logout of one device: after the retry, its access and refresh tokens are dead.
+    at_every_call([](fault_world& w) { return state{must(w.mobile.issue("ida"))}; },
+                  [](fault_world& w, state& s) { return w.mobile.revoke(s.login.refresh_token); },
+                  [](fault_world& w, state& s, const tessera::result<bool>& first) {
+                      BOOST_TEST((outcome(first) == "ok" || outcome(first) == "store_unavailable"));
+                      if (!first)
+                          BOOST_TEST(outcome(w.mobile.revoke(s.login.refresh_token)) == "ok");
+                      BOOST_TEST(who_is(w.mobile, s.login.access_token) == "revoked");
+                      BOOST_TEST(outcome(w.mobile.refresh(s.login.refresh_token)) == "unknown_session");
+                  });
+    // Authenticate: never "ok" when the store did not answer.
+    at_every_call([](fault_world& w) { return state{must(w.mobile.issue("ida"))}; },
+                  [](fault_world& w, state& s) { return w.mobile.authenticate(s.login.access_token); },
+                  [](fault_world& w, state& s, const tessera::result<tessera::principal>& first) {
+                      BOOST_TEST(outcome(first) == "store_unavailable");
+                      BOOST_TEST(who_is(w.mobile, s.login.access_token) == "ida");
+                  });
+}
+
+BOOST_AUTO_TEST_CASE(session_operations_with_a_fault_at_every_call)
+{
+    struct state {
+        tessera::credentials login;
+    };
+    // Rotation: the old id stays usable or the new one is handed out; never both alive, never neither.
+    at_every_call([](fault_world& w) { return state{must(w.web.issue("jan"))}; },
+                  [](fault_world& w, state& s) { return w.web.refresh(s.login.access_token); },
+                  [](fault_world& w, state& s, const tessera::result<tessera::credentials>& first) {
+                      BOOST_TEST((outcome(first) == "ok" || outcome(first) == "store_unavailable"));
+                      auto next = first ? *first : must(w.web.refresh(s.login.access_token));
+                      BOOST_TEST(who_is(w.web, next.access_token) == "jan");
+                      BOOST_TEST(who_is(w.web, s.login.access_token) == "unknown_session");
+                      BOOST_TEST(must(w.web.sessions("jan")).size() == 1u);
+                  });
+    // Logout everywhere, retried: nothing of the subject survives.
+    at_every_call([](fault_world& w) { return state{must(w.web.issue("jan"))}; },
+                  [](fault_world& w, state&) { return w.web.revoke_all("jan"); },
+                  [](fault_world& w, state& s, const tessera::result<std::size_t>& first) {
+                      if (!first)
+                          must(w.web.revoke_all("jan"));
+                      BOOST_TEST(who_is(w.web, s.login.access_token) == "unknown_session");
+                  });
+}
+
+BOOST_AUTO_TEST_CASE(jwt_policies_with_a_fault_at_every_call)
+{
+    struct state {
+        tessera::credentials token;
+    };
+    at_every_call([](fault_world& w) { return state{must(w.api.issue("kim"))}; },
+                  [](fault_world& w, state& s) { return w.api.authenticate(s.token.access_token); },
+                  [](fault_world& w, state& s, const tessera::result<tessera::principal>& first) {
+                      BOOST_TEST(outcome(first) == "store_unavailable");
+                      BOOST_TEST(who_is(w.api, s.token.access_token) == "kim");
+                  });
+    at_every_call([](fault_world& w) { return state{must(w.api.issue("kim"))}; },
+                  [](fault_world& w, state& s) { return w.api.revoke(s.token.access_token); },
+                  [](fault_world& w, state& s, const tessera::result<bool>& first) {
+                      if (!first)
+                          must(w.api.revoke(s.token.access_token));
+                      BOOST_TEST(who_is(w.api, s.token.access_token) == "revoked");
+                  });
+    at_every_call([](fault_world& w) { return state{must(w.api.issue("kim"))}; },
+                  [](fault_world& w, state&) { return w.api.revoke_all("kim"); },
+                  [](fault_world& w, state& s, const tessera::result<std::size_t>& first) {
+                      if (!first)
+                          must(w.api.revoke_all("kim"));
+                      BOOST_TEST(who_is(w.api, s.token.access_token) == "revoked");
+                      BOOST_TEST(who_is(w.api, must(w.api.issue("kim")).access_token) == "kim");
+                  });
+    at_every_call([](fault_world&) { return 0; }, [](fault_world& w, int&) { return w.api.issue("kim"); },
+                  [](fault_world& w, int&, const tessera::result<tessera::credentials>& first) {
+                      BOOST_TEST((outcome(first) == "ok" || outcome(first) == "store_unavailable"));
+                      auto token = first ? *first : must(w.api.issue("kim"));
+                      BOOST_TEST(who_is(w.api, token.access_token) == "kim");
+                  });
+}
+
+// ---- one store read per authenticate ------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(hybrid_logout_of_one_device_is_immediate_at_one_read)
+{
+    test::memory_fixture f;
+    test::faulty_store store{f.store};
+    tessera::hybrid_authenticator<jwt::hs256, decltype(store), clock_t_> mobile{
+        store, jwt::hmac_key<jwt::hs256>::generate(), named(), f.clock};
+    auto phone = must(mobile.issue("lea")), laptop = must(mobile.issue("lea"));
+    store.clear_log();
+    BOOST_TEST(who_is(mobile, phone.access_token) == "lea");
+    BOOST_TEST((store.log() == std::vector<std::string>{"get"}));
+    BOOST_TEST(must(mobile.revoke(phone.refresh_token)));
+    // At once, not after access_ttl.
+    BOOST_TEST(who_is(mobile, phone.access_token) == "revoked");
+    BOOST_TEST(who_is(mobile, laptop.access_token) == "lea");
+    // A refreshed pair's earlier access token belongs to the same family and dies with it.
+    auto next = must(mobile.refresh(laptop.refresh_token));
+    BOOST_TEST(must(mobile.revoke(next.refresh_token)));
+    BOOST_TEST(who_is(mobile, laptop.access_token) == "revoked");
+    BOOST_TEST(who_is(mobile, next.access_token) == "revoked");
+}
+
+// ---- a store that lost its state -------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(a_restarted_memory_store_brings_no_revoked_token_back)
+{
+    clock_t_ clock;
+    const auto key = jwt::hmac_key<jwt::hs256>::generate();
+    using version_auth = tessera::authenticator<tessera::basic_memory_store<clock_t_>, jwt::hs256,
+                                                tessera::token_version, clock_t_>;
+    using hybrid_auth = tessera::hybrid_authenticator<jwt::hs256, tessera::basic_memory_store<clock_t_>, clock_t_>;
+    std::string revoked, hybrid_token;
+    {
+        tessera::basic_memory_store<clock_t_> store{{}, clock};
+        version_auth api{store, key, named(), clock};
+        hybrid_auth mobile{store, key, named(), clock};
+        revoked = must(api.issue("max")).access_token;
+        must(api.revoke_all("max"));
+        BOOST_TEST(who_is(api, revoked) == "revoked");
+        hybrid_token = must(mobile.issue("max")).access_token;
+    }
+    // The process restarts with the same signing key and an empty store.
+    tessera::basic_memory_store<clock_t_> store{{}, clock};
+    version_auth api{store, key, named(), clock};
+    hybrid_auth mobile{store, key, named(), clock};
+    BOOST_TEST(who_is(api, revoked) == "revoked");
+    BOOST_TEST(who_is(mobile, hybrid_token) == "revoked");
+    // A new login does not bring it back either (a counter would restart at the old number).
+    auto fresh = must(api.issue("max"));
+    BOOST_TEST(who_is(api, fresh.access_token) == "max");
+    BOOST_TEST(who_is(api, revoked) == "revoked");
+}
+
+BOOST_AUTO_TEST_CASE(a_recreated_sqlite_file_brings_no_revoked_token_back)
+{
+    clock_t_ clock;
+    const auto path = test::temp_db();
+    const auto key = jwt::hmac_key<jwt::hs256>::generate();
+    using store_t = tessera::basic_sqlite_store<clock_t_>;
+    using version_auth = tessera::authenticator<store_t, jwt::hs256, tessera::token_version, clock_t_>;
+    std::string revoked;
+    {
+        store_t store{path.string(), {}, clock};
+        version_auth api{store, key, named(), clock};
+        revoked = must(api.issue("ned")).access_token;
+        must(api.revoke_all("ned"));
+    }
+    test::remove_db(path);
+    store_t store{path.string(), {}, clock};
+    version_auth api{store, key, named(), clock};
+    BOOST_TEST(who_is(api, revoked) == "revoked");
+    must(api.issue("ned"));
+    BOOST_TEST(who_is(api, revoked) == "revoked");
+    test::remove_db(path);
+}
+
+BOOST_AUTO_TEST_CASE(a_corrupt_version_or_family_record_refuses)
+{
+    test::memory_fixture f;
+    using version_auth = tessera::authenticator<decltype(f.store), jwt::hs256, tessera::token_version, clock_t_>;
+    version_auth api{f.store, jwt::hmac_key<jwt::hs256>::generate(), named(), f.clock};
+    tessera::hybrid_authenticator<jwt::hs256, decltype(f.store), clock_t_> mobile{
+        f.store, jwt::hmac_key<jwt::hs256>::generate(), named(), f.clock};
+    auto token = must(api.issue("ola"));
+    auto device = must(mobile.issue("ola"));
+    const auto version_key = tessera::token_version::key("ola");
+    auto stored = must(f.store.get(version_key));
+    BOOST_TEST_REQUIRE(stored.has_value());
+    // Every single-byte change of the version is a refusal, never an acceptance.
+    for (std::size_t i = 0; i < stored->value.size(); ++i) {
+        auto corrupt = stored->value;
+        corrupt[i] = static_cast<char>(corrupt[i] ^ 0x01);
+        must(f.store.put(version_key, corrupt, stored->expires_at, {}));
+        BOOST_TEST(who_is(api, token.access_token) == "revoked");
+    }
+    // A family record that does not decode: refresh is store_unavailable, never an exception.
+    auto families = must(mobile.sessions("ola"));
+    BOOST_REQUIRE_EQUAL(families.size(), 1u);
+    const auto family_key = tessera::keys::key(tessera::keys::kind::family, families[0].family);
+    const std::string rest = R"(,"created":1700000000,"last":1700000000,"exp":1800000000,"claims":{}})";
+    for (std::string garbage : {R"({"sub":"ola","gen":0.5)" + rest, R"({"sub":"ola","gen":-1)" + rest,
+                                R"({"sub":"ola","gen":1e400)" + rest, R"({"sub":"ola","gen":1e19)" + rest,
+                                R"({"sub":"ola","gen":"1")" + rest, std::string{"{"}, std::string{}}) {
+        must(f.store.put(family_key, garbage, f.clock.now() + 1h, tessera::keys::index(tessera::keys::kind::family, "ola")));
+        BOOST_TEST(outcome(mobile.refresh(device.refresh_token)) == "store_unavailable");
+    }
+}
+
+// ---- bounds -----------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(issue_refuses_what_authenticate_would_refuse)
+{
+    test::memory_fixture f;
+    application<decltype(f.store)> app{f.store, f.clock};
+    const std::string huge(10'000, 'x');
+    BOOST_TEST(outcome(app.web.issue("")) == "malformed");
+    BOOST_TEST(outcome(app.api.issue("")) == "malformed");
+    BOOST_TEST(outcome(app.versions.issue("")) == "malformed");
+    BOOST_TEST(outcome(app.mobile.issue("")) == "malformed");
+    BOOST_TEST(outcome(app.web.issue(huge)) == "malformed");
+    BOOST_TEST(outcome(app.api.issue(huge)) == "malformed");
+    BOOST_TEST(outcome(app.mobile.issue(huge)) == "malformed");
+    // The longest subject allowed works end to end.
+    const std::string longest(tessera::max_subject_size, 's');
+    BOOST_TEST(who_is(app.api, must(app.api.issue(longest)).access_token) == longest);
+    // Claims that would make a token the verifier refuses are refused at issue, and leave no family behind.
+    boost::json::object big{{"blob", std::string(9'000, 'b')}};
+    BOOST_TEST(outcome(app.api.issue("pat", big)) == "token_too_large");
+    BOOST_TEST(outcome(app.mobile.issue("pat", big)) == "token_too_large");
+    BOOST_TEST(must(app.mobile.sessions("pat")).empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_full_memory_store_purges_every_shard_and_bounds_counters)
+{
+    tessera::manual_clock clock;
+    tessera::basic_memory_store<tessera::manual_clock> store{{.max_records = 64, .shards = 16}, clock};
+    for (int i = 0; i < 64; ++i)
+        must(store.put("short:" + std::to_string(i), "v", clock.now() + 1s, {}));
+    BOOST_TEST(outcome(store.put("one-more", "v", clock.now() + 1h, {})) == "store_unavailable");
+    clock.advance(1s);
+    // Expired records in other shards make room, whichever shard the new key falls in.
+    for (int i = 0; i < 64; ++i)
+        must(store.put("long:" + std::to_string(i), "v", clock.now() + 1h, {}));
+    BOOST_TEST(store.size() == 64u);
+    // Counters count against the bound: 200,000 client addresses cannot grow the store without limit.
+    BOOST_TEST(outcome(store.increment("client:192.0.2.1", 1, clock.now() + 1h)) == "store_unavailable");
+    must(store.erase("long:0"));
+    BOOST_TEST(must(store.increment("client:192.0.2.1", 1, clock.now() + 1h)) == 1);
+    BOOST_TEST(store.size() == 64u);
+}
+
+BOOST_AUTO_TEST_CASE(rotation_can_set_new_attributes)
+{
+    test::memory_fixture f;
+    tessera::session_authenticator<decltype(f.store), clock_t_> web{f.store, {}, f.clock};
+    auto login = must(web.issue("quinn", boost::json::object{{"role", "guest"}}));
+    auto elevated = must(web.refresh(login.access_token, boost::json::object{{"role", "admin"}}));
+    BOOST_TEST(must(web.authenticate(elevated.access_token)).claims.at("role").as_string() == "admin");
+    BOOST_TEST(who_is(web, login.access_token) == "unknown_session");
+    auto kept = must(web.refresh(elevated.access_token));
+    BOOST_TEST(must(web.authenticate(kept.access_token)).claims.at("role").as_string() == "admin");
+}
+
+BOOST_AUTO_TEST_CASE(errors_map_to_http_conditions)
+{
+    using tessera::condition;
+    using tessera::errc;
+    for (auto e : {errc::malformed, errc::expired, errc::bad_signature, errc::revoked, errc::unknown_session,
+                   errc::refresh_reused, errc::bad_credentials, errc::missing_claim, errc::wrong_audience}) {
+        BOOST_TEST((make_error_code(e) == condition::rejected), tessera::to_string(e));
+        BOOST_TEST(tessera::http_status(e) == 401);
+    }
+    BOOST_TEST((make_error_code(errc::csrf_mismatch) == condition::forbidden));
+    BOOST_TEST((make_error_code(errc::rate_limited) == condition::throttled));
+    BOOST_TEST((make_error_code(errc::store_unavailable) == condition::unavailable));
+    BOOST_TEST((make_error_code(errc::weak_key) == condition::misconfigured));
+    BOOST_TEST((make_error_code(errc::invalid_configuration) == condition::misconfigured));
+    BOOST_TEST((make_error_code(errc::store_unavailable) != condition::rejected));
+    BOOST_TEST(tessera::http_status(errc::csrf_mismatch) == 403);
+    BOOST_TEST(tessera::http_status(errc::rate_limited) == 429);
+    BOOST_TEST(tessera::http_status(errc::store_unavailable) == 503);
+    BOOST_TEST(tessera::http_status(errc::invalid_key) == 500);
+    BOOST_TEST(tessera::http_status(std::make_error_code(std::errc::io_error)) == 500);
+    BOOST_TEST((std::make_error_code(std::errc::io_error) != condition::rejected));
+    BOOST_TEST(std::string{tessera::to_string(condition::unavailable)} == "unavailable");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
