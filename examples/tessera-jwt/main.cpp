@@ -219,7 +219,7 @@ int with_algorithm(std::string_view name, F&& f)
 {
     int status = -1;
     [&]<class... A>(jwt::algorithm_list<A...>) {
-        ((name == A::name ? (status = f.template operator()<A>(), true) : false) || ...);
+        (void)((name == A::name ? (status = f.template operator()<A>(), true) : false) || ...);
     }(jwt::all_algorithms{});
     if (status == -1)
         throw usage_error{"unknown algorithm " + std::string{name} +

@@ -2,6 +2,11 @@
 #include <tessera/authenticator.hpp>
 int main()
 {
-    tessera::jwt_authenticator<tessera::jwt::hs256> auth{tessera::jwt::hmac_key<tessera::jwt::hs256>::generate()};
+    tessera::jwt_authenticator<tessera::jwt::hs256> auth{tessera::jwt::hmac_key<tessera::jwt::hs256>::generate(),
+                                                         {.issuer = "https://auth.example", .audience = "api"}};
+#ifndef TESSERA_TWIN
     (void)auth.refresh("token");
+#else
+    (void)auth.authenticate("token");
+#endif
 }

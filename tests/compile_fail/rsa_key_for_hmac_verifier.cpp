@@ -2,6 +2,10 @@
 #include <tessera/jwt.hpp>
 int main()
 {
+#ifndef TESSERA_TWIN
     auto key = tessera::jwt::public_key<tessera::jwt::rs256>::from_pem("").value();
+#else
+    auto key = tessera::jwt::hmac_key<tessera::jwt::hs256>::generate();
+#endif
     tessera::jwt::verifier<tessera::jwt::hs256> verifier{key};
 }

@@ -238,6 +238,37 @@ BOOST_AUTO_TEST_CASE(json_nested_ten_thousand_deep)
     BOOST_TEST(outcome(verify.verify(hs256(hs256_header, deep_object), now)) == "malformed");
 }
 
+BOOST_AUTO_TEST_CASE(json_depth_limit_is_exact)
+{
+    // The claims object is level 1; `x` opens levels 2..depth.
+    auto nested = [](std::size_t depth) {
+        return R"({"exp":1700000600,"x":)" + std::string(depth - 1, '[') + std::string(depth - 1, ']') + "}";
+    };
+    auto verify = hs256_verifier();
+    BOOST_TEST(outcome(verify.verify(hs256(hs256_header, nested(16)), now)) == "ok");
+    BOOST_TEST(outcome(verify.verify(hs256(hs256_header, nested(17)), now)) == "malformed");
+    jwt::verify_options shallow;
+    shallow.max_json_depth = 4;
+    BOOST_TEST(outcome(hs256_verifier(shallow).verify(hs256(hs256_header, nested(4)), now)) == "ok");
+    BOOST_TEST(outcome(hs256_verifier(shallow).verify(hs256(hs256_header, nested(5)), now)) == "malformed");
+}
+
+BOOST_AUTO_TEST_CASE(key_locating_headers_are_ignored)
+{
+    // jku, x5u, jwk and x5c name or carry a key: tessera never fetches or trusts one. A token with them
+    // verifies with the verifier's own key, and one signed with the key it carries does not.
+    auto verify = hs256_verifier();
+    for (std::string extra : {R"("jku":"https://attacker.example/keys.json")", R"("x5u":"https://attacker.example/c.pem")",
+                              R"("jwk":{"kty":"oct","k":"YXR0YWNrZXIta2V5LWF0dGFja2VyLWtleS1hdHRhY2tlcg"})",
+                              R"("x5c":["MIIBszCCAVmgAwIBAgIUQ"])"}) {
+        const std::string header = R"({"alg":"HS256","typ":"JWT",)" + extra + "}";
+        BOOST_TEST(outcome(verify.verify(hs256(header, valid_claims), now)) == "ok", extra);
+        BOOST_TEST(outcome(verify.verify(forge(header, valid_claims, jwt::hmac_key<jwt::hs256>::generate()), now)) ==
+                       "bad_signature",
+                   extra);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(duplicate_members)
 {
     auto verify = hs256_verifier();
@@ -445,8 +476,19 @@ BOOST_AUTO_TEST_CASE(weak_and_wrong_keys_are_refused_at_construction)
 
     // A JWK point that is not on the curve.
     auto off_curve = jwt::detail::parse_jwk(vectors::a3_jwk).value();
-    off_curve["y"] = "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a1";
+    // y with its lowest bit flipped: canonical base64url of 32 bytes, so it is the curve check that refuses.
+    auto y = tessera::base64url::decode(off_curve["y"].as_string()).value();
+    BOOST_TEST_REQUIRE(y.size() == 32u);
+    y[31] ^= 1;
+    off_curve["y"] = tessera::base64url::encode(y);
     off_curve.erase("d");
+    BOOST_TEST(outcome(jwt::public_key<jwt::es256>::from_jwk(off_curve)) == "invalid_key");
+    // The same with the true y loads: the refusal above is the point's, not the encoding's.
+    y[31] ^= 1;
+    off_curve["y"] = tessera::base64url::encode(y);
+    BOOST_TEST(outcome(jwt::public_key<jwt::es256>::from_jwk(off_curve)) == "ok");
+    y[31] ^= 1;
+    off_curve["y"] = tessera::base64url::encode(y);
     BOOST_TEST(outcome(jwt::public_key<jwt::es256>::from_jwk(off_curve)) == "invalid_key");
     // Coordinates of the wrong length, missing members, the wrong kty.
     off_curve["y"] = "AAAA";

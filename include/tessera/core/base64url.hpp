@@ -49,7 +49,7 @@ constexpr std::size_t encoded_size(std::size_t n) noexcept
 
     @return `errc::malformed` for a length no encoder produces (4k + 1).
 */
-constexpr result<std::size_t> decoded_size(std::size_t encoded_length) noexcept
+inline result<std::size_t> decoded_size(std::size_t encoded_length) noexcept
 {
     if (encoded_length % 4 == 1)
         return fail(errc::malformed);

@@ -25,10 +25,18 @@ namespace tessera::inline v0 {
 /// Bytes in a session id, refresh token or `jti`: 256 bits (OWASP asks for at least 128).
 inline constexpr std::size_t default_id_bytes = 32;
 
-/// The process-wide operating-system generator, for Botan calls that need one.
+/** The process-wide operating-system generator, for Botan calls that need one.
+
+    Botan creates it on first use inside its own (uninstrumented) library;
+    reaching it through this function-local static makes that first use
+    happen once, under a guard ThreadSanitizer sees, so two threads that
+    draw their first random bytes at once are not reported as a race in
+    users' tsan builds.
+*/
 inline Botan::RandomNumberGenerator& system_rng()
 {
-    return Botan::system_rng();
+    static Botan::RandomNumberGenerator& rng = Botan::system_rng();
+    return rng;
 }
 
 /// Fills `out` with random bytes.

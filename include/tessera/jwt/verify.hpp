@@ -400,7 +400,7 @@ private:
             return decoded.error();
 
         result<void> checked = fail(errc::algorithm_mismatch);
-        ((header->alg == Algs::name ? (checked = check_signature<Algs>(*header, *parts), true) : false) || ...);
+        (void)((header->alg == Algs::name ? (checked = check_signature<Algs>(*header, *parts), true) : false) || ...);
         if (!checked)
             return checked.error();
         return header;
