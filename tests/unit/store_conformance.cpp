@@ -117,6 +117,48 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(take_is_atomic_under_contention, F, store_fixtures
     BOOST_TEST(must(s.list_subject("alice")).empty());
 }
 
+BOOST_AUTO_TEST_CASE_TEMPLATE(insert_writes_only_where_no_live_record_is, F, store_fixtures)
+{
+    F f;
+    auto& s = f.store;
+    BOOST_TEST(must(s.insert("k", "first", f.clock.now() + 10s, "alice")));
+    BOOST_TEST(!must(s.insert("k", "second", f.clock.now() + 60s, "bob")));
+    auto r = must(s.get("k"));
+    BOOST_TEST_REQUIRE(r.has_value());
+    BOOST_TEST(r->value == "first");
+    BOOST_TEST(r->subject == "alice");
+    BOOST_TEST(must(s.list_subject("bob")).empty());
+    // Over an expired record it writes, and the index follows the new owner.
+    f.clock.advance(10s);
+    BOOST_TEST(must(s.insert("k", "third", f.clock.now() + 10s, "bob")));
+    BOOST_TEST(must(s.get("k"))->value == "third");
+    BOOST_TEST(must(s.list_subject("alice")).empty());
+    BOOST_TEST(must(s.list_subject("bob")).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(insert_is_atomic_under_contention, F, store_fixtures)
+{
+    F f;
+    auto& s = f.store;
+    constexpr int threads = 8, rounds = 25;
+    for (int round = 0; round < rounds; ++round) {
+        const std::string key = "used-" + std::to_string(round);
+        std::vector<int> won(threads, -1);
+        std::vector<std::thread> pool;
+        for (int t = 0; t < threads; ++t)
+            pool.emplace_back([&, t] {
+                auto r = s.insert(key, "by-" + std::to_string(t), f.clock.now() + 60s, "alice");
+                won[static_cast<std::size_t>(t)] = r ? (*r ? 1 : 0) : 2;
+            });
+        for (auto& th : pool)
+            th.join();
+        BOOST_TEST(std::count(won.begin(), won.end(), 1) == 1);
+        BOOST_TEST(std::count(won.begin(), won.end(), 0) == threads - 1);
+        const auto winner = std::find(won.begin(), won.end(), 1) - won.begin();
+        BOOST_TEST(must(s.get(key))->value == "by-" + std::to_string(winner));
+    }
+}
+
 BOOST_AUTO_TEST_CASE_TEMPLATE(subject_index_stays_consistent, F, store_fixtures)
 {
     F f;
@@ -299,6 +341,68 @@ BOOST_AUTO_TEST_CASE(store_unavailable_when_the_file_is_gone)
     expect_unavailable(s.increment("c", 1, clock.now() + 60s));
     expect_unavailable(s.counter("c"));
     expect_unavailable(s.purge_expired(10));
+}
+
+BOOST_AUTO_TEST_CASE(recovers_when_a_deleted_file_is_restored)
+{
+    const auto path = temp_db();
+    const auto backup = temp_db();
+    tessera::manual_clock clock;
+    tessera::basic_sqlite_store<tessera::manual_clock> s{path.string(), {}, clock};
+    must(s.put("deny:token", "", clock.now() + 1h, {}));
+    {
+        // A backup taken by another connection, as an operator would.
+        sqlite3* db = nullptr;
+        sqlite3_open(path.string().c_str(), &db);
+        const std::string sql = "VACUUM INTO '" + backup.string() + "'";
+        BOOST_TEST_REQUIRE(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+        sqlite3_close(db);
+    }
+    remove_db(path);
+    BOOST_TEST(test::outcome(s.get("deny:token")) == "store_unavailable");
+    BOOST_TEST(test::outcome(s.get("deny:token")) == "store_unavailable"); // still gone: still refused
+    std::filesystem::copy_file(backup, path);
+    // The same object, without a restart.
+    auto back = must(s.get("deny:token"));
+    BOOST_TEST(back.has_value());
+    must(s.put("k", "v", clock.now() + 1h, {}));
+    BOOST_TEST(must(s.get("k")).has_value());
+    remove_db(path);
+    remove_db(backup);
+}
+
+BOOST_AUTO_TEST_CASE(never_reads_a_recreated_empty_file)
+{
+    const auto path = temp_db();
+    tessera::manual_clock clock;
+    tessera::basic_sqlite_store<tessera::manual_clock> s{path.string(), {}, clock};
+    must(s.put("deny:token", "", clock.now() + 1h, {}));
+    remove_db(path);
+    BOOST_TEST(test::outcome(s.get("deny:token")) == "store_unavailable");
+    // Someone (another instance, an operator) creates a fresh database at the same path.
+    tessera::basic_sqlite_store<tessera::manual_clock> fresh{path.string(), {}, clock};
+    BOOST_TEST(!must(fresh.get("deny:token")).has_value());
+    // This store's revocations are not in it: it refuses to answer rather than say "not denied".
+    BOOST_TEST(test::outcome(s.get("deny:token")) == "store_unavailable");
+    BOOST_TEST(test::outcome(s.put("x", "v", clock.now() + 1h, {})) == "store_unavailable");
+    remove_db(path);
+}
+
+BOOST_AUTO_TEST_CASE(recovers_when_a_lock_is_released)
+{
+    const auto path = temp_db();
+    tessera::manual_clock clock;
+    tessera::basic_sqlite_store<tessera::manual_clock> s{path.string(), {.busy_timeout = 50ms}, clock};
+    must(s.put("k", "v", clock.now() + 1h, {}));
+    sqlite3* other = nullptr;
+    sqlite3_open(path.string().c_str(), &other);
+    BOOST_TEST_REQUIRE(sqlite3_exec(other, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr) == SQLITE_OK);
+    BOOST_TEST(test::outcome(s.put("k2", "v", clock.now() + 1h, {})) == "store_unavailable");
+    BOOST_TEST_REQUIRE(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(other);
+    must(s.put("k2", "v", clock.now() + 1h, {}));
+    BOOST_TEST(must(s.get("k")).has_value());
+    remove_db(path);
 }
 
 BOOST_AUTO_TEST_CASE(refuses_what_it_cannot_open)

@@ -7,6 +7,7 @@
 */
 
 #include <tessera/core/clock.hpp>
+#include <tessera/core/random.hpp>
 #include <tessera/store/concepts.hpp>
 
 #include <sqlite3.h>
@@ -99,36 +100,39 @@ inline std::int64_t seconds(time_point t) noexcept
     Every member function may be called from many threads at once; they
     share one connection under a mutex, so writes are serialised (SQLite
     serialises writers anyway). Other processes may open the same file.
-    @par Failure
+    @par Failure and recovery
     Any SQLite error, and a database file that has been deleted or renamed
     while open, is `store_unavailable`: nothing is silently written to a
-    file that no longer exists.
+    file that no longer exists. The next operation reopens the file, so a
+    fault that goes away (the file restored from a backup or renamed back,
+    disk space freed, another process's lock released) is recovered from by
+    the same store object. A reopened file must be the same database: each
+    file carries a random store id written when its schema was created, and
+    a different or missing id (an empty file created in its place) is never
+    used, since its emptiness would read as "nothing revoked".
+
+    @par What a restart or a restore loses
+    Nothing committed: with `full_sync` every write is durable once it
+    returns. A file restored from an older backup loses what was written
+    since; see the README's table of what each store loses.
 */
 template <clock Clock = system_clock>
 class basic_sqlite_store {
 public:
-    /// Current schema version written to `PRAGMA user_version`.
-    static constexpr int schema_version = 1;
+    /// Current schema version written to `PRAGMA user_version` (1: records and counters; 2: the store id).
+    static constexpr int schema_version = 2;
 
     /** Opens (creating if needed) the database at `path`.
         @throws tessera::error `store_unavailable` if it cannot be opened or has a newer schema.
     */
-    explicit basic_sqlite_store(const std::string& path, sqlite_store_options options = {}, Clock clock = {})
-        : clock_(std::move(clock))
+    explicit basic_sqlite_store(std::string path, sqlite_store_options options = {}, Clock clock = {})
+        : clock_(std::move(clock)), path_(std::move(path)), options_(options)
     {
-        const int rc = sqlite3_open_v2(path.c_str(), &db_,
-                                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
-        if (rc != SQLITE_OK) {
-            const std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
-            sqlite3_close(db_);
-            throw error{errc::store_unavailable, "sqlite: cannot open " + path + ": " + message};
-        }
+        db_ = open(path_, true);
         try {
-            sqlite3_busy_timeout(db_, static_cast<int>(options.busy_timeout.count()));
-            exec("PRAGMA journal_mode=WAL");
-            exec(options.full_sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
             migrate();
-            prepare();
+            store_id_ = read_store_id(db_);
+            prepare(db_, statements_);
         } catch (...) {
             statements_ = {};
             sqlite3_close(db_);
@@ -150,7 +154,7 @@ public:
         const auto now = clock_.now();
         std::lock_guard lock{mutex_};
         if (!usable())
-            return fail(errc::store_unavailable);
+            return failed();
         if (expires_at <= now)
             return done(statements_.erase.bind(key));
         return done(statements_.put.bind(key, value, subject, detail::seconds(expires_at)));
@@ -163,7 +167,7 @@ public:
         const auto now = clock_.now();
         std::lock_guard lock{mutex_};
         if (!usable())
-            return fail(errc::store_unavailable);
+            return failed();
         auto* s = statements_.insert.bind(key, value, subject, detail::seconds(expires_at), detail::seconds(now));
         if (auto r = done(s); !r)
             return fail(r.error());
@@ -175,7 +179,7 @@ public:
         const auto now = clock_.now();
         std::lock_guard lock{mutex_};
         if (!usable())
-            return fail(errc::store_unavailable);
+            return failed();
         if (expires_at <= now) {
             if (auto r = done(statements_.erase.bind(key)); !r)
                 return fail(r.error());
@@ -191,7 +195,7 @@ public:
         const auto now = clock_.now();
         std::lock_guard lock{mutex_};
         if (!usable())
-            return fail(errc::store_unavailable);
+            return failed();
         return one_record(statements_.get.bind(key, detail::seconds(now)), now);
     }
 
@@ -200,7 +204,7 @@ public:
         const auto now = clock_.now();
         std::lock_guard lock{mutex_};
         if (!usable())
-            return fail(errc::store_unavailable);
+            return failed();
         auto removed = one_record(statements_.take.bind(key), now);
         if (!removed)
             return fail(removed.error());
@@ -212,7 +216,7 @@ public:
         const auto now = clock_.now();
         std::lock_guard lock{mutex_};
         if (!usable())
-            return fail(errc::store_unavailable);
+            return failed();
         return one_record(statements_.take.bind(key), now);
     }
 
@@ -221,7 +225,7 @@ public:
         const auto now = clock_.now();
         std::lock_guard lock{mutex_};
         if (!usable())
-            return fail(errc::store_unavailable);
+            return failed();
         std::vector<keyed_record> out;
         if (subject.empty())
             return out;
@@ -233,7 +237,7 @@ public:
                                   time_point{std::chrono::seconds{sqlite3_column_int64(s, 2)}}}});
         sqlite3_reset(s);
         if (rc != SQLITE_DONE)
-            return fail(errc::store_unavailable);
+            return failed();
         return out;
     }
 
@@ -242,7 +246,7 @@ public:
         const auto now = clock_.now();
         std::lock_guard lock{mutex_};
         if (!usable())
-            return fail(errc::store_unavailable);
+            return failed();
         if (subject.empty())
             return std::size_t{0};
         auto* s = statements_.erase_subject.bind(subject);
@@ -253,7 +257,7 @@ public:
                 ++live;
         sqlite3_reset(s);
         if (rc != SQLITE_DONE)
-            return fail(errc::store_unavailable);
+            return failed();
         return live;
     }
 
@@ -262,7 +266,7 @@ public:
         const auto now = clock_.now();
         std::lock_guard lock{mutex_};
         if (!usable())
-            return fail(errc::store_unavailable);
+            return failed();
         auto* s = statements_.increment.bind(key, delta, detail::seconds(expires_at), detail::seconds(now));
         return one_integer(s, true);
     }
@@ -272,7 +276,7 @@ public:
         const auto now = clock_.now();
         std::lock_guard lock{mutex_};
         if (!usable())
-            return fail(errc::store_unavailable);
+            return failed();
         return one_integer(statements_.counter.bind(key, detail::seconds(now)), false);
     }
 
@@ -281,7 +285,7 @@ public:
         const auto now = clock_.now();
         std::lock_guard lock{mutex_};
         if (!usable())
-            return fail(errc::store_unavailable);
+            return failed();
         const auto limit = static_cast<std::int64_t>(budget);
         if (auto r = done(statements_.purge.bind(detail::seconds(now), limit)); !r)
             return r.error();
@@ -299,79 +303,162 @@ private:
             purge_counters;
     };
 
-    void exec(const char* sql)
+    static void exec(sqlite3* db, const char* sql)
     {
         char* message = nullptr;
-        if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+        if (sqlite3_exec(db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
             std::string text = message != nullptr ? message : "unknown error";
             sqlite3_free(message);
             throw error{errc::store_unavailable, "sqlite: " + text};
         }
     }
 
-    void migrate()
+    /// A connection to `path` with tessera's settings; creates the file only when `create`.
+    sqlite3* open(const std::string& path, bool create) const
+    {
+        sqlite3* db = nullptr;
+        const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+        const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+        if (rc != SQLITE_OK) {
+            const std::string message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+            sqlite3_close(db);
+            throw error{errc::store_unavailable, "sqlite: cannot open " + path + ": " + message};
+        }
+        try {
+            sqlite3_busy_timeout(db, static_cast<int>(options_.busy_timeout.count()));
+            exec(db, "PRAGMA journal_mode=WAL");
+            exec(db, options_.full_sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+        } catch (...) {
+            sqlite3_close(db);
+            throw;
+        }
+        return db;
+    }
+
+    static int user_version(sqlite3* db)
     {
         sqlite3_stmt* s = nullptr;
-        sqlite3_prepare_v2(db_, "PRAGMA user_version", -1, &s, nullptr);
+        sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, nullptr);
         const int version = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
         sqlite3_finalize(s);
+        return version;
+    }
+
+    void migrate()
+    {
+        const int version = user_version(db_);
         if (version < 0 || version > schema_version)
             throw error{errc::store_unavailable, "sqlite: schema version " + std::to_string(version) +
                                                      " is not one this tessera understands"};
         if (version == schema_version)
             return;
-        exec("BEGIN IMMEDIATE;"
-             "CREATE TABLE IF NOT EXISTS tessera_records("
-             "  key TEXT PRIMARY KEY, value BLOB NOT NULL, subject TEXT NOT NULL, expires_at INTEGER NOT NULL"
-             ") WITHOUT ROWID;"
-             "CREATE INDEX IF NOT EXISTS tessera_records_subject ON tessera_records(subject) WHERE subject <> '';"
-             "CREATE INDEX IF NOT EXISTS tessera_records_expiry ON tessera_records(expires_at);"
-             "CREATE TABLE IF NOT EXISTS tessera_counters("
-             "  key TEXT PRIMARY KEY, value INTEGER NOT NULL, expires_at INTEGER NOT NULL"
-             ") WITHOUT ROWID;"
-             "PRAGMA user_version = 1;"
-             "COMMIT;");
+        // Version 2 adds the store's identity: a random id written with the schema, checked on every reopen.
+        const std::string id = random_id(16);
+        const std::string sql =
+            "BEGIN IMMEDIATE;"
+            "CREATE TABLE IF NOT EXISTS tessera_records("
+            "  key TEXT PRIMARY KEY, value BLOB NOT NULL, subject TEXT NOT NULL, expires_at INTEGER NOT NULL"
+            ") WITHOUT ROWID;"
+            "CREATE INDEX IF NOT EXISTS tessera_records_subject ON tessera_records(subject) WHERE subject <> '';"
+            "CREATE INDEX IF NOT EXISTS tessera_records_expiry ON tessera_records(expires_at);"
+            "CREATE TABLE IF NOT EXISTS tessera_counters("
+            "  key TEXT PRIMARY KEY, value INTEGER NOT NULL, expires_at INTEGER NOT NULL"
+            ") WITHOUT ROWID;"
+            "CREATE TABLE IF NOT EXISTS tessera_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
+            "INSERT OR IGNORE INTO tessera_meta(key, value) VALUES('store_id', '" + id + "');"
+            "PRAGMA user_version = 2;"
+            "COMMIT;";
+        try {
+            exec(db_, sql.c_str());
+        } catch (...) {
+            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+            throw;
+        }
     }
 
-    void prepare()
+    static std::string read_store_id(sqlite3* db)
     {
-        statements_.put = {db_, "INSERT INTO tessera_records(key, value, subject, expires_at) VALUES(?1, ?2, ?3, ?4) "
-                                "ON CONFLICT(key) DO UPDATE SET value = excluded.value, subject = excluded.subject, "
-                                "expires_at = excluded.expires_at"};
-        // Over an expired record only: a live one is left as it is (no change counted).
-        statements_.insert = {db_, "INSERT INTO tessera_records(key, value, subject, expires_at) VALUES(?1, ?2, ?3, ?4) "
-                                   "ON CONFLICT(key) DO UPDATE SET value = excluded.value, subject = excluded.subject, "
-                                   "expires_at = excluded.expires_at WHERE tessera_records.expires_at <= ?5"};
-        statements_.replace = {db_, "UPDATE tessera_records SET value = ?1, expires_at = ?2 "
-                                    "WHERE key = ?3 AND expires_at > ?4"};
-        statements_.get = {db_, "SELECT value, subject, expires_at FROM tessera_records "
-                                "WHERE key = ?1 AND expires_at > ?2"};
-        statements_.erase = {db_, "DELETE FROM tessera_records WHERE key = ?1"};
-        statements_.take = {db_, "DELETE FROM tessera_records WHERE key = ?1 RETURNING value, subject, expires_at"};
-        statements_.list = {db_, "SELECT key, value, expires_at FROM tessera_records "
-                                 "WHERE subject = ?1 AND subject <> '' AND expires_at > ?2"};
-        statements_.erase_subject = {db_, "DELETE FROM tessera_records WHERE subject = ?1 AND subject <> '' "
-                                          "RETURNING expires_at"};
-        statements_.increment = {
-            db_, "INSERT INTO tessera_counters(key, value, expires_at) VALUES(?1, ?2, ?3) "
-                 "ON CONFLICT(key) DO UPDATE SET "
-                 "value = CASE WHEN expires_at > ?4 THEN value + ?2 ELSE ?2 END, "
-                 "expires_at = CASE WHEN expires_at > ?4 THEN max(expires_at, ?3) ELSE ?3 END "
-                 "RETURNING value"};
-        statements_.counter = {db_, "SELECT value FROM tessera_counters WHERE key = ?1 AND expires_at > ?2"};
-        statements_.purge = {db_, "DELETE FROM tessera_records WHERE key IN "
-                                  "(SELECT key FROM tessera_records WHERE expires_at <= ?1 LIMIT ?2)"};
-        statements_.purge_counters = {db_, "DELETE FROM tessera_counters WHERE key IN "
-                                           "(SELECT key FROM tessera_counters WHERE expires_at <= ?1 LIMIT ?2)"};
+        sqlite3_stmt* s = nullptr;
+        std::string id;
+        if (sqlite3_prepare_v2(db, "SELECT value FROM tessera_meta WHERE key = 'store_id'", -1, &s, nullptr) ==
+                SQLITE_OK &&
+            sqlite3_step(s) == SQLITE_ROW)
+            id = detail::column_text(s, 0);
+        sqlite3_finalize(s);
+        if (id.empty())
+            throw error{errc::store_unavailable, "sqlite: the database has no store id"};
+        return id;
     }
 
-    /// False when the file was deleted or renamed under the open connection.
+    static void prepare(sqlite3* db, statements& st)
+    {
+        st.put = {db, "INSERT INTO tessera_records(key, value, subject, expires_at) VALUES(?1, ?2, ?3, ?4) "
+                      "ON CONFLICT(key) DO UPDATE SET value = excluded.value, subject = excluded.subject, "
+                      "expires_at = excluded.expires_at"};
+        // Over an expired record only: a live one is left as it is (no change counted).
+        st.insert = {db, "INSERT INTO tessera_records(key, value, subject, expires_at) VALUES(?1, ?2, ?3, ?4) "
+                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value, subject = excluded.subject, "
+                         "expires_at = excluded.expires_at WHERE tessera_records.expires_at <= ?5"};
+        st.replace = {db, "UPDATE tessera_records SET value = ?1, expires_at = ?2 WHERE key = ?3 AND expires_at > ?4"};
+        st.get = {db, "SELECT value, subject, expires_at FROM tessera_records WHERE key = ?1 AND expires_at > ?2"};
+        st.erase = {db, "DELETE FROM tessera_records WHERE key = ?1"};
+        st.take = {db, "DELETE FROM tessera_records WHERE key = ?1 RETURNING value, subject, expires_at"};
+        st.list = {db, "SELECT key, value, expires_at FROM tessera_records "
+                       "WHERE subject = ?1 AND subject <> '' AND expires_at > ?2"};
+        st.erase_subject = {db, "DELETE FROM tessera_records WHERE subject = ?1 AND subject <> '' "
+                                "RETURNING expires_at"};
+        st.increment = {db, "INSERT INTO tessera_counters(key, value, expires_at) VALUES(?1, ?2, ?3) "
+                            "ON CONFLICT(key) DO UPDATE SET "
+                            "value = CASE WHEN expires_at > ?4 THEN value + ?2 ELSE ?2 END, "
+                            "expires_at = CASE WHEN expires_at > ?4 THEN max(expires_at, ?3) ELSE ?3 END "
+                            "RETURNING value"};
+        st.counter = {db, "SELECT value FROM tessera_counters WHERE key = ?1 AND expires_at > ?2"};
+        st.purge = {db, "DELETE FROM tessera_records WHERE key IN "
+                        "(SELECT key FROM tessera_records WHERE expires_at <= ?1 LIMIT ?2)"};
+        st.purge_counters = {db, "DELETE FROM tessera_counters WHERE key IN "
+                                 "(SELECT key FROM tessera_counters WHERE expires_at <= ?1 LIMIT ?2)"};
+    }
+
+    /** True when the connection can be used: it is healthy, or a fresh one to the *same* database was
+        opened in its place. A fault that went away (the file restored, space freed, a lock released,
+        write permission back) is recovered from here, by this object. A file that is missing, or is
+        another database (an empty one created in its place, whose emptiness would read as "nothing
+        revoked"), is never used: `store_unavailable` until the right file is back.
+    */
     bool usable() noexcept
     {
         int moved = 0;
-        if (sqlite3_file_control(db_, "main", SQLITE_FCNTL_HAS_MOVED, &moved) != SQLITE_OK)
+        if (!broken_ && sqlite3_file_control(db_, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK && moved == 0)
+            return true;
+        broken_ = true;
+        try {
+            sqlite3* db = open(path_, false);
+            statements fresh;
+            try {
+                if (user_version(db) != schema_version || read_store_id(db) != store_id_ ||
+                    sqlite3_db_readonly(db, "main") != 0)
+                    throw error{errc::store_unavailable, "sqlite: not this store's database"};
+                prepare(db, fresh);
+            } catch (...) {
+                fresh = {};
+                sqlite3_close(db);
+                throw;
+            }
+            statements_ = std::move(fresh);
+            sqlite3_close(db_);
+            db_ = db;
+            broken_ = false;
+            return true;
+        } catch (...) {
             return false;
-        return moved == 0;
+        }
+    }
+
+    /// A statement failed: the connection is suspect until reopened.
+    failure failed() noexcept
+    {
+        broken_ = true;
+        return fail(errc::store_unavailable);
     }
 
     result<void> done(sqlite3_stmt* s)
@@ -381,7 +468,7 @@ private:
         }
         sqlite3_reset(s);
         if (rc != SQLITE_DONE)
-            return fail(errc::store_unavailable);
+            return failed();
         return {};
     }
 
@@ -398,7 +485,7 @@ private:
         }
         sqlite3_reset(s);
         if (rc != SQLITE_DONE)
-            return fail(errc::store_unavailable);
+            return failed();
         return out;
     }
 
@@ -411,18 +498,22 @@ private:
             rc = sqlite3_step(s);
         } else if (required) {
             sqlite3_reset(s);
-            return fail(errc::store_unavailable);
+            return failed();
         }
         sqlite3_reset(s);
         if (rc != SQLITE_DONE)
-            return fail(errc::store_unavailable);
+            return failed();
         return value;
     }
 
-    sqlite3* db_ = nullptr;
     [[no_unique_address]] Clock clock_;
+    std::string path_;
+    sqlite_store_options options_;
+    std::string store_id_;
+    sqlite3* db_ = nullptr;
     std::mutex mutex_;
     statements statements_;
+    bool broken_ = false;
 };
 
 /// The SQLite store on the system clock.
