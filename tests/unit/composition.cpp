@@ -6,6 +6,8 @@
 #include "faulty_store.hpp"
 #include "store_fixtures.hpp"
 
+#include <policies/tenant_kill_switch.hpp>
+
 #include <tessera/authenticator.hpp>
 #include <tessera/password/throttle.hpp>
 
@@ -568,6 +570,44 @@ BOOST_AUTO_TEST_CASE(rotation_can_set_new_attributes)
     BOOST_TEST(who_is(web, login.access_token) == "unknown_session");
     auto kept = must(web.refresh(elevated.access_token));
     BOOST_TEST(must(web.authenticate(kept.access_token)).claims.at("role").as_string() == "admin");
+}
+
+// A policy written outside tessera composes with a built-in one, in the order written.
+BOOST_AUTO_TEST_CASE_TEMPLATE(a_user_written_policy_composes_with_a_built_in_one, F, test::store_fixtures)
+{
+    F f;
+    using store_t = decltype(f.store);
+    static_assert(tessera::revocation_policy<tenant_kill_switch, store_t>);
+    using api_t = tessera::authenticator<store_t, jwt::hs256, tessera::all_of<tessera::token_version, tenant_kill_switch>,
+                                         clock_t_>;
+    static_assert(tessera::subject_revocable_scheme<api_t> && !tessera::revocable_scheme<api_t>);
+    api_t api{f.store, jwt::hmac_key<jwt::hs256>::generate(), named(), f.clock};
+    auto alice = must(api.issue("alice", {{"tenant", "acme"}}));
+    auto bob = must(api.issue("bob", {{"tenant", "globex"}}));
+    BOOST_TEST(outcome(api.issue("carol")) == "missing_claim");
+    BOOST_TEST(outcome(api.issue("carol", {{"tenant", 7}})) == "missing_claim");
+    BOOST_TEST(who_is(api, alice.access_token) == "alice");
+
+    must(tenant_kill_switch::switch_off(f.store, "acme", f.clock.now() + 24h));
+    BOOST_TEST(who_is(api, alice.access_token) == "revoked");
+    BOOST_TEST(who_is(api, bob.access_token) == "bob");
+    // The built-in member's operation is still there, and its check still runs.
+    BOOST_TEST(must(api.revoke_all("bob")) == 0u);
+    BOOST_TEST(who_is(api, bob.access_token) == "revoked");
+    BOOST_TEST(must(tenant_kill_switch::switch_on(f.store, "acme")));
+    BOOST_TEST(who_is(api, alice.access_token) == "alice");
+    // Its records are its own: "log out everywhere" of sessions on the same store does not touch them.
+    tessera::session_authenticator<store_t, clock_t_> web{f.store, {}, f.clock};
+    must(tenant_kill_switch::switch_off(f.store, "acme", f.clock.now() + 24h));
+    must(web.revoke_all("acme"));
+    BOOST_TEST(who_is(api, alice.access_token) == "revoked");
+    // And a store that cannot answer fails closed through it.
+    test::faulty_store faulty{f.store};
+    using faulty_api = tessera::authenticator<decltype(faulty), jwt::hs256, tenant_kill_switch, clock_t_>;
+    faulty_api guarded{faulty, jwt::hmac_key<jwt::hs256>::generate(), named(), f.clock};
+    auto dave = must(guarded.issue("dave", {{"tenant", "initech"}}));
+    faulty.break_down();
+    BOOST_TEST(who_is(guarded, dave.access_token) == "store_unavailable");
 }
 
 BOOST_AUTO_TEST_CASE(errors_map_to_http_conditions)
