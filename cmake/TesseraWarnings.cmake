@@ -5,10 +5,9 @@ include_guard(GLOBAL)
 add_library(tessera_warnings INTERFACE)
 target_compile_options(tessera_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Werror
-  -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor -Wold-style-cast
-  # GCC 12 warns about members left out of designated initializers, which is
-  # how tessera's option structs are meant to be used.
-  -Wno-missing-field-initializers)
+  -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor -Wold-style-cast)
+# (Every member of tessera's option structs has a default member initializer,
+# so designated initializers that leave members out do not warn under -Wextra.)
 # GCC 12 reports impossible sizes inside libstdc++'s std::string at -O3
 # (GCC bugs 105329, 105651): false positives that say nothing about our code.
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)

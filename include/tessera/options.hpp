@@ -20,9 +20,9 @@ struct authenticator_options {
         JWT scheme (there is no default: two services that shared a key and a
         default name would accept each other's tokens).
     */
-    std::string issuer;
+    std::string issuer{};
     /// `aud` of issued tokens, and the audience required. Required by every JWT scheme.
-    std::string audience;
+    std::string audience{};
     /// Lifetime of a JWT access token.
     std::chrono::seconds access_ttl = std::chrono::minutes{15};
     /// Clock skew tolerated when verifying access tokens.

@@ -41,7 +41,7 @@ struct cookie_options {
     std::string name = "__Host-session";
     std::string path = "/";
     /// Empty: the cookie goes back only to the host that set it.
-    std::string domain;
+    std::string domain{};
     bool secure = true;
     bool http_only = true;
     http::same_site same_site = same_site::lax;

@@ -34,16 +34,16 @@ namespace tessera::inline v0::http {
 
 /// The request headers the origin check reads (empty when absent).
 struct request_origin {
-    std::string_view method;
-    std::string_view sec_fetch_site;
-    std::string_view origin;
-    std::string_view referer;
+    std::string_view method{};
+    std::string_view sec_fetch_site{};
+    std::string_view origin{};
+    std::string_view referer{};
 };
 
 /// Who may send state-changing requests.
 struct origin_policy {
     /// Exact origins (`https://app.example.com`, with a port when not the default) allowed to send unsafe requests.
-    std::vector<std::string> trusted_origins;
+    std::vector<std::string> trusted_origins{};
     /// Accept `Sec-Fetch-Site: same-site` (sibling subdomains). Off: a subdomain takeover is not a CSRF vector.
     bool allow_same_site = false;
 };

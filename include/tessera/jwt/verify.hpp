@@ -41,19 +41,19 @@ namespace tessera::inline v0::jwt {
 */
 struct verify_options {
     /// Accepted `iss` values, compared exactly.
-    std::vector<std::string> issuers;
+    std::vector<std::string> issuers{};
     /// This service's identifiers; one must appear in `aud`.
-    std::vector<std::string> audiences;
+    std::vector<std::string> audiences{};
     /// When set, `sub` must be exactly this.
-    std::optional<std::string> subject;
+    std::optional<std::string> subject{};
     /// When set, the header's `typ` must match (case-insensitive, `application/` optional; RFC 7515 §4.1.9).
-    std::optional<std::string> type;
+    std::optional<std::string> type{};
     /// Claims that must be present.
-    std::vector<std::string> required_claims;
+    std::vector<std::string> required_claims{};
     /// Clock skew tolerated for `exp`, `nbf` and `iat`.
     std::chrono::seconds leeway{60};
     /// When set, tokens whose `iat` is older than this are `expired` (and `iat` is required).
-    std::optional<std::chrono::seconds> max_age;
+    std::optional<std::chrono::seconds> max_age{};
     /// Refuse tokens without `exp` (`missing_claim`). On by default: a token without it lives forever.
     bool require_exp = true;
     /// Longest accepted token, in bytes.

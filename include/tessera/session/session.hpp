@@ -57,8 +57,8 @@ struct session_options {
 
 /// Where a session was created from; shown when a user lists their sessions.
 struct session_context {
-    std::string user_agent;
-    std::string ip;
+    std::string user_agent{};
+    std::string ip{};
 };
 
 /// The state of one session.
