@@ -374,6 +374,42 @@ BOOST_AUTO_TEST_CASE(session_operations_with_a_fault_at_every_call)
                   });
 }
 
+BOOST_AUTO_TEST_CASE(session_issue_authenticate_and_revoke_with_a_fault_at_every_call)
+{
+    struct state {
+        tessera::credentials login;
+    };
+    // Login: a failed one leaves no session behind that "where you're logged in" would list.
+    at_every_call([](fault_world&) { return 0; }, [](fault_world& w, int&) { return w.web.issue("kai"); },
+                  [](fault_world& w, int&, const tessera::result<tessera::credentials>& first) {
+                      BOOST_TEST((outcome(first) == "ok" || outcome(first) == "store_unavailable"));
+                      if (first)
+                          BOOST_TEST(who_is(w.web, first->access_token) == "kai");
+                      auto again = must(w.web.issue("kai"));
+                      BOOST_TEST(who_is(w.web, again.access_token) == "kai");
+                  });
+    // A request that renews the session (a read, then a write): never "ok" without both, never a lost session.
+    at_every_call(
+        [](fault_world& w) {
+            state s{must(w.web.issue("kai"))};
+            w.f.clock.advance(5min); // past the renewal interval: this request writes
+            return s;
+        },
+        [](fault_world& w, state& s) { return w.web.authenticate(s.login.access_token); },
+        [](fault_world& w, state& s, const tessera::result<tessera::principal>& first) {
+            BOOST_TEST((outcome(first) == "ok" || outcome(first) == "store_unavailable"));
+            BOOST_TEST(who_is(w.web, s.login.access_token) == "kai");
+        });
+    // Logout, retried: the session is gone.
+    at_every_call([](fault_world& w) { return state{must(w.web.issue("kai"))}; },
+                  [](fault_world& w, state& s) { return w.web.revoke(s.login.access_token); },
+                  [](fault_world& w, state& s, const tessera::result<bool>& first) {
+                      if (!first)
+                          must(w.web.revoke(s.login.access_token));
+                      BOOST_TEST(who_is(w.web, s.login.access_token) == "unknown_session");
+                  });
+}
+
 BOOST_AUTO_TEST_CASE(jwt_policies_with_a_fault_at_every_call)
 {
     struct state {
