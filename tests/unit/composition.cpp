@@ -340,6 +340,22 @@ BOOST_AUTO_TEST_CASE(hybrid_issue_revoke_and_authenticate_with_a_fault_at_every_
                       BOOST_TEST(who_is(w.mobile, s.login.access_token) == "revoked");
                       BOOST_TEST(outcome(w.mobile.refresh(s.login.refresh_token)) == "unknown_session");
                   });
+    // Log out everywhere, retried: every family and access token of the subject is dead, others live.
+    at_every_call(
+        [](fault_world& w) {
+            must(w.mobile.issue("ida"));
+            must(w.mobile.issue("ivo"));
+            return state{must(w.mobile.issue("ida"))};
+        },
+        [](fault_world& w, state&) { return w.mobile.revoke_all("ida"); },
+        [](fault_world& w, state& s, const tessera::result<std::size_t>& first) {
+            if (!first)
+                must(w.mobile.revoke_all("ida"));
+            BOOST_TEST(who_is(w.mobile, s.login.access_token) == "revoked");
+            BOOST_TEST(outcome(w.mobile.refresh(s.login.refresh_token)) == "unknown_session");
+            BOOST_TEST(must(w.mobile.sessions("ida")).empty());
+            BOOST_TEST(must(w.mobile.sessions("ivo")).size() == 1u);
+        });
     // Authenticate: never "ok" when the store did not answer.
     at_every_call([](fault_world& w) { return state{must(w.mobile.issue("ida"))}; },
                   [](fault_world& w, state& s) { return w.mobile.authenticate(s.login.access_token); },
