@@ -41,8 +41,8 @@ namespace detail {
 inline void validate(const authenticator_options& o, bool jwt_scheme)
 {
     const auto refuse = [](const char* why) { throw error{errc::invalid_configuration, why}; };
-    if (o.access_ttl <= std::chrono::seconds{0})
-        refuse("tessera: access_ttl must be positive");
+    if (o.access_ttl <= std::chrono::seconds{0} || o.access_ttl > max_lifetime)
+        refuse("tessera: access_ttl must be positive and at most 100 years");
     if (o.leeway < std::chrono::seconds{0} || o.leeway > std::chrono::minutes{5})
         refuse("tessera: leeway must be between 0 and 5 minutes");
     if (jwt_scheme && (o.issuer.empty() || o.audience.empty()))

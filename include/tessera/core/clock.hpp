@@ -17,6 +17,14 @@ namespace tessera::inline v0 {
 /// A point in time, in whole seconds since 1970-01-01T00:00:00Z.
 using time_point = std::chrono::sys_seconds;
 
+/** The last instant tessera reads from a token or a store record: 9999-12-31T23:59:59Z.
+    Every time read back is checked against [0, this], so that adding a lifetime to it never overflows.
+*/
+inline constexpr std::int64_t max_time_seconds = 253'402'300'799;
+
+/// The longest lifetime tessera accepts in its options (100 years): with `max_time_seconds`, sums stay in range.
+inline constexpr std::chrono::seconds max_lifetime{std::int64_t{100} * 366 * 24 * 3600};
+
 /// The wall clock, truncated to seconds. Stateless: holding one costs no space.
 struct system_clock {
     [[nodiscard]] time_point now() const noexcept

@@ -15,12 +15,15 @@
 #include <boost/json/value_stack.hpp>
 
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <memory_resource>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 namespace tessera::inline v0::detail {
@@ -29,6 +32,8 @@ namespace tessera::inline v0::detail {
 struct json_limits {
     /// Deepest nesting of arrays and objects; a JWT's claims rarely need more than 4.
     std::size_t max_depth = 16;
+    /// Longest text parsed (1 MiB): JWK Sets, session attributes and store records are bounded too.
+    std::size_t max_size = 1024 * 1024;
 };
 
 /** Detects a member name repeated within one object, at any depth.
@@ -43,11 +48,16 @@ public:
     member_names(const member_names&) = delete;
     member_names& operator=(const member_names&) = delete;
 
-    void enter_object() { level_starts_.push_back(keys_.size()); }
+    void enter_object()
+    {
+        level_starts_.push_back(keys_.size());
+        large_.emplace_back();
+    }
     void leave_object()
     {
         keys_.resize(level_starts_.back());
         level_starts_.pop_back();
+        large_.pop_back();
     }
     void key_part(std::string_view s) { pending_.append(s.data(), s.size()); }
 
@@ -72,10 +82,24 @@ public:
             pending_.clear();
         }
         const std::uint64_t hash = fnv1a(name);
-        for (std::size_t i = level_starts_.back(); i < keys_.size(); ++i) {
-            const auto& k = keys_[i];
-            if (k.hash == hash && k.name == name)
+        auto& index = large_.back();
+        if (index) {
+            // A large object: one hash lookup per member, so n members cost O(n), not O(n²).
+            if (!index->insert(name).second)
                 return false;
+        } else {
+            for (std::size_t i = level_starts_.back(); i < keys_.size(); ++i) {
+                const auto& k = keys_[i];
+                if (k.hash == hash && k.name == name)
+                    return false;
+            }
+            if (keys_.size() - level_starts_.back() + 1 > small_object) {
+                index = std::make_unique<std::unordered_set<std::string_view>>();
+                index->reserve(2 * small_object);
+                for (std::size_t i = level_starts_.back(); i < keys_.size(); ++i)
+                    index->insert(keys_[i].name);
+                index->insert(name);
+            }
         }
         keys_.push_back({hash, name});
         last_ = name;
@@ -87,6 +111,9 @@ public:
     [[nodiscard]] std::size_t depth() const noexcept { return level_starts_.size(); }
 
 private:
+    /// Objects up to this many members are checked by a scan of their hashes, on the stack.
+    static constexpr std::size_t small_object = 32;
+
     struct seen_key {
         std::uint64_t hash;
         std::string_view name;
@@ -111,6 +138,8 @@ private:
     std::pmr::string pending_{&resource_};
     std::pmr::vector<seen_key> keys_ = make_keys(resource_);
     std::pmr::vector<std::size_t> level_starts_{&resource_};
+    // Per open object: a hash set of its names once it grows past `small_object` members.
+    std::vector<std::unique_ptr<std::unordered_set<std::string_view>>> large_;
     std::string_view last_;
     std::string_view input_;
 
@@ -196,8 +225,13 @@ public:
         stack_.push_uint64(u);
         return true;
     }
-    bool on_double(double d, boost::json::string_view, boost::json::error_code&)
+    bool on_double(double d, boost::json::string_view, boost::json::error_code& ec)
     {
+        // Boost.JSON reads 1e400 as infinity, which no JSON can be written back as: refuse it here.
+        if (!std::isfinite(d)) {
+            ec = boost::json::error::syntax;
+            return false;
+        }
         stack_.push_double(d);
         return true;
     }
@@ -225,6 +259,33 @@ private:
     boost::json::value_stack stack_{{}, stack_buffer_.data(), stack_buffer_.size()};
 };
 
+/// True when no number in `v` is infinite or NaN (JSON has no way to write them back).
+inline bool all_finite(const boost::json::value& v) noexcept
+{
+    switch (v.kind()) {
+    case boost::json::kind::double_: return std::isfinite(v.get_double());
+    case boost::json::kind::array:
+        for (const auto& e : v.get_array())
+            if (!all_finite(e))
+                return false;
+        return true;
+    case boost::json::kind::object:
+        for (const auto& m : v.get_object())
+            if (!all_finite(m.value()))
+                return false;
+        return true;
+    default: return true;
+    }
+}
+
+inline bool all_finite(const boost::json::object& o) noexcept
+{
+    for (const auto& m : o)
+        if (!all_finite(m.value()))
+            return false;
+    return true;
+}
+
 /** Parses `text` as one JSON object, strictly.
 
     @return the object, allocated from `sp`, or `errc::malformed` for invalid
@@ -234,6 +295,8 @@ private:
 inline result<boost::json::object> parse_object(std::string_view text, boost::json::storage_ptr sp = {},
                                                  const json_limits& limits = {})
 {
+    if (text.size() > limits.max_size)
+        return fail(errc::malformed);
     // The first character decides cheaply whether this can be an object at all.
     if (text.empty() || text.front() != '{') {
         const auto first = text.find_first_not_of(" \t\r\n");

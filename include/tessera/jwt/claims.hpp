@@ -230,11 +230,16 @@ public:
         return *this;
     }
     // Assignment between objects of different memory resources copies: look the claims up again.
+    // The moved-from object forgets where its registered claims were, as after the move constructor:
+    // they now belong to this object, and die with it.
     verified_claims& operator=(verified_claims&& other)
     {
-        header_ = std::move(other.header_);
-        claims_ = std::move(other.claims_);
-        registered_ = detail::registered_claims{claims_};
+        if (this != &other) {
+            header_ = std::move(other.header_);
+            claims_ = std::move(other.claims_);
+            registered_ = detail::registered_claims{claims_};
+            other.registered_ = {};
+        }
         return *this;
     }
     ~verified_claims() = default;

@@ -215,7 +215,9 @@ private:
 
     static bool is_jwt(std::string_view c) noexcept
     {
-        return c.size() == 3 && (c[0] | 0x20) == 'j' && (c[1] | 0x20) == 'w' && (c[2] | 0x20) == 't';
+        // Letters only are folded: `c | 0x20` would also take other bytes for letters elsewhere.
+        auto lower = [](char x) { return x >= 'A' && x <= 'Z' ? static_cast<char>(x - 'A' + 'a') : x; };
+        return c.size() == 3 && lower(c[0]) == 'j' && lower(c[1]) == 'w' && lower(c[2]) == 't';
     }
 
     jose_header& out_;

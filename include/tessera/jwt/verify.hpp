@@ -70,29 +70,31 @@ struct verified_jws {
 
 namespace detail {
 
+/// ASCII case folding of letters only (RFC 2045 media types): no other byte ever equals a letter or '/'.
+constexpr char ascii_lower(char c) noexcept
+{
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+constexpr bool equal_ignoring_ascii_case(std::string_view a, std::string_view b) noexcept
+{
+    if (a.size() != b.size())
+        return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (ascii_lower(a[i]) != ascii_lower(b[i]))
+            return false;
+    return true;
+}
+
 inline bool type_matches(std::string_view expected, std::string_view actual) noexcept
 {
     auto strip = [](std::string_view t) {
         constexpr std::string_view prefix = "application/";
-        if (t.size() >= prefix.size()) {
-            bool same = true;
-            for (std::size_t i = 0; i < prefix.size(); ++i)
-                same = same && (t[i] | 0x20) == prefix[i];
-            if (same)
-                t.remove_prefix(prefix.size());
-        }
+        if (t.size() >= prefix.size() && equal_ignoring_ascii_case(t.substr(0, prefix.size()), prefix))
+            t.remove_prefix(prefix.size());
         return t;
     };
-    expected = strip(expected);
-    actual = strip(actual);
-    if (expected.size() != actual.size())
-        return false;
-    for (std::size_t i = 0; i < expected.size(); ++i) {
-        auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c; };
-        if (lower(expected[i]) != lower(actual[i]))
-            return false;
-    }
-    return true;
+    return equal_ignoring_ascii_case(strip(expected), strip(actual));
 }
 
 inline bool any_equal(const std::vector<std::string>& accepted, std::string_view value) noexcept

@@ -104,8 +104,10 @@ inline std::optional<phc_hash> parse_phc(std::string_view s)
         !number(out.options.parallelism, "$"))
         return std::nullopt;
     // A stored hash is input too: bound what verifying it may cost (1 GiB, 64 passes, 16 lanes).
+    // Argon2 also needs at least 8 KiB per lane (RFC 9106 §3.1: m >= 8p), or Botan throws.
     if (out.options.memory_kib < 8 || out.options.memory_kib > 1024 * 1024 || out.options.iterations < 1 ||
-        out.options.iterations > 64 || out.options.parallelism < 1 || out.options.parallelism > 16)
+        out.options.iterations > 64 || out.options.parallelism < 1 || out.options.parallelism > 16 ||
+        out.options.memory_kib < 8 * out.options.parallelism)
         return std::nullopt;
     const auto dollar = s.find('$');
     if (dollar == std::string_view::npos)
@@ -166,7 +168,11 @@ public:
         if (!parsed || password.size() > max_password_size)
             return false;
         std::vector<std::uint8_t> out(parsed->hash.size());
-        detail::argon2id(parsed->options, password, parsed->salt, out);
+        try {
+            detail::argon2id(parsed->options, password, parsed->salt, out);
+        } catch (const std::exception&) {
+            return false; // parameters Botan refuses, though parse_phc should have refused them first
+        }
         return constant_time_equal(out, parsed->hash);
     }
 

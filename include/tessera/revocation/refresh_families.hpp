@@ -119,14 +119,11 @@ inline std::int64_t epoch(time_point t) noexcept
     return t.time_since_epoch().count();
 }
 
-/// The largest instant tessera reads back from a record: the year 9999 (beyond it, arithmetic could overflow).
-inline constexpr std::int64_t max_stored_time = 253'402'300'799;
-
 /// Reads a member of a record; false when it is absent or not what tessera wrote.
 inline bool read_member(const boost::json::object& o, std::string_view name, time_point& out)
 {
     const auto* v = o.if_contains(name);
-    if (v == nullptr || !v->is_int64() || v->get_int64() < 0 || v->get_int64() > max_stored_time)
+    if (v == nullptr || !v->is_int64() || v->get_int64() < 0 || v->get_int64() > max_time_seconds)
         return false;
     out = time_point{std::chrono::seconds{v->get_int64()}};
     return true;
@@ -313,8 +310,9 @@ public:
         : store_(store), options_(options), clock_(std::move(clock))
     {
         using std::chrono::seconds;
-        if (options_.token_ttl <= seconds{0} || options_.family_lifetime <= seconds{0})
-            throw error{errc::invalid_configuration, "refresh lifetimes must be positive"};
+        if (options_.token_ttl <= seconds{0} || options_.family_lifetime <= seconds{0} ||
+            options_.token_ttl > max_lifetime || options_.family_lifetime > max_lifetime)
+            throw error{errc::invalid_configuration, "refresh lifetimes must be positive and at most 100 years"};
         if (options_.grace < seconds{0} || options_.grace > max_refresh_grace)
             throw error{errc::invalid_configuration, "the refresh grace window must be between 0 and 60 seconds"};
     }

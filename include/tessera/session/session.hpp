@@ -207,6 +207,10 @@ inline result<void> decode_session(std::string_view text, session_data& s)
     if (!integer('|', created) || !integer('|', seen) || !integer('|', absolute) || !field(s.subject) ||
         !field(s.user_agent) || !field(s.ip))
         return corrupt;
+    // Times are added to (idle timeout) and compared: out of range, they would overflow.
+    for (auto t : {created, seen, absolute})
+        if (t < 0 || t > max_time_seconds)
+            return corrupt;
     s.created_at = time_point{std::chrono::seconds{created}};
     s.last_seen = time_point{std::chrono::seconds{seen}};
     s.absolute_expires_at = time_point{std::chrono::seconds{absolute}};
@@ -257,8 +261,9 @@ public:
         : store_(store), options_(std::move(options)), clock_(std::move(clock))
     {
         using std::chrono::seconds;
-        if (options_.idle_timeout <= seconds{0} || options_.absolute_timeout <= seconds{0})
-            throw error{errc::invalid_configuration, "session timeouts must be positive"};
+        if (options_.idle_timeout <= seconds{0} || options_.absolute_timeout <= seconds{0} ||
+            options_.absolute_timeout > max_lifetime)
+            throw error{errc::invalid_configuration, "session timeouts must be positive and at most 100 years"};
         if (options_.idle_timeout > options_.absolute_timeout)
             throw error{errc::invalid_configuration, "the idle timeout cannot exceed the absolute timeout"};
         if (options_.renewal_interval < seconds{0} || options_.renewal_interval >= options_.idle_timeout)
@@ -274,6 +279,8 @@ public:
     {
         if (auto ok = check_subject(subject); !ok)
             return fail(ok.error());
+        if (!tessera::detail::all_finite(attributes))
+            return fail(errc::malformed);
         const auto now = clock_.now();
         session_data data{std::string{subject}, now, now, now + options_.absolute_timeout, context.user_agent,
                           context.ip, std::move(attributes)};
@@ -360,8 +367,11 @@ public:
         if (now >= detail::session_expiry(*data, options_))
             return fail(errc::unknown_session);
         data->last_seen = now;
-        if (attributes)
+        if (attributes) {
+            if (!tessera::detail::all_finite(*attributes))
+                return fail(errc::malformed);
             data->attributes = std::move(*attributes);
+        }
 
         auto next = detail::new_opaque(prefix);
         auto issued = store_new(next, std::move(*data), now);

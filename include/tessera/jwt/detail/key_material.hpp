@@ -375,7 +375,12 @@ result<loaded_key<Botan::Private_Key>> private_from_jwk(const boost::json::objec
             if (!d)
                 return d.error();
             const Botan::EC_Group group{std::string{Alg::curve}};
-            auto key = std::make_unique<Botan::ECDSA_PrivateKey>(system_rng(), group, big_int(*d));
+            // The scalar must be in [1, n-1]: Botan reads 0 as "generate a key", which would load
+            // a different random key on every call.
+            const auto scalar = big_int(*d);
+            if (scalar.is_zero() || scalar >= group.get_order())
+                return fail(errc::invalid_key);
+            auto key = std::make_unique<Botan::ECDSA_PrivateKey>(system_rng(), group, scalar);
             // When the JWK also states the public point, it must be the one d gives.
             auto x = ec_member<Alg>(jwk, "x");
             auto y = ec_member<Alg>(jwk, "y");
