@@ -135,7 +135,7 @@ public:
             prepare(db_, statements_);
         } catch (...) {
             statements_ = {};
-            sqlite3_close(db_);
+            sqlite3_close_v2(db_);
             throw;
         }
     }
@@ -146,7 +146,7 @@ public:
     ~basic_sqlite_store()
     {
         statements_ = {};
-        sqlite3_close(db_);
+        sqlite3_close_v2(db_);
     }
 
     result<void> put(std::string_view key, std::string_view value, time_point expires_at, std::string_view subject = {})
@@ -321,7 +321,7 @@ private:
         const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
         if (rc != SQLITE_OK) {
             const std::string message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-            sqlite3_close(db);
+            sqlite3_close_v2(db);
             throw error{errc::store_unavailable, "sqlite: cannot open " + path + ": " + message};
         }
         try {
@@ -329,7 +329,7 @@ private:
             exec(db, "PRAGMA journal_mode=WAL");
             exec(db, options_.full_sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
         } catch (...) {
-            sqlite3_close(db);
+            sqlite3_close_v2(db);
             throw;
         }
         return db;
@@ -441,11 +441,11 @@ private:
                 prepare(db, fresh);
             } catch (...) {
                 fresh = {};
-                sqlite3_close(db);
+                sqlite3_close_v2(db);
                 throw;
             }
-            statements_ = std::move(fresh);
-            sqlite3_close(db_);
+            statements_ = std::move(fresh); // the old statements, now in `fresh`, are finalized with it
+            sqlite3_close_v2(db_);            // (v2: the connection closes once they are)
             db_ = db;
             broken_ = false;
             return true;
