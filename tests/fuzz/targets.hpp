@@ -1,0 +1,324 @@
+#pragma once
+// tessera's fuzz targets: every parser of hostile input, each with properties
+// checked on what it accepts, not only "no crash". One table of targets
+// serves the libFuzzer binary (fuzzer.cpp, clang) and the replay suite that
+// runs every seed and every regression on each `./dev test` (replay.cpp,
+// any compiler).
+//
+// A target calls `require` for its properties; a violation prints what failed
+// and aborts, as a crash does. An exception escaping a target is a failure
+// too: everything here is documented to return `result<T>` on the request path.
+
+#include <tessera/authenticator.hpp>
+#include <tessera/http/cookie.hpp>
+#include <tessera/http/csrf.hpp>
+#include <tessera/jwt/decode.hpp>
+#include <tessera/jwt/jwks.hpp>
+#include <tessera/password/hash.hpp>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tessera_fuzz {
+
+namespace jwt = tessera::jwt;
+
+inline void require(bool ok, const char* what)
+{
+    if (!ok) {
+        std::fprintf(stderr, "tessera fuzz: property violated: %s\n", what);
+        std::abort();
+    }
+}
+
+inline std::string_view text(const std::uint8_t* data, std::size_t size)
+{
+    return {reinterpret_cast<const char*>(data), size};
+}
+
+/// The input cut at NUL bytes into at most `n` fields (the last takes the rest).
+inline std::vector<std::string_view> fields(std::string_view in, std::size_t n)
+{
+    std::vector<std::string_view> out;
+    while (out.size() + 1 < n) {
+        const auto nul = in.find('\0');
+        if (nul == std::string_view::npos)
+            break;
+        out.push_back(in.substr(0, nul));
+        in.remove_prefix(nul + 1);
+    }
+    out.push_back(in);
+    out.resize(n);
+    return out;
+}
+
+inline const tessera::time_point now{std::chrono::seconds{1'700'000'000}};
+
+inline const jwt::hmac_key<jwt::hs256>& hs256_key()
+{
+    static const auto key = jwt::hmac_key<jwt::hs256>::from_bytes(std::vector<std::uint8_t>(32, 0x5a)).value();
+    return key;
+}
+
+inline jwt::verifier<jwt::hs256>& hs256_verifier()
+{
+    static jwt::verifier<jwt::hs256> v{hs256_key(), {.audiences = {"api"}, .require_exp = false}};
+    return v;
+}
+
+inline std::string mac_token(std::string_view header, std::string_view payload)
+{
+    std::string token = tessera::base64url::encode(header) + "." + tessera::base64url::encode(payload);
+    return token + "." + tessera::base64url::encode(hs256_key().sign(token));
+}
+
+/// Every one-byte change of an accepted token's signing input is refused (checked at a few positions).
+inline void altered_copies_refused(const std::string& token)
+{
+    const auto dot = token.rfind('.');
+    for (std::size_t i : {std::size_t{0}, dot / 2, dot - 1}) {
+        std::string altered = token;
+        altered[i] = altered[i] == 'A' ? 'B' : 'A';
+        require(!hs256_verifier().verify(altered, now), "a token with an altered byte verified");
+    }
+}
+
+// ---- the targets ------------------------------------------------------------
+
+/// Raw bytes into the HS256 verifier.
+inline void verify_raw(std::string_view in)
+{
+    auto claims = hs256_verifier().verify(in, now);
+    if (!claims)
+        return;
+    auto again = hs256_verifier().verify(in, now);
+    require(again && again->json() == claims->json(), "an accepted token did not verify the same way twice");
+    altered_copies_refused(std::string{in});
+}
+
+/// Fuzzer-made header and payload under a correct MAC, so the JSON and claim checks are reached.
+inline void verify_structured(std::string_view in)
+{
+    const auto parts = fields(in, 2);
+    const std::string token = mac_token(parts[0], parts[1]);
+    auto claims = hs256_verifier().verify(token, now);
+    auto decoded = jwt::decode_unverified(token);
+    if (!decoded) {
+        require(!claims, "the verifier accepted what the decoder could not read");
+        return;
+    }
+    if (!claims)
+        return;
+    // The decoder and the verifier read the same token.
+    require(decoded->claims.has_value() && *decoded->claims == claims->json(),
+            "the decoder and the verifier read different claims");
+    const auto* alg = decoded->header.if_contains("alg");
+    require(alg != nullptr && alg->is_string() && alg->get_string() == "HS256",
+            "the decoder read another alg than the verifier pinned");
+    altered_copies_refused(token);
+}
+
+/// The unverified decoder (what a debugging tool shows).
+inline void decode(std::string_view in)
+{
+    auto decoded = jwt::decode_unverified(in);
+    if (!decoded)
+        return;
+    require(decoded->claims.has_value() == tessera::detail::parse_object(decoded->payload_text).has_value(),
+            "claims present exactly when the payload is a strict JSON object");
+}
+
+inline bool has_double(const boost::json::value& v)
+{
+    if (v.is_double())
+        return true;
+    if (v.is_array())
+        return std::any_of(v.get_array().begin(), v.get_array().end(), [](const auto& e) { return has_double(e); });
+    if (v.is_object())
+        return std::any_of(v.get_object().begin(), v.get_object().end(),
+                           [](const auto& m) { return has_double(m.value()); });
+    return false;
+}
+
+/// The strict JSON parser against Boost.JSON's own.
+inline void json(std::string_view in)
+{
+    auto strict = tessera::detail::parse_object(in);
+    boost::json::error_code ec;
+    boost::json::parse_options options;
+    options.max_depth = 64;
+    const auto loose = boost::json::parse(in, ec, {}, options);
+    if (strict) {
+        require(!ec && loose.is_object(), "strict accepted what Boost.JSON refuses");
+        require(loose.get_object() == *strict, "strict and Boost.JSON read different values");
+        require(tessera::detail::all_finite(*strict), "strict accepted a non-finite number");
+        // What it accepted, written back (a store record, a renewed session), is read back: the same,
+        // except that Boost.JSON 1.81 reads decimal numbers to within one ulp, not always exactly.
+        auto round = tessera::detail::parse_object(boost::json::serialize(*strict));
+        require(round.has_value(), "a strict object written back did not parse");
+        require(has_double(*strict) || *round == *strict, "a strict object did not survive serialize and parse");
+    }
+}
+
+/// base64url both ways, against its own definition.
+inline void base64url(std::string_view in)
+{
+    if (auto bytes = tessera::base64url::decode(in)) {
+        require(tessera::base64url::encode(*bytes) == in, "decode then encode changed a canonical input");
+    }
+    const std::span raw{reinterpret_cast<const std::uint8_t*>(in.data()), in.size()};
+    const auto encoded = tessera::base64url::encode(raw);
+    require(encoded.size() == tessera::base64url::encoded_size(raw.size()), "encoded size");
+    auto back = tessera::base64url::decode(encoded);
+    require(back && std::equal(back->begin(), back->end(), raw.begin(), raw.end()), "encode then decode");
+}
+
+template <class Key>
+void jwk_round_trip(std::string_view in)
+{
+    auto key = Key::from_jwk(in);
+    if (!key)
+        return;
+    if constexpr (requires { key->to_jwk(); }) {
+        auto again = Key::from_jwk(boost::json::serialize(key->to_jwk()));
+        require(again && again->to_jwk() == key->to_jwk(), "a loaded JWK did not load again from its own JWK");
+    }
+}
+
+/// JWK and JWK Set loading, for every key kind.
+inline void jwk(std::string_view in)
+{
+    jwk_round_trip<jwt::hmac_key<jwt::hs256>>(in);
+    jwk_round_trip<jwt::public_key<jwt::rs256>>(in);
+    jwk_round_trip<jwt::public_key<jwt::es256>>(in);
+    jwk_round_trip<jwt::public_key<jwt::eddsa>>(in);
+    jwk_round_trip<jwt::private_key<jwt::es256>>(in);
+    jwk_round_trip<jwt::private_key<jwt::eddsa>>(in);
+    (void)jwt::key_set::from_json(in);
+}
+
+/// `Cookie` headers and `Set-Cookie` values.
+inline void cookie(std::string_view in)
+{
+    (void)tessera::http::parse_cookie_header(in);
+    (void)tessera::http::find_cookie(in, "__Host-session");
+    static const tessera::http::cookie_policy policy{};
+    if (auto set = policy.set_cookie(in)) {
+        // What a Set-Cookie carries, the browser sends back as `name=value`: it reads back the same.
+        const std::string sent = policy.name() + "=" + std::string{in};
+        auto found = tessera::http::find_cookie(sent, policy.name());
+        require(found && found->has_value() && **found == in, "a cookie value did not read back");
+    }
+}
+
+/// The CSRF origin check and signed tokens.
+inline void csrf(std::string_view in)
+{
+    const auto f = fields(in, 5);
+    static const tessera::http::origin_policy policy{.trusted_origins = {"https://app.example"}};
+    (void)tessera::http::check_origin({f[0], f[1], f[2], f[3]}, policy);
+    static const tessera::http::csrf_tokens tokens{tessera::secret::from_text("0123456789abcdef0123456789abcdef")};
+    require(!tokens.verify(f[4], f[0]), "a fuzzer-made CSRF token verified");
+    const auto issued = tokens.issue(f[0]);
+    require(tokens.verify(issued, f[0]).has_value(), "an issued CSRF token did not verify");
+    require(!tokens.verify(issued, std::string{f[0]} + "x"), "a CSRF token verified for another binding");
+}
+
+/// The PHC parser (Argon2id hash strings read from a user database).
+inline void phc(std::string_view in)
+{
+    auto parsed = tessera::detail::parse_phc(in);
+    if (!parsed)
+        return;
+    const auto& o = parsed->options;
+    require(o.memory_kib >= 8 * o.parallelism && o.memory_kib <= 1024 * 1024 && o.iterations >= 1 &&
+                o.iterations <= 64 && o.parallelism >= 1 && o.parallelism <= 16,
+            "parse_phc accepted parameters Argon2 or tessera's bounds refuse");
+    static const tessera::password_hasher hasher;
+    (void)hasher.needs_rehash(in);
+}
+
+/// Session ids into `validate`: nothing the fuzzer writes is a live session.
+inline void session_id(std::string_view in)
+{
+    static tessera::memory_store store;
+    static tessera::session_manager sessions{store};
+    auto found = sessions.validate(in);
+    require(!found, "a fuzzer-made session id was accepted");
+    if (in.size() != 43)
+        require(found.error() == tessera::errc::malformed, "an id of the wrong length reached the store");
+}
+
+/// Every decoder of records that come back from a store.
+inline void records(std::string_view in)
+{
+    if (auto s = tessera::detail::decode_session(in)) {
+        auto again = tessera::detail::decode_session(tessera::detail::encode_session(*s));
+        require(again && again->subject == s->subject && again->attributes == s->attributes &&
+                    again->last_seen == s->last_seen && again->absolute_expires_at == s->absolute_expires_at,
+                "a session record did not survive encode and decode");
+        // What validate computes from it stays in range.
+        (void)tessera::detail::session_expiry(*s, tessera::session_options{});
+    }
+    if (auto f = tessera::detail::decode_family(in)) {
+        auto again = tessera::detail::decode_family(tessera::detail::encode(*f));
+        require(again && again->subject == f->subject && again->generation == f->generation &&
+                    again->claims == f->claims,
+                "a family record did not survive encode and decode");
+    }
+    if (auto r = tessera::detail::decode_refresh(in)) {
+        auto again = tessera::detail::decode_refresh(tessera::detail::encode(*r));
+        require(again && again->family == r->family && again->generation == r->generation,
+                "a refresh record did not survive encode and decode");
+    }
+    (void)tessera::detail::decode_used(in);
+    (void)tessera::detail::credentials_from_json(in);
+}
+
+struct target {
+    const char* name;
+    void (*run)(std::string_view);
+};
+
+inline constexpr target targets[] = {
+    {"verify_raw", verify_raw}, {"verify_structured", verify_structured},
+    {"decode", decode},         {"json", json},
+    {"base64url", base64url},   {"jwk", jwk},
+    {"cookie", cookie},         {"csrf", csrf},
+    {"phc", phc},               {"session_id", session_id},
+    {"records", records},
+};
+
+inline const target* find(std::string_view name)
+{
+    for (const auto& t : targets)
+        if (name == t.name)
+            return &t;
+    return nullptr;
+}
+
+/// Runs one input; an exception escaping is a failure of the non-throwing contract.
+inline void run(const target& t, const std::uint8_t* data, std::size_t size)
+{
+    try {
+        t.run(text(data, size));
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "tessera fuzz: %s threw: %s\n", t.name, e.what());
+        std::abort();
+    } catch (...) {
+        std::fprintf(stderr, "tessera fuzz: %s threw a non-standard exception\n", t.name);
+        std::abort();
+    }
+}
+
+} // namespace tessera_fuzz
