@@ -12,6 +12,7 @@
 
 using namespace std::chrono_literals;
 using test::must;
+using test::named;
 using test::outcome;
 namespace jwt = tessera::jwt;
 
@@ -49,14 +50,6 @@ struct world {
     clock_t_ clock;
     store_t store{{}, clock};
 };
-
-/// JWT schemes must be told who issues their tokens and for which API.
-tessera::authenticator_options named(tessera::authenticator_options o = {})
-{
-    o.issuer = "https://auth.example";
-    o.audience = "api";
-    return o;
-}
 
 } // namespace
 

@@ -18,19 +18,13 @@
 
 using namespace std::chrono_literals;
 using test::must;
+using test::named;
 using test::outcome;
 namespace jwt = tessera::jwt;
 
 namespace {
 
 using clock_t_ = tessera::manual_clock;
-
-tessera::authenticator_options named(tessera::authenticator_options o = {})
-{
-    o.issuer = "https://auth.example";
-    o.audience = "api";
-    return o;
-}
 
 template <class Auth>
 std::string who_is(Auth& auth, const std::string& credential)

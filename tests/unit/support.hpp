@@ -2,6 +2,7 @@
 // Helpers every suite uses.
 
 #include <tessera/core/result.hpp>
+#include <tessera/options.hpp>
 
 #include <boost/test/unit_test.hpp>
 
@@ -24,6 +25,14 @@ T must(tessera::result<T> r)
     BOOST_TEST_REQUIRE(r.has_value(), "failed: " << tessera::to_string(r.error()));
     if constexpr (!std::is_void_v<T>)
         return std::move(*r);
+}
+
+/// Options for a JWT scheme, which must be told who issues its tokens and for which API.
+inline tessera::authenticator_options named(tessera::authenticator_options o = {})
+{
+    o.issuer = "https://auth.example";
+    o.audience = "api";
+    return o;
 }
 
 } // namespace test

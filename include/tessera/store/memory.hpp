@@ -212,11 +212,9 @@ public:
             if (it == s.counters.end()) {
                 if (expires_at <= now)
                     return delta;
-                if (!reserve_slot()) {
-                    if (purged)
+                if (auto claimed = claim_room(lock, purged, now); claimed != room::taken) {
+                    if (claimed == room::full)
                         return fail(errc::store_unavailable);
-                    lock.unlock();
-                    purge_all(now);
                     continue;
                 }
                 it = s.counters.emplace(std::string{key}, counter_value{0, expires_at}).first;
@@ -291,6 +289,22 @@ private:
         return false;
     }
 
+    enum class room { taken, retry, full };
+
+    /** Claims room for a new entry. At the bound, the first time (`purged` false), unlocks the
+        caller's shard and purges every shard of expired entries: the caller then retries.
+    */
+    room claim_room(std::unique_lock<std::shared_mutex>& lock, bool purged, time_point now)
+    {
+        if (reserve_slot())
+            return room::taken;
+        if (purged)
+            return room::full;
+        lock.unlock();
+        purge_all(now);
+        return room::retry;
+    }
+
     /** `put` (overwrite) and `insert` (only where no live record is).
 
         At the bound, every shard is purged of expired records (each under its
@@ -314,11 +328,9 @@ private:
                 return true;
             }
             if (it == s.records.end()) {
-                if (!reserve_slot()) {
-                    if (purged)
+                if (auto claimed = claim_room(lock, purged, now); claimed != room::taken) {
+                    if (claimed == room::full)
                         return fail(errc::store_unavailable);
-                    lock.unlock();
-                    purge_all(now);
                     continue;
                 }
                 it = s.records.emplace(std::string{key}, record{}).first;
