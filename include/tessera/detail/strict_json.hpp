@@ -48,16 +48,13 @@ public:
     member_names(const member_names&) = delete;
     member_names& operator=(const member_names&) = delete;
 
-    void enter_object()
-    {
-        level_starts_.push_back(keys_.size());
-        large_.emplace_back();
-    }
+    void enter_object() { level_starts_.push_back(keys_.size()); }
     void leave_object()
     {
+        if (!large_.empty()) [[unlikely]]
+            leave_large();
         keys_.resize(level_starts_.back());
         level_starts_.pop_back();
-        large_.pop_back();
     }
     void key_part(std::string_view s) { pending_.append(s.data(), s.size()); }
 
@@ -73,32 +70,17 @@ public:
     */
     bool key(std::string_view s)
     {
-        std::string_view name = s;
-        if (!pending_.empty() || !in_input(s)) {
-            pending_.append(s.data(), s.size());
-            auto* copy = static_cast<char*>(resource_.allocate(pending_.size(), 1));
-            std::memcpy(copy, pending_.data(), pending_.size());
-            name = {copy, pending_.size()};
-            pending_.clear();
-        }
+        const std::string_view name = !pending_.empty() || !in_input(s) ? stable_copy(s) : s;
         const std::uint64_t hash = fnv1a(name);
-        auto& index = large_.back();
-        if (index) {
-            // A large object: one hash lookup per member, so n members cost O(n), not O(n²).
-            if (!index->insert(name).second)
+        const std::size_t start = level_starts_.back();
+        if (keys_.size() - start >= small_object) [[unlikely]] {
+            if (!large_member(name))
                 return false;
         } else {
-            for (std::size_t i = level_starts_.back(); i < keys_.size(); ++i) {
+            for (std::size_t i = start; i < keys_.size(); ++i) {
                 const auto& k = keys_[i];
                 if (k.hash == hash && k.name == name)
                     return false;
-            }
-            if (keys_.size() - level_starts_.back() + 1 > small_object) {
-                index = std::make_unique<std::unordered_set<std::string_view>>();
-                index->reserve(2 * small_object);
-                for (std::size_t i = level_starts_.back(); i < keys_.size(); ++i)
-                    index->insert(keys_[i].name);
-                index->insert(name);
             }
         }
         keys_.push_back({hash, name});
@@ -118,6 +100,40 @@ private:
         std::uint64_t hash;
         std::string_view name;
     };
+    // The rare paths stay out of line, so that `key` stays small enough to inline into the parser.
+
+    /// Forgets the names of the large object being closed, if it is one.
+    [[gnu::noinline]] void leave_large()
+    {
+        if (large_.back().depth == level_starts_.size())
+            large_.pop_back();
+    }
+
+    /// A name the parser unescaped into its own buffer (or delivered in parts), copied into the arena.
+    [[gnu::noinline]] std::string_view stable_copy(std::string_view s)
+    {
+        pending_.append(s.data(), s.size());
+        auto* copy = static_cast<char*>(resource_.allocate(pending_.size(), 1));
+        std::memcpy(copy, pending_.data(), pending_.size());
+        const std::string_view name{copy, pending_.size()};
+        pending_.clear();
+        return name;
+    }
+
+    /** A member of an object past `small_object` members: one hash lookup, so n members cost O(n),
+        not O(n²). The object's names are indexed the first time it gets here.
+    */
+    [[gnu::noinline]] bool large_member(std::string_view name)
+    {
+        if (large_.empty() || large_.back().depth != level_starts_.size()) {
+            auto& index = large_.emplace_back(level_starts_.size()).names;
+            index.reserve(4 * small_object);
+            for (std::size_t i = level_starts_.back(); i < keys_.size(); ++i)
+                index.insert(keys_[i].name);
+        }
+        return large_.back().names.insert(name).second;
+    }
+
     [[nodiscard]] bool in_input(std::string_view s) const noexcept
     {
         const std::less_equal<const char*> le;
@@ -138,8 +154,14 @@ private:
     std::pmr::string pending_{&resource_};
     std::pmr::vector<seen_key> keys_ = make_keys(resource_);
     std::pmr::vector<std::size_t> level_starts_{&resource_};
-    // Per open object: a hash set of its names once it grows past `small_object` members.
-    std::vector<std::unique_ptr<std::unordered_set<std::string_view>>> large_;
+    // The open objects that grew past `small_object` members, innermost last, each with a hash
+    // set of its names (a small object costs nothing here).
+    struct large_object {
+        explicit large_object(std::size_t d) : depth(d) {}
+        std::size_t depth;
+        std::unordered_set<std::string_view> names;
+    };
+    std::vector<large_object> large_;
     std::string_view last_;
     std::string_view input_;
 

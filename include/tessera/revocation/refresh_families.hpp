@@ -386,9 +386,12 @@ public:
         granted->refresh_token = std::move(next->token);
         granted->refresh_expires_at = next->expires_at;
 
-        // The commit: one insert decides which presentation rotated the token.
+        // The commit: one insert decides which presentation rotated the token. The marker lives as long
+        // as the token's record (so a later presentation is reuse, not unknown), and is live when written
+        // even if the token expires this very second (an expired write would let two presentations win).
         const detail::used_record mark{now, detail::seal(raw, detail::credentials_json(*granted))};
-        auto committed = store_.insert(used_key, detail::encode(mark), (*found)->expires_at,
+        const auto mark_expires = std::max((*found)->expires_at, now + std::chrono::seconds{1});
+        auto committed = store_.insert(used_key, detail::encode(mark), mark_expires,
                                        keys::index(keys::kind::refresh_token, record->family));
         if (committed && !*committed) {
             (void)store_.erase(next->key);
