@@ -122,7 +122,7 @@ BOOST_AUTO_TEST_CASE(an_ec_private_scalar_outside_one_to_n_minus_one_is_invalid)
     jwk.erase("y");
     // 0, and the group order n of P-256 (both 32 bytes, canonical base64url).
     const std::array<std::string, 2> scalars{
-        std::string(42, 'A') + "A",
+        std::string(43, 'A'),
         "_____wAAAAD__________7zm-q2nF56E87nKwvxjJVE"};
     for (const auto& d : scalars) {
         jwk["d"] = d;
