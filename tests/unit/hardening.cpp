@@ -6,6 +6,7 @@
 #include "store_fixtures.hpp"
 
 #include <tessera/authenticator.hpp>
+#include <tessera/jwt/decode.hpp>
 #include <tessera/jwt/jwks.hpp>
 #include <tessera/password/hash.hpp>
 #include <tessera/password/throttle.hpp>
@@ -197,11 +198,16 @@ BOOST_AUTO_TEST_CASE(non_finite_numbers_are_refused)
     // And an application cannot store one.
     BOOST_TEST(outcome(sessions.create("bob", {}, {{"x", std::numeric_limits<double>::infinity()}})) == "malformed");
     BOOST_TEST(outcome(sessions.create("bob", {}, {{"x", boost::json::array{std::nan("")}}})) == "malformed");
-    // Nor a token claim.
+    // Nor a token claim, nor a header member (found by fuzzing: the verifier's header reader took
+    // what the unverified decoder refused).
     const auto key = jwt::hmac_key<jwt::hs256>::generate();
     jwt::verifier<jwt::hs256> verify{key};
-    BOOST_TEST(outcome(verify.verify(hs256_token(key, R"({"alg":"HS256"})", R"({"exp":4000000000,"x":1e400})"),
-                                     tessera::time_point{std::chrono::seconds{1'700'000'000}})) == "malformed");
+    const auto at = tessera::time_point{std::chrono::seconds{1'700'000'000}};
+    BOOST_TEST(outcome(verify.verify(hs256_token(key, R"({"alg":"HS256"})", R"({"exp":4000000000,"x":1e400})"), at)) ==
+               "malformed");
+    const auto token = hs256_token(key, R"({"alg":"HS256","x":[1,5e2331]})", R"({"exp":4000000000})");
+    BOOST_TEST(outcome(verify.verify(token, at)) == "malformed");
+    BOOST_TEST(outcome(jwt::decode_unverified(token)) == "malformed");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

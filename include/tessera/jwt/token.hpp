@@ -16,6 +16,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cmath>
 #include <string>
 #include <string_view>
 
@@ -169,7 +170,12 @@ public:
     bool on_number_part(boost::json::string_view, boost::json::error_code&) { return true; }
     bool on_int64(std::int64_t, boost::json::string_view, boost::json::error_code& ec) { return scalar(ec); }
     bool on_uint64(std::uint64_t, boost::json::string_view, boost::json::error_code& ec) { return scalar(ec); }
-    bool on_double(double, boost::json::string_view, boost::json::error_code& ec) { return scalar(ec); }
+    // A number Boost.JSON reads as infinite is refused here as everywhere tessera parses JSON, so that the
+    // verifier and the unverified decoder read the same headers.
+    bool on_double(double d, boost::json::string_view, boost::json::error_code& ec)
+    {
+        return std::isfinite(d) ? scalar(ec) : refuse(ec);
+    }
     bool on_bool(bool, boost::json::error_code& ec) { return scalar(ec); }
     bool on_null(boost::json::error_code& ec) { return scalar(ec); }
     bool on_comment_part(boost::json::string_view, boost::json::error_code&) { return true; }
