@@ -85,6 +85,12 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(schemes_sharing_a_store_never_touch_each_others_re
     BOOST_TEST(who_is(app.mobile, device.access_token) == "alice");
     BOOST_TEST(must(app.mobile.sessions("alice")).size() == 1u);
 
+    // A refresh on the shared store rotates its family and touches nothing else.
+    device = must(app.mobile.refresh(device.refresh_token));
+    BOOST_TEST(who_is(app.web, session.access_token) == "unknown_session");
+    BOOST_TEST(who_is(app.api, token.access_token) == "alice");
+    BOOST_TEST(who_is(app.mobile, device.access_token) == "alice");
+
     // The mobile app's "log out everywhere": its families only.
     auto session2 = must(app.web.issue("alice"));
     BOOST_TEST(must(app.mobile.revoke_all("alice")) == 1u);
@@ -215,6 +221,61 @@ BOOST_AUTO_TEST_CASE(a_racing_refresh_without_grace_is_reuse_at_every_step)
         const auto& winner = mine ? *mine : *other;
         BOOST_TEST(who_is(mobile, winner.access_token) == "revoked");
         BOOST_TEST(who_is(mobile, start.access_token) == "revoked");
+    }
+}
+
+// "Log out everywhere" (and logout of the device) between each store call of a refresh and of a login:
+// whatever the operation returns, nothing of the family works afterwards.
+BOOST_AUTO_TEST_CASE(revocation_between_the_store_calls_of_refresh_and_issue)
+{
+    test::memory_fixture f;
+    test::faulty_store store{f.store};
+    tessera::hybrid_authenticator<jwt::hs256, decltype(store), clock_t_> mobile{
+        store, jwt::hmac_key<jwt::hs256>::generate(), named(), f.clock};
+    for (bool whole_subject : {true, false}) {
+        // Refresh: get token, get marker, get family, put successor, insert marker, replace family.
+        for (std::size_t at = 1; at <= 6; ++at) {
+            auto start = must(mobile.issue("ike"));
+            store.arm(at, test::fault::none, [&] {
+                if (whole_subject)
+                    must(mobile.revoke_all("ike"));
+                else
+                    must(mobile.revoke(start.refresh_token));
+            });
+            auto next = mobile.refresh(start.refresh_token);
+            store.heal();
+            // Before the family was read, the refresh sees it gone; after, it completes, but with a dead pair.
+            BOOST_TEST(outcome(next) == (at <= 3 ? "unknown_session" : "ok"), "revocation before call " << at);
+            if (next) {
+                BOOST_TEST(who_is(mobile, next->access_token) == "revoked");
+                BOOST_TEST(outcome(mobile.refresh(next->refresh_token)) == "unknown_session");
+            }
+            BOOST_TEST(who_is(mobile, start.access_token) == "revoked");
+            BOOST_TEST(must(mobile.sessions("ike")).empty());
+        }
+    }
+    // Login: put family, put token. "Log out everywhere" between them leaves the login dead.
+    for (std::size_t at = 1; at <= 2; ++at) {
+        store.arm(at, test::fault::none, [&] { must(mobile.revoke_all("ike")); });
+        auto login = mobile.issue("ike");
+        store.heal();
+        BOOST_TEST_REQUIRE(outcome(login) == "ok");
+        BOOST_TEST(who_is(mobile, login->access_token) == (at == 1 ? "ike" : "revoked"), "before call " << at);
+        BOOST_TEST(outcome(mobile.refresh(login->refresh_token)) == (at == 1 ? "ok" : "unknown_session"));
+        must(mobile.revoke_all("ike"));
+    }
+    // Token versions: a new version written between the read and the creation of the subject's version.
+    tessera::authenticator<decltype(store), jwt::hs256, tessera::token_version, clock_t_> api{
+        store, jwt::hmac_key<jwt::hs256>::generate(), named(), f.clock};
+    for (std::size_t at = 1; at <= 2; ++at) {
+        const std::string subject = "jim-" + std::to_string(at);
+        store.arm(at, test::fault::none, [&] { must(api.revoke_all(subject)); });
+        auto token = must(api.issue(subject));
+        store.heal();
+        // The token took the version the revocation wrote: issued after it, it stays valid; the next revocation ends it.
+        BOOST_TEST(who_is(api, token.access_token) == subject);
+        must(api.revoke_all(subject));
+        BOOST_TEST(who_is(api, token.access_token) == "revoked");
     }
 }
 
