@@ -1,0 +1,95 @@
+#pragma once
+
+/** @file
+    A small pool of connections to a network store, shared by the Redis and
+    PostgreSQL stores: at most N open, a request waits a bounded time for a
+    free one, and a connection that failed is closed rather than returned, so
+    the next request opens a fresh one (which is how a store recovers once
+    its server is back).
+*/
+
+#include <tessera/core/result.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+namespace tessera::inline v0::detail {
+
+/** Connections of type `Handle` (a move-only owner, such as a `unique_ptr`), opened by `Open`.
+
+    `Open` is `Handle()`: a null handle means the server could not be reached.
+*/
+template <class Handle, class Open>
+class connection_pool {
+public:
+    connection_pool(std::size_t size, std::chrono::milliseconds wait, Open open)
+        : open_fn_(std::move(open)), size_(size), wait_(wait)
+    {
+    }
+
+    /// Adds an already open connection (the one a store opens at start-up to check its settings).
+    void adopt(Handle h)
+    {
+        std::lock_guard lock{mutex_};
+        idle_.push_back(std::move(h));
+        ++open_;
+    }
+
+    /// A free connection, a new one if fewer than `size` are open, or `store_unavailable` after `wait`.
+    result<Handle> borrow()
+    {
+        std::unique_lock lock{mutex_};
+        const auto deadline = std::chrono::steady_clock::now() + wait_;
+        while (idle_.empty() && open_ >= size_)
+            if (ready_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() && open_ >= size_)
+                return fail(errc::store_unavailable);
+        if (!idle_.empty()) {
+            Handle h = std::move(idle_.back());
+            idle_.pop_back();
+            return h;
+        }
+        ++open_;
+        lock.unlock();
+        Handle h = open_fn_();
+        if (!h) {
+            lock.lock();
+            --open_;
+            ready_.notify_one();
+            return fail(errc::store_unavailable);
+        }
+        return h;
+    }
+
+    /// A connection that is in step with its server goes back to the pool.
+    void give_back(Handle h)
+    {
+        std::lock_guard lock{mutex_};
+        idle_.push_back(std::move(h));
+        ready_.notify_one();
+    }
+
+    /// A connection that failed mid-request (reset, timeout, end of stream) is closed, never reused.
+    failure lost(Handle& h)
+    {
+        h = Handle{};
+        std::lock_guard lock{mutex_};
+        --open_;
+        ready_.notify_one();
+        return fail(errc::store_unavailable);
+    }
+
+private:
+    Open open_fn_;
+    std::size_t size_;
+    std::chrono::milliseconds wait_;
+    std::mutex mutex_;
+    std::condition_variable ready_;
+    std::vector<Handle> idle_;
+    std::size_t open_ = 0;
+};
+
+} // namespace tessera::inline v0::detail

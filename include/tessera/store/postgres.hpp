@@ -1,0 +1,689 @@
+#pragma once
+
+/** @file
+    `postgres_store`: records, the subject index and counters in PostgreSQL,
+    shared by every instance of an application.
+
+    Optional: link `tessera::postgres` (libpq; PostgreSQL 12 or later on the
+    server). TLS, passwords and the rest of the connection are libpq's, set
+    in the connection string as usual (`sslmode=verify-full`, a password
+    file, `PGPASSWORD`...).
+
+    @par Tables (in the schema named by `postgres_store_options::schema`)
+    | table | columns |
+    |---|---|
+    | `records` | `key bytea` primary key, `value bytea`, `subject bytea` (indexed), `expires_at bigint` (indexed) |
+    | `counters` | `key bytea` primary key, `value bigint`, `expires_at bigint` |
+    | `meta` | `key text` primary key, `value text`: the schema version |
+
+    Keys, values and subjects are `bytea`, so that no byte a caller stores
+    is refused or changed by a text encoding. Times are Unix seconds.
+*/
+
+#include <tessera/core/clock.hpp>
+#include <tessera/core/error.hpp>
+#include <tessera/store/concepts.hpp>
+#include <tessera/store/pool.hpp>
+
+#include <libpq-fe.h>
+#include <poll.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace tessera::inline v0 {
+
+/// Where a `postgres_store` connects and how long it waits.
+struct postgres_store_options {
+    /// A libpq connection string or URI (`host=db port=5432 user=app dbname=app sslmode=verify-full`).
+    std::string connection = {};
+    /// The schema holding tessera's tables, created on first open: letters, digits and `_`, at most 63.
+    std::string schema = "tessera";
+    /// Connections kept open; a request waits for a free one at most `command_timeout`.
+    std::size_t connections = 4;
+    /// How long a connection attempt may take.
+    std::chrono::milliseconds connect_timeout{2000};
+    /// How long one statement may take (also the server's `statement_timeout`) before `store_unavailable`.
+    std::chrono::milliseconds command_timeout{2000};
+};
+
+namespace detail {
+
+struct pg_conn_free {
+    void operator()(PGconn* c) const noexcept { PQfinish(c); }
+};
+using pg_connection = std::unique_ptr<PGconn, pg_conn_free>;
+
+struct pg_result_free {
+    void operator()(PGresult* r) const noexcept { PQclear(r); }
+};
+using pg_result = std::unique_ptr<PGresult, pg_result_free>;
+
+/// A parameter or column in PostgreSQL's binary format: bytea is its bytes, bigint 8 bytes big-endian.
+class pg_int8 {
+public:
+    explicit pg_int8(std::int64_t v) noexcept
+    {
+        auto u = static_cast<std::uint64_t>(v);
+        for (int i = 7; i >= 0; --i) {
+            bytes_[static_cast<std::size_t>(i)] = static_cast<char>(u & 0xffu);
+            u >>= 8;
+        }
+    }
+    [[nodiscard]] std::string_view view() const noexcept { return {bytes_.data(), bytes_.size()}; }
+
+private:
+    std::array<char, 8> bytes_{};
+};
+
+inline std::optional<std::int64_t> pg_read_int8(const PGresult* r, int row, int col) noexcept
+{
+    if (PQgetisnull(r, row, col) != 0 || PQgetlength(r, row, col) != 8)
+        return std::nullopt;
+    const auto* p = reinterpret_cast<const unsigned char*>(PQgetvalue(r, row, col));
+    std::uint64_t u = 0;
+    for (int i = 0; i < 8; ++i)
+        u = (u << 8) | p[i];
+    return static_cast<std::int64_t>(u);
+}
+
+inline std::string pg_read_bytes(const PGresult* r, int row, int col)
+{
+    return {PQgetvalue(r, row, col), static_cast<std::size_t>(PQgetlength(r, row, col))};
+}
+
+/// A one-dimensional bytea[] in binary format, for `key = ANY($1)`.
+inline std::string pg_bytea_array(std::span<const std::string> items)
+{
+    std::string out;
+    auto int4 = [&](std::uint32_t v) {
+        for (int shift = 24; shift >= 0; shift -= 8)
+            out += static_cast<char>((v >> shift) & 0xffu);
+    };
+    int4(1);  // dimensions
+    int4(0);  // no nulls
+    int4(17); // element type: bytea
+    int4(static_cast<std::uint32_t>(items.size()));
+    int4(1); // lower bound
+    for (const auto& item : items) {
+        int4(static_cast<std::uint32_t>(item.size()));
+        out += item;
+    }
+    return out;
+}
+
+/// Waits until `fd` is ready for `events` or `deadline` passes; false on timeout or error.
+inline bool pg_wait(int fd, short events, std::chrono::steady_clock::time_point deadline) noexcept
+{
+    for (;;) {
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+        if (left <= 0)
+            return false;
+        pollfd p{fd, events, 0};
+        const int n = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 60'000)));
+        if (n > 0)
+            return true;
+        if (n == 0)
+            return false;
+        if (errno != EINTR)
+            return false;
+    }
+}
+
+/// The statements of the store, by name; `$S` stands for the schema.
+struct pg_statement {
+    const char* name;
+    const char* sql;
+    int params;
+    std::array<Oid, 5> types;
+};
+
+inline constexpr Oid pg_bytea = 17, pg_bigint = 20;
+
+inline constexpr std::array<pg_statement, 13> pg_statements{{
+    {"tessera_put",
+     "INSERT INTO $S.records(key, value, subject, expires_at) VALUES($1, $2, $3, $4) "
+     "ON CONFLICT(key) DO UPDATE SET value = excluded.value, subject = excluded.subject, "
+     "expires_at = excluded.expires_at",
+     4, {pg_bytea, pg_bytea, pg_bytea, pg_bigint, 0}},
+    {"tessera_insert",
+     "INSERT INTO $S.records AS r(key, value, subject, expires_at) VALUES($1, $2, $3, $4) "
+     "ON CONFLICT(key) DO UPDATE SET value = excluded.value, subject = excluded.subject, "
+     "expires_at = excluded.expires_at WHERE r.expires_at <= $5",
+     5, {pg_bytea, pg_bytea, pg_bytea, pg_bigint, pg_bigint}},
+    {"tessera_replace", "UPDATE $S.records SET value = $1, expires_at = $2 WHERE key = $3 AND expires_at > $4", 4,
+     {pg_bytea, pg_bigint, pg_bytea, pg_bigint, 0}},
+    {"tessera_get", "SELECT value, subject, expires_at FROM $S.records WHERE key = $1 AND expires_at > $2", 2,
+     {pg_bytea, pg_bigint, 0, 0, 0}},
+    {"tessera_get_many",
+     "SELECT key, value, subject, expires_at FROM $S.records WHERE key = ANY($1) AND expires_at > $2", 2,
+     {1001 /* bytea[] */, pg_bigint, 0, 0, 0}},
+    {"tessera_take", "DELETE FROM $S.records WHERE key = $1 RETURNING value, subject, expires_at", 1,
+     {pg_bytea, 0, 0, 0, 0}},
+    {"tessera_list", "SELECT key, value, expires_at FROM $S.records WHERE subject = $1 AND expires_at > $2", 2,
+     {pg_bytea, pg_bigint, 0, 0, 0}},
+    {"tessera_erase_subject",
+     "WITH gone AS (DELETE FROM $S.records WHERE subject = $1 RETURNING expires_at) "
+     "SELECT count(*) FILTER (WHERE expires_at > $2) FROM gone",
+     2, {pg_bytea, pg_bigint, 0, 0, 0}},
+    {"tessera_increment",
+     "INSERT INTO $S.counters AS c(key, value, expires_at) VALUES($1, $2, $3) "
+     "ON CONFLICT(key) DO UPDATE SET "
+     "value = CASE WHEN c.expires_at > $4 THEN c.value + $2 ELSE $2 END, "
+     "expires_at = CASE WHEN c.expires_at > $4 THEN greatest(c.expires_at, $3) ELSE $3 END "
+     "RETURNING value",
+     4, {pg_bytea, pg_bigint, pg_bigint, pg_bigint, 0}},
+    {"tessera_counter", "SELECT value FROM $S.counters WHERE key = $1 AND expires_at > $2", 2,
+     {pg_bytea, pg_bigint, 0, 0, 0}},
+    {"tessera_purge",
+     "WITH gone AS (DELETE FROM $S.records WHERE key IN (SELECT key FROM $S.records WHERE expires_at <= $1 "
+     "LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1) SELECT count(*) FROM gone",
+     2, {pg_bigint, pg_bigint, 0, 0, 0}},
+    {"tessera_purge_counters",
+     "WITH gone AS (DELETE FROM $S.counters WHERE key IN (SELECT key FROM $S.counters WHERE expires_at <= $1 "
+     "LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1) SELECT count(*) FROM gone",
+     2, {pg_bigint, pg_bigint, 0, 0, 0}},
+    {"tessera_erase_any", "DELETE FROM $S.records WHERE key = $1", 1, {pg_bytea, 0, 0, 0, 0}},
+}};
+
+enum class pg_op : std::size_t {
+    put, insert, replace, get, get_many, take, list, erase_subject, increment, counter, purge, purge_counters,
+    erase_any
+};
+
+inline std::string pg_sql(std::string_view text, std::string_view schema)
+{
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '$' && i + 1 < text.size() && text[i + 1] == 'S') {
+            out += '"';
+            out += schema;
+            out += '"';
+            ++i;
+        } else {
+            out += text[i];
+        }
+    }
+    return out;
+}
+
+} // namespace detail
+
+/** Records and counters in PostgreSQL, for a fleet of instances that must agree.
+
+    Every operation is one prepared statement, atomic on its own: `take` is
+    a `DELETE ... RETURNING`, `insert` an `INSERT ... ON CONFLICT DO UPDATE
+    ... WHERE` the old row has expired, counters `INSERT ... ON CONFLICT DO
+    UPDATE ... RETURNING`, `erase_subject` one `DELETE` (so a session written
+    during "log out everywhere" is either erased by it or written after it).
+
+    The schema is created (or checked) on open in one transaction, under an
+    advisory lock so that instances starting together do not race, and
+    versioned in its `meta` table; a newer version is refused, not misread.
+
+    @par Failures
+    Each statement runs with a client-side deadline (`command_timeout`) as
+    well as the server's `statement_timeout`: a server that is down, frozen
+    or unreachable answers `store_unavailable` within it, and the connection
+    is closed; the next request opens a new one, so the same store object
+    works again when the server is back. Nothing is read as "not found".
+
+    @par Durability
+    A write has returned only once PostgreSQL committed it: with the default
+    `synchronous_commit = on` it survives a crash of the server.
+
+    @par Thread Safety
+    Every member function may be called from many threads at once.
+*/
+template <clock Clock = system_clock>
+class basic_postgres_store {
+public:
+    /// The version of the tables this tessera reads and writes.
+    static constexpr int schema_version = 1;
+
+    /** Connects once, creating the schema if needed.
+        @throws tessera::error `invalid_configuration` for bad options; `store_unavailable` if the
+        server cannot be reached, refuses the login, or holds a newer schema.
+    */
+    explicit basic_postgres_store(postgres_store_options options, Clock clock = {})
+        : clock_(std::move(clock)), options_(std::move(options))
+    {
+        const auto& s = options_.schema;
+        const bool schema_ok = !s.empty() && s.size() <= 63 && !(s[0] >= '0' && s[0] <= '9') &&
+                               std::all_of(s.begin(), s.end(), [](char c) {
+                                   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+                               });
+        if (!schema_ok)
+            throw error{errc::invalid_configuration,
+                        "postgres_store: the schema name is lower-case letters, digits and '_', at most 63"};
+        if (options_.connections == 0 || options_.connections > 256)
+            throw error{errc::invalid_configuration, "postgres_store: connections must be 1 to 256"};
+        if (options_.connect_timeout.count() <= 0 || options_.command_timeout.count() <= 0)
+            throw error{errc::invalid_configuration, "postgres_store: timeouts must be positive"};
+        std::string why;
+        auto first = connect(why, true);
+        if (!first)
+            throw error{errc::store_unavailable, "postgres_store: " + why};
+        pool_.adopt(std::move(first));
+    }
+
+    basic_postgres_store(const basic_postgres_store&) = delete;
+    basic_postgres_store& operator=(const basic_postgres_store&) = delete;
+
+    result<void> put(std::string_view key, std::string_view value, time_point expires_at, std::string_view subject = {})
+    {
+        const auto now = clock_.now();
+        if (expires_at <= now) {
+            auto r = run(detail::pg_op::erase_any, {key});
+            if (!r)
+                return fail(r.error());
+            return {};
+        }
+        const detail::pg_int8 e{seconds(expires_at)};
+        auto r = run(detail::pg_op::put, {key, value, subject, e.view()});
+        if (!r)
+            return fail(r.error());
+        return {};
+    }
+
+    result<bool> insert(std::string_view key, std::string_view value, time_point expires_at,
+                        std::string_view subject = {})
+    {
+        const auto now = clock_.now();
+        // Written live even if it expires this second: a marker that is dead on arrival decides nothing.
+        const detail::pg_int8 e{seconds(std::max(expires_at, now + std::chrono::seconds{1}))}, n{seconds(now)};
+        auto r = run(detail::pg_op::insert, {key, value, subject, e.view(), n.view()});
+        if (!r)
+            return fail(r.error());
+        return changed(r->get());
+    }
+
+    result<bool> replace(std::string_view key, std::string_view value, time_point expires_at)
+    {
+        const auto now = clock_.now();
+        const detail::pg_int8 n{seconds(now)};
+        if (expires_at <= now) {
+            if (auto r = run(detail::pg_op::erase_any, {key}); !r)
+                return fail(r.error());
+            return false;
+        }
+        const detail::pg_int8 e{seconds(expires_at)};
+        auto r = run(detail::pg_op::replace, {value, e.view(), key, n.view()});
+        if (!r)
+            return fail(r.error());
+        return changed(r->get());
+    }
+
+    result<std::optional<record>> get(std::string_view key)
+    {
+        const auto now = clock_.now();
+        const detail::pg_int8 n{seconds(now)};
+        auto r = run(detail::pg_op::get, {key, n.view()});
+        if (!r)
+            return fail(r.error());
+        return one_record(r->get(), now);
+    }
+
+    /// Several records in one round trip (`key = ANY($1)`), in the order of `keys`.
+    result<std::vector<std::optional<record>>> get_many(std::span<const std::string> keys)
+    {
+        const auto now = clock_.now();
+        const detail::pg_int8 n{seconds(now)};
+        const auto array = detail::pg_bytea_array(keys);
+        auto r = run(detail::pg_op::get_many, {array, n.view()});
+        if (!r)
+            return fail(r.error());
+        const PGresult* res = r->get();
+        if (PQnfields(res) != 4)
+            return fail(errc::store_unavailable);
+        std::vector<std::optional<record>> out(keys.size());
+        for (int row = 0; row < PQntuples(res); ++row) {
+            const auto key = detail::pg_read_bytes(res, row, 0);
+            auto rec = row_record(res, row, 1, now);
+            if (!rec)
+                return fail(rec.error());
+            for (std::size_t i = 0; i < keys.size(); ++i)
+                if (keys[i] == key)
+                    out[i] = *rec;
+        }
+        return out;
+    }
+
+    result<bool> erase(std::string_view key)
+    {
+        auto r = take(key);
+        if (!r)
+            return fail(r.error());
+        return r->has_value();
+    }
+
+    result<std::optional<record>> take(std::string_view key)
+    {
+        const auto now = clock_.now();
+        auto r = run(detail::pg_op::take, {key});
+        if (!r)
+            return fail(r.error());
+        return one_record(r->get(), now);
+    }
+
+    result<std::vector<keyed_record>> list_subject(std::string_view subject)
+    {
+        const auto now = clock_.now();
+        std::vector<keyed_record> out;
+        if (subject.empty())
+            return out;
+        const detail::pg_int8 n{seconds(now)};
+        auto r = run(detail::pg_op::list, {subject, n.view()});
+        if (!r)
+            return fail(r.error());
+        const PGresult* res = r->get();
+        for (int row = 0; row < PQntuples(res); ++row) {
+            const auto e = detail::pg_read_int8(res, row, 2);
+            if (!e || *e < 0 || *e > max_time_seconds)
+                return fail(errc::store_unavailable);
+            out.push_back({detail::pg_read_bytes(res, row, 0),
+                           record{detail::pg_read_bytes(res, row, 1), std::string{subject},
+                                  time_point{std::chrono::seconds{*e}}}});
+        }
+        return out;
+    }
+
+    result<std::size_t> erase_subject(std::string_view subject)
+    {
+        if (subject.empty())
+            return std::size_t{0};
+        const detail::pg_int8 n{seconds(clock_.now())};
+        auto r = run(detail::pg_op::erase_subject, {subject, n.view()});
+        if (!r)
+            return fail(r.error());
+        return count(r->get());
+    }
+
+    result<std::int64_t> increment(std::string_view key, std::int64_t delta, time_point expires_at)
+    {
+        const detail::pg_int8 d{delta}, e{seconds(expires_at)}, n{seconds(clock_.now())};
+        auto r = run(detail::pg_op::increment, {key, d.view(), e.view(), n.view()});
+        if (!r)
+            return fail(r.error());
+        if (PQntuples(r->get()) != 1)
+            return fail(errc::store_unavailable);
+        auto v = detail::pg_read_int8(r->get(), 0, 0);
+        if (!v)
+            return fail(errc::store_unavailable);
+        return *v;
+    }
+
+    result<std::int64_t> counter(std::string_view key)
+    {
+        const detail::pg_int8 n{seconds(clock_.now())};
+        auto r = run(detail::pg_op::counter, {key, n.view()});
+        if (!r)
+            return fail(r.error());
+        if (PQntuples(r->get()) == 0)
+            return std::int64_t{0};
+        auto v = detail::pg_read_int8(r->get(), 0, 0);
+        if (!v)
+            return fail(errc::store_unavailable);
+        return *v;
+    }
+
+    result<std::size_t> purge_expired(std::size_t budget = 1024)
+    {
+        const detail::pg_int8 n{seconds(clock_.now())}, limit{static_cast<std::int64_t>(budget)};
+        auto r = run(detail::pg_op::purge, {n.view(), limit.view()});
+        if (!r)
+            return fail(r.error());
+        auto purged = count(r->get());
+        if (!purged)
+            return purged;
+        if (auto c = run(detail::pg_op::purge_counters, {n.view(), limit.view()}); !c)
+            return fail(c.error());
+        return purged;
+    }
+
+    [[nodiscard]] const Clock& clock() const noexcept { return clock_; }
+    [[nodiscard]] const postgres_store_options& options() const noexcept { return options_; }
+
+private:
+    using handle = detail::pg_connection;
+
+    struct opener {
+        const basic_postgres_store* self;
+        handle operator()() const
+        {
+            std::string why;
+            return self->connect(why, false);
+        }
+    };
+
+    static std::int64_t seconds(time_point t) noexcept { return t.time_since_epoch().count(); }
+
+    std::chrono::steady_clock::time_point deadline(std::chrono::milliseconds d) const
+    {
+        return std::chrono::steady_clock::now() + d;
+    }
+
+    /// Reads every result of the query sent on `c`, keeping the last; null when the connection failed.
+    static detail::pg_result finish(PGconn* c, std::chrono::steady_clock::time_point until)
+    {
+        for (;;) {
+            const int flushed = PQflush(c);
+            if (flushed == 0)
+                break;
+            if (flushed < 0 || !detail::pg_wait(PQsocket(c), POLLOUT, until))
+                return nullptr;
+        }
+        detail::pg_result last;
+        for (;;) {
+            while (PQisBusy(c) != 0) {
+                if (!detail::pg_wait(PQsocket(c), POLLIN, until) || PQconsumeInput(c) == 0)
+                    return nullptr;
+            }
+            detail::pg_result r{PQgetResult(c)};
+            if (!r)
+                break;
+            if (PQresultStatus(r.get()) == PGRES_FATAL_ERROR && PQstatus(c) == CONNECTION_BAD)
+                return nullptr;
+            last = std::move(r);
+        }
+        return last;
+    }
+
+    /// Runs a simple command while opening a connection; false (and `why`) if it fails.
+    static bool exec(PGconn* c, const std::string& sql, std::chrono::steady_clock::time_point until, std::string& why)
+    {
+        if (PQsendQuery(c, sql.c_str()) == 0) {
+            why = PQerrorMessage(c);
+            return false;
+        }
+        auto r = finish(c, until);
+        if (!r || (PQresultStatus(r.get()) != PGRES_COMMAND_OK && PQresultStatus(r.get()) != PGRES_TUPLES_OK)) {
+            why = r ? PQresultErrorMessage(r.get()) : PQerrorMessage(c);
+            return false;
+        }
+        return true;
+    }
+
+    /// A connection with the statements prepared (and, the first time, the schema created); null on failure.
+    handle connect(std::string& why, bool create) const
+    {
+        const auto until = deadline(options_.connect_timeout);
+        const char* keywords[] = {"dbname", nullptr};
+        const char* values[] = {options_.connection.c_str(), nullptr};
+        handle c{PQconnectStartParams(keywords, values, 1)};
+        if (!c || PQstatus(c.get()) == CONNECTION_BAD) {
+            why = c ? PQerrorMessage(c.get()) : "cannot allocate a connection";
+            return nullptr;
+        }
+        for (auto state = PGRES_POLLING_WRITING; state != PGRES_POLLING_OK;) {
+            if (state == PGRES_POLLING_FAILED) {
+                why = PQerrorMessage(c.get());
+                return nullptr;
+            }
+            if (!detail::pg_wait(PQsocket(c.get()), state == PGRES_POLLING_READING ? POLLIN : POLLOUT, until)) {
+                why = "connection timed out";
+                return nullptr;
+            }
+            state = PQconnectPoll(c.get());
+        }
+        // Notices ("already exists, skipping") are not errors; nothing of tessera's writes to stderr.
+        PQsetNoticeProcessor(c.get(), [](void*, const char*) {}, nullptr);
+        if (PQsetnonblocking(c.get(), 1) != 0) {
+            why = PQerrorMessage(c.get());
+            return nullptr;
+        }
+        const auto& schema = options_.schema;
+        if (!exec(c.get(), "SET statement_timeout = " + std::to_string(options_.command_timeout.count()), until, why))
+            return nullptr;
+        if (create && !migrate(c.get(), schema, until, why))
+            return nullptr;
+        for (const auto& st : detail::pg_statements) {
+            const auto sql = detail::pg_sql(st.sql, schema);
+            if (PQsendPrepare(c.get(), st.name, sql.c_str(), st.params, st.types.data()) == 0) {
+                why = PQerrorMessage(c.get());
+                return nullptr;
+            }
+            auto r = finish(c.get(), until);
+            if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
+                why = r ? PQresultErrorMessage(r.get()) : PQerrorMessage(c.get());
+                return nullptr;
+            }
+        }
+        return c;
+    }
+
+    /// Creates the schema, or checks that the one there is this version, in one transaction.
+    static bool migrate(PGconn* c, const std::string& schema, std::chrono::steady_clock::time_point until,
+                        std::string& why)
+    {
+        const std::string s = "\"" + schema + "\"";
+        const std::string sql =
+            "BEGIN;"
+            "SELECT pg_advisory_xact_lock(hashtext('tessera:' || '" + schema + "'));"
+            "CREATE SCHEMA IF NOT EXISTS " + s + ";"
+            "CREATE TABLE IF NOT EXISTS " + s + ".meta(key text PRIMARY KEY, value text NOT NULL);"
+            "INSERT INTO " + s + ".meta VALUES('schema_version', '1') ON CONFLICT(key) DO NOTHING;"
+            "CREATE TABLE IF NOT EXISTS " + s + ".records("
+            "  key bytea PRIMARY KEY, value bytea NOT NULL, subject bytea NOT NULL, expires_at bigint NOT NULL);"
+            "CREATE INDEX IF NOT EXISTS records_subject ON " + s + ".records(subject) WHERE subject <> ''::bytea;"
+            "CREATE INDEX IF NOT EXISTS records_expiry ON " + s + ".records(expires_at);"
+            "CREATE TABLE IF NOT EXISTS " + s + ".counters("
+            "  key bytea PRIMARY KEY, value bigint NOT NULL, expires_at bigint NOT NULL);"
+            "CREATE INDEX IF NOT EXISTS counters_expiry ON " + s + ".counters(expires_at);"
+            "COMMIT;";
+        if (!exec(c, sql, until, why)) {
+            std::string ignored;
+            (void)exec(c, "ROLLBACK", until, ignored);
+            return false;
+        }
+        if (PQsendQuery(c, ("SELECT value FROM " + s + ".meta WHERE key = 'schema_version'").c_str()) == 0) {
+            why = PQerrorMessage(c);
+            return false;
+        }
+        auto r = finish(c, until);
+        if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) != 1) {
+            why = "cannot read the schema version";
+            return false;
+        }
+        const std::string version = PQgetvalue(r.get(), 0, 0);
+        if (version != std::to_string(schema_version)) {
+            why = "schema version " + version + " is not one this tessera understands";
+            return false;
+        }
+        return true;
+    }
+
+    /// Runs a prepared statement with binary parameters and results; `store_unavailable` if it fails.
+    result<detail::pg_result> run(detail::pg_op op, std::initializer_list<std::string_view> params)
+    {
+        const auto& st = detail::pg_statements[static_cast<std::size_t>(op)];
+        std::array<const char*, 5> values{};
+        std::array<int, 5> lengths{}, formats{};
+        std::size_t i = 0;
+        for (auto p : params) {
+            values[i] = p.data() != nullptr ? p.data() : "";
+            lengths[i] = static_cast<int>(p.size());
+            formats[i] = 1;
+            ++i;
+        }
+        auto lease = pool_.borrow();
+        if (!lease)
+            return fail(lease.error());
+        PGconn* c = lease->get();
+        if (PQsendQueryPrepared(c, st.name, static_cast<int>(i), values.data(), lengths.data(), formats.data(), 1) ==
+            0)
+            return pool_.lost(*lease);
+        auto r = finish(c, deadline(options_.command_timeout));
+        if (!r)
+            return pool_.lost(*lease);
+        const auto status = PQresultStatus(r.get());
+        if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+            // An error the server reported (a timeout, a lock, a constraint): the connection is still in step.
+            if (PQstatus(c) == CONNECTION_BAD)
+                return pool_.lost(*lease);
+            pool_.give_back(std::move(*lease));
+            return fail(errc::store_unavailable);
+        }
+        pool_.give_back(std::move(*lease));
+        return r;
+    }
+
+    static bool changed(const PGresult* r) noexcept
+    {
+        const char* n = PQcmdTuples(const_cast<PGresult*>(r));
+        return n != nullptr && std::strcmp(n, "1") == 0;
+    }
+
+    static result<std::size_t> count(const PGresult* r)
+    {
+        if (PQntuples(r) != 1)
+            return fail(errc::store_unavailable);
+        auto n = detail::pg_read_int8(r, 0, 0);
+        if (!n || *n < 0)
+            return fail(errc::store_unavailable);
+        return static_cast<std::size_t>(*n);
+    }
+
+    /// The record in columns `first`.. (value, subject, expires_at) of `row`; expired: none.
+    static result<std::optional<record>> row_record(const PGresult* r, int row, int first, time_point now)
+    {
+        const auto e = detail::pg_read_int8(r, row, first + 2);
+        if (!e || *e < 0 || *e > max_time_seconds)
+            return fail(errc::store_unavailable);
+        const time_point expires{std::chrono::seconds{*e}};
+        if (expires <= now)
+            return std::optional<record>{};
+        return std::optional<record>{
+            record{detail::pg_read_bytes(r, row, first), detail::pg_read_bytes(r, row, first + 1), expires}};
+    }
+
+    static result<std::optional<record>> one_record(const PGresult* r, time_point now)
+    {
+        if (PQntuples(r) == 0)
+            return std::optional<record>{};
+        if (PQntuples(r) != 1 || PQnfields(r) != 3)
+            return fail(errc::store_unavailable);
+        return row_record(r, 0, 0, now);
+    }
+
+    [[no_unique_address]] Clock clock_;
+    postgres_store_options options_;
+    detail::connection_pool<handle, opener> pool_{options_.connections, options_.command_timeout, opener{this}};
+};
+
+/// The PostgreSQL store on the system clock.
+using postgres_store = basic_postgres_store<>;
+
+static_assert(store<postgres_store>);
+
+} // namespace tessera::inline v0

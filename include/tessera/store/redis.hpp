@@ -1,0 +1,689 @@
+#pragma once
+
+/** @file
+    `redis_store`: records, the subject index and counters in Redis, shared
+    by every instance of an application.
+
+    Optional: link `tessera::redis` (hiredis 0.14 or later; Redis 6 or later
+    on the server, for `AUTH` with an ACL user). Debian 12's hiredis 0.14 has
+    neither TLS nor cluster support: connect over loopback, a private network
+    or a Unix socket.
+
+    @par Keys
+    Every key of one store begins with its prefix in braces, a Redis hash
+    tag, so that a cluster would keep all of them in one slot and every Lua
+    script below stays legal there. (The key schema names records by the
+    hash of a secret, without their owner, so records cannot be spread over
+    slots by subject; run one store per prefix to spread load.)
+
+    | key | type | holds |
+    |---|---|---|
+    | `{P}r:` + key | hash `v s e` | a record: value, subject-index entry, expiry (Unix seconds) |
+    | `{P}i:` + subject | set | the keys of the records listed under that index entry |
+    | `{P}c:` + key | hash `n e` | a counter and its expiry |
+    | `{P}x` | sorted set | record keys by expiry, for `purge_expired` |
+
+    @par Expiry
+    Each record and counter carries its expiry, read against the store's
+    clock on every read, and a Redis TTL (`PEXPIRE`) of the same length, so
+    Redis reclaims the memory itself even if `purge_expired` never runs;
+    `purge_expired` trims the subject index and the expiry set, and
+    `list_subject` drops index entries whose record is gone.
+*/
+
+#include <tessera/core/clock.hpp>
+#include <tessera/core/error.hpp>
+#include <tessera/store/concepts.hpp>
+#include <tessera/store/pool.hpp>
+
+#include <botan/hash.h>
+#include <botan/hex.h>
+#include <hiredis/hiredis.h>
+
+#include <array>
+#include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace tessera::inline v0 {
+
+/// Where a `redis_store` connects and how long it waits.
+struct redis_store_options {
+    /// Host name or address; ignored when `unix_socket` is set.
+    std::string host = "127.0.0.1";
+    int port = 6379;
+    /// A Unix socket path; when set, used instead of host and port.
+    std::string unix_socket = {};
+    /// An ACL user (Redis 6+) for `AUTH user password`; empty with a password: `AUTH password`.
+    std::string user = {};
+    std::string password = {};
+    /// The database index (`SELECT`).
+    int database = 0;
+    /// The namespace of this store's keys (in a hash tag: `{prefix}`); stores with other prefixes never meet.
+    std::string key_prefix = "tessera";
+    /// Connections kept open; a request waits for a free one at most `command_timeout`.
+    std::size_t connections = 4;
+    /// How long a connection attempt may take.
+    std::chrono::milliseconds connect_timeout{1000};
+    /// How long one round trip may take before the store answers `store_unavailable`.
+    std::chrono::milliseconds command_timeout{1000};
+};
+
+namespace detail {
+
+struct redis_reply_free {
+    void operator()(redisReply* r) const noexcept { freeReplyObject(r); }
+};
+using redis_reply = std::unique_ptr<redisReply, redis_reply_free>;
+
+struct redis_context_free {
+    void operator()(redisContext* c) const noexcept { redisFree(c); }
+};
+using redis_connection = std::unique_ptr<redisContext, redis_context_free>;
+
+inline timeval to_timeval(std::chrono::milliseconds ms) noexcept
+{
+    timeval tv{};
+    tv.tv_sec = static_cast<decltype(tv.tv_sec)>(ms.count() / 1000);
+    tv.tv_usec = static_cast<decltype(tv.tv_usec)>((ms.count() % 1000) * 1000);
+    return tv;
+}
+
+/// A Lua script with its SHA-1, run by `EVALSHA` (and by `EVAL` once after the server forgot it).
+struct redis_script {
+    std::string_view source;
+    std::string sha;
+
+    explicit redis_script(std::string_view text) : source(text)
+    {
+        auto sha1 = Botan::HashFunction::create_or_throw("SHA-1");
+        sha1->update(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
+        sha = Botan::hex_encode(sha1->final(), false);
+    }
+};
+
+// Writes a record (mode 'p': put; 'i': only where no live record is), moving its index entry.
+// KEYS: record, expiry set. ARGV: key, value, index entry, expires_at, now, ttl ms, {prefix}, mode.
+inline constexpr std::string_view redis_write_lua = R"lua(
+local old = redis.call('HMGET', KEYS[1], 's', 'e')
+if ARGV[8] == 'i' and old[2] and tonumber(old[2]) > tonumber(ARGV[5]) then return 0 end
+if old[1] and old[1] ~= '' and old[1] ~= ARGV[3] then
+  redis.call('SREM', ARGV[7] .. 'i:' .. old[1], ARGV[1])
+end
+redis.call('HSET', KEYS[1], 'v', ARGV[2], 's', ARGV[3], 'e', ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[6])
+redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
+if ARGV[3] ~= '' then
+  local index = ARGV[7] .. 'i:' .. ARGV[3]
+  redis.call('SADD', index, ARGV[1])
+  if redis.call('PTTL', index) < tonumber(ARGV[6]) then redis.call('PEXPIRE', index, ARGV[6]) end
+end
+return 1
+)lua";
+
+// Replaces value and expiry of a live record. KEYS: record, expiry set. ARGV: key, value, expires_at, now, ttl ms, {prefix}.
+inline constexpr std::string_view redis_replace_lua = R"lua(
+local r = redis.call('HMGET', KEYS[1], 's', 'e')
+if not r[2] or tonumber(r[2]) <= tonumber(ARGV[4]) then return 0 end
+redis.call('HSET', KEYS[1], 'v', ARGV[2], 'e', ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+if r[1] ~= '' then
+  local index = ARGV[6] .. 'i:' .. r[1]
+  if redis.call('PTTL', index) < tonumber(ARGV[5]) then redis.call('PEXPIRE', index, ARGV[5]) end
+end
+return 1
+)lua";
+
+// Deletes a record and its traces, returning it. KEYS: record, expiry set. ARGV: key, {prefix}.
+inline constexpr std::string_view redis_take_lua = R"lua(
+local r = redis.call('HMGET', KEYS[1], 'v', 's', 'e')
+if not r[3] then return false end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+if r[2] ~= '' then redis.call('SREM', ARGV[2] .. 'i:' .. r[2], ARGV[1]) end
+return r
+)lua";
+
+// The records listed under an index entry; entries whose record is gone are dropped.
+// KEYS: index. ARGV: index entry, {prefix}.
+inline constexpr std::string_view redis_list_lua = R"lua(
+local out = {}
+for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local r = redis.call('HMGET', ARGV[2] .. 'r:' .. key, 'v', 's', 'e')
+  if r[3] and r[2] == ARGV[1] then
+    out[#out + 1] = key; out[#out + 1] = r[1]; out[#out + 1] = r[3]
+  else
+    redis.call('SREM', KEYS[1], key)
+  end
+end
+return out
+)lua";
+
+// Erases every record listed under an index entry, in one step; returns how many were live.
+// KEYS: index, expiry set. ARGV: index entry, now, {prefix}.
+inline constexpr std::string_view redis_erase_subject_lua = R"lua(
+local live = 0
+for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local record = ARGV[3] .. 'r:' .. key
+  local r = redis.call('HMGET', record, 's', 'e')
+  if r[2] and r[1] == ARGV[1] then
+    redis.call('DEL', record)
+    redis.call('ZREM', KEYS[2], key)
+    if tonumber(r[2]) > tonumber(ARGV[2]) then live = live + 1 end
+  end
+end
+redis.call('DEL', KEYS[1])
+return live
+)lua";
+
+// Adds to a counter (a dead one restarts at 0), extending, never shortening, its expiry.
+// KEYS: counter. ARGV: delta, expires_at, now, ttl ms.
+inline constexpr std::string_view redis_increment_lua = R"lua(
+local e = redis.call('HGET', KEYS[1], 'e')
+if not e or tonumber(e) <= tonumber(ARGV[3]) then
+  redis.call('DEL', KEYS[1])
+  e = nil
+end
+local n = redis.call('HINCRBY', KEYS[1], 'n', ARGV[1])
+if not e or tonumber(ARGV[2]) > tonumber(e) then
+  redis.call('HSET', KEYS[1], 'e', ARGV[2])
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+end
+return n
+)lua";
+
+// Removes up to ARGV[2] expired records and their traces. KEYS: expiry set. ARGV: now, budget, {prefix}.
+inline constexpr std::string_view redis_purge_lua = R"lua(
+local purged = 0
+for _, key in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))) do
+  local record = ARGV[3] .. 'r:' .. key
+  local r = redis.call('HMGET', record, 's', 'e')
+  if not r[2] or tonumber(r[2]) <= tonumber(ARGV[1]) then
+    if r[2] then redis.call('DEL', record) end
+    if r[1] and r[1] ~= '' then redis.call('SREM', ARGV[3] .. 'i:' .. r[1], key) end
+    purged = purged + 1
+  end
+  redis.call('ZREM', KEYS[1], key)
+end
+return purged
+)lua";
+
+inline const redis_script& redis_scripts(int which)
+{
+    static const std::array<redis_script, 7> scripts{
+        redis_script{redis_write_lua},         redis_script{redis_replace_lua}, redis_script{redis_take_lua},
+        redis_script{redis_list_lua},          redis_script{redis_erase_subject_lua},
+        redis_script{redis_increment_lua},     redis_script{redis_purge_lua}};
+    return scripts[static_cast<std::size_t>(which)];
+}
+
+/// A non-negative decimal of at most `max` from a reply, or nothing: stored data is checked like any input.
+inline std::optional<std::int64_t> redis_number(const redisReply* r, std::int64_t max) noexcept
+{
+    if (r == nullptr || r->type != REDIS_REPLY_STRING || r->len == 0 || r->len > 20)
+        return std::nullopt;
+    std::int64_t n = 0;
+    const auto [end, ec] = std::from_chars(r->str, r->str + r->len, n);
+    if (ec != std::errc{} || end != r->str + r->len || n < 0 || n > max)
+        return std::nullopt;
+    return n;
+}
+
+inline std::string redis_text(const redisReply* r)
+{
+    return r != nullptr && r->type == REDIS_REPLY_STRING ? std::string{r->str, r->len} : std::string{};
+}
+
+} // namespace detail
+
+/** Records and counters in Redis, for a fleet of instances that must agree.
+
+    Reads are single commands (`HMGET`); everything that changes more than
+    one key (a write and its index entry, take, erase-subject, counters,
+    purge) is a Lua script run by `EVALSHA`, atomic on the server. After a
+    restart the server has forgotten the scripts: the `NOSCRIPT` reply is
+    answered by sending the script once with `EVAL`.
+
+    @par Failures
+    A server that refuses the connection, does not answer within
+    `command_timeout` (stopped, frozen, partitioned), replies with an error
+    or returns a record that does not parse is `store_unavailable`; nothing
+    is read as "not found". A connection that failed is closed and a new
+    one opened by the next request, so the same store object works again
+    once the server is back.
+
+    @par Durability
+    What Redis keeps across a restart is what its persistence keeps: with
+    `appendonly yes` and `appendfsync everysec` (Redis's default for AOF),
+    a crash loses at most the last second of writes, a revocation among
+    them; `appendfsync always` loses none. Without persistence, a restart
+    forgets everything: deny lists forget, token versions and refresh
+    families fail closed (see the README's table).
+
+    @par Thread Safety
+    Every member function may be called from many threads at once; each
+    request borrows one connection of the pool.
+*/
+template <clock Clock = system_clock>
+class basic_redis_store {
+public:
+    /** Checks the options and connects once, so that a wrong address or password is found at start-up.
+        @throws tessera::error `invalid_configuration` for bad options, `store_unavailable` if the
+        server cannot be reached or refuses the credentials.
+    */
+    explicit basic_redis_store(redis_store_options options = {}, Clock clock = {})
+        : clock_(std::move(clock)), options_(std::move(options))
+    {
+        if (options_.connections == 0 || options_.connections > 256)
+            throw error{errc::invalid_configuration, "redis_store: connections must be 1 to 256"};
+        if (options_.connect_timeout.count() <= 0 || options_.command_timeout.count() <= 0)
+            throw error{errc::invalid_configuration, "redis_store: timeouts must be positive"};
+        if (options_.key_prefix.empty() || options_.key_prefix.find_first_of("{}") != std::string::npos)
+            throw error{errc::invalid_configuration, "redis_store: the key prefix must be non-empty, without braces"};
+        if (options_.database < 0)
+            throw error{errc::invalid_configuration, "redis_store: the database index must be non-negative"};
+        tag_ = "{" + options_.key_prefix + "}";
+        expiry_set_ = tag_ + "x";
+        std::string why;
+        auto first = connect(why);
+        if (!first)
+            throw error{errc::store_unavailable, "redis_store: " + why};
+        pool_.adopt(std::move(first));
+    }
+
+    basic_redis_store(const basic_redis_store&) = delete;
+    basic_redis_store& operator=(const basic_redis_store&) = delete;
+
+    result<void> put(std::string_view key, std::string_view value, time_point expires_at, std::string_view subject = {})
+    {
+        const auto now = clock_.now();
+        if (expires_at <= now) {
+            if (auto r = erase(key); !r)
+                return fail(r.error());
+            return {};
+        }
+        auto r = write(key, value, expires_at, subject, now, "p");
+        if (!r)
+            return fail(r.error());
+        return {};
+    }
+
+    result<bool> insert(std::string_view key, std::string_view value, time_point expires_at,
+                        std::string_view subject = {})
+    {
+        const auto now = clock_.now();
+        // Written live even if it expires this second: a marker that is dead on arrival decides nothing.
+        return write(key, value, std::max(expires_at, now + std::chrono::seconds{1}), subject, now, "i");
+    }
+
+    result<bool> replace(std::string_view key, std::string_view value, time_point expires_at)
+    {
+        const auto now = clock_.now();
+        if (expires_at <= now) {
+            if (auto r = erase(key); !r)
+                return fail(r.error());
+            return false;
+        }
+        const auto record = record_key(key);
+        const auto e = number(expires_at), n = number(now), ttl = ttl_ms(expires_at, now);
+        auto reply = script(1, {record, expiry_set_}, {key, value, e, n, ttl, tag_});
+        if (!reply)
+            return fail(reply.error());
+        return integer_flag(reply->get());
+    }
+
+    result<std::optional<record>> get(std::string_view key)
+    {
+        const auto now = clock_.now();
+        const auto k = record_key(key);
+        auto reply = command({"HMGET", k, "v", "s", "e"});
+        if (!reply)
+            return fail(reply.error());
+        return parse_record(reply->get(), now);
+    }
+
+    /** Several records in one round trip (pipelined `HMGET`s), in the order of `keys`.
+        What a revocation check under `all_of` uses to ask for everything it needs at once.
+    */
+    result<std::vector<std::optional<record>>> get_many(std::span<const std::string> keys)
+    {
+        const auto now = clock_.now();
+        std::vector<std::string> names;
+        names.reserve(keys.size());
+        for (const auto& k : keys)
+            names.push_back(record_key(k));
+        auto lease = borrow();
+        if (!lease)
+            return fail(lease.error());
+        for (const auto& name : names) {
+            std::array<const char*, 5> argv{"HMGET", name.data(), "v", "s", "e"};
+            const std::array<std::size_t, 5> lens{5, name.size(), 1, 1, 1};
+            if (redisAppendCommandArgv(lease->get(), 5, argv.data(), lens.data()) != REDIS_OK)
+                return lost(*lease);
+        }
+        std::vector<std::optional<record>> out;
+        out.reserve(keys.size());
+        bool ok = true;
+        for (std::size_t i = 0; i < names.size(); ++i) {
+            void* raw = nullptr;
+            if (redisGetReply(lease->get(), &raw) != REDIS_OK)
+                return lost(*lease);
+            detail::redis_reply reply{static_cast<redisReply*>(raw)};
+            auto parsed = parse_record(reply.get(), now);
+            if (!parsed)
+                ok = false; // keep reading: the connection stays in step
+            else
+                out.push_back(std::move(*parsed));
+        }
+        give_back(std::move(*lease));
+        if (!ok)
+            return fail(errc::store_unavailable);
+        return out;
+    }
+
+    result<bool> erase(std::string_view key)
+    {
+        auto r = take(key);
+        if (!r)
+            return fail(r.error());
+        return r->has_value();
+    }
+
+    result<std::optional<record>> take(std::string_view key)
+    {
+        const auto now = clock_.now();
+        const auto k = record_key(key);
+        auto reply = script(2, {k, expiry_set_}, {key, tag_});
+        if (!reply)
+            return fail(reply.error());
+        return parse_record(reply->get(), now);
+    }
+
+    result<std::vector<keyed_record>> list_subject(std::string_view subject)
+    {
+        const auto now = clock_.now();
+        std::vector<keyed_record> out;
+        if (subject.empty())
+            return out;
+        const auto index = index_key(subject);
+        auto reply = script(3, {index}, {subject, tag_});
+        if (!reply)
+            return fail(reply.error());
+        const redisReply* r = reply->get();
+        if (r->type != REDIS_REPLY_ARRAY || r->elements % 3 != 0)
+            return fail(errc::store_unavailable);
+        for (std::size_t i = 0; i < r->elements; i += 3) {
+            const auto e = detail::redis_number(r->element[i + 2], max_time_seconds);
+            if (!e || r->element[i]->type != REDIS_REPLY_STRING)
+                return fail(errc::store_unavailable);
+            const time_point expires{std::chrono::seconds{*e}};
+            if (expires > now)
+                out.push_back({detail::redis_text(r->element[i]),
+                               record{detail::redis_text(r->element[i + 1]), std::string{subject}, expires}});
+        }
+        return out;
+    }
+
+    result<std::size_t> erase_subject(std::string_view subject)
+    {
+        if (subject.empty())
+            return std::size_t{0};
+        const auto now = clock_.now();
+        const auto index = index_key(subject);
+        auto reply = script(4, {index, expiry_set_}, {subject, number(now), tag_});
+        if (!reply)
+            return fail(reply.error());
+        auto n = integer(reply->get());
+        if (!n)
+            return fail(n.error());
+        return static_cast<std::size_t>(*n);
+    }
+
+    result<std::int64_t> increment(std::string_view key, std::int64_t delta, time_point expires_at)
+    {
+        const auto now = clock_.now();
+        const auto k = counter_key(key);
+        const auto d = std::to_string(delta);
+        const auto live = std::max(expires_at, now + std::chrono::seconds{1});
+        auto reply = script(5, {k}, {d, number(expires_at), number(now), ttl_ms(live, now)});
+        if (!reply)
+            return fail(reply.error());
+        return integer(reply->get());
+    }
+
+    result<std::int64_t> counter(std::string_view key)
+    {
+        const auto now = clock_.now();
+        const auto k = counter_key(key);
+        auto reply = command({"HMGET", k, "n", "e"});
+        if (!reply)
+            return fail(reply.error());
+        const redisReply* r = reply->get();
+        if (r->type != REDIS_REPLY_ARRAY || r->elements != 2)
+            return fail(errc::store_unavailable);
+        if (r->element[1]->type == REDIS_REPLY_NIL)
+            return std::int64_t{0};
+        const auto e = detail::redis_number(r->element[1], max_time_seconds);
+        if (!e || r->element[0]->type != REDIS_REPLY_STRING)
+            return fail(errc::store_unavailable);
+        if (time_point{std::chrono::seconds{*e}} <= now)
+            return std::int64_t{0};
+        std::int64_t n = 0;
+        const auto* s = r->element[0]->str;
+        const auto [end, ec] = std::from_chars(s, s + r->element[0]->len, n);
+        if (ec != std::errc{} || end != s + r->element[0]->len)
+            return fail(errc::store_unavailable);
+        return n;
+    }
+
+    result<std::size_t> purge_expired(std::size_t budget = 1024)
+    {
+        const auto now = clock_.now();
+        auto reply = script(6, {expiry_set_}, {number(now), std::to_string(budget), tag_});
+        if (!reply)
+            return fail(reply.error());
+        auto n = integer(reply->get());
+        if (!n)
+            return fail(n.error());
+        return static_cast<std::size_t>(*n);
+    }
+
+    [[nodiscard]] const Clock& clock() const noexcept { return clock_; }
+    [[nodiscard]] const redis_store_options& options() const noexcept { return options_; }
+
+private:
+    using lease_t = detail::redis_connection;
+
+    struct opener {
+        const basic_redis_store* self;
+        lease_t operator()() const
+        {
+            std::string why;
+            return self->connect(why);
+        }
+    };
+
+    std::string record_key(std::string_view key) const { return tag_ + "r:" + std::string{key}; }
+    std::string index_key(std::string_view subject) const { return tag_ + "i:" + std::string{subject}; }
+    std::string counter_key(std::string_view key) const { return tag_ + "c:" + std::string{key}; }
+    static std::string number(time_point t) { return std::to_string(t.time_since_epoch().count()); }
+    static std::string ttl_ms(time_point expires, time_point now)
+    {
+        return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(expires - now).count());
+    }
+
+    result<bool> write(std::string_view key, std::string_view value, time_point expires_at, std::string_view subject,
+                       time_point now, std::string_view mode)
+    {
+        const auto k = record_key(key);
+        auto reply = script(0, {k, expiry_set_},
+                            {key, value, subject, number(expires_at), number(now), ttl_ms(expires_at, now), tag_, mode});
+        if (!reply)
+            return fail(reply.error());
+        return integer_flag(reply->get());
+    }
+
+    /// A new connection, authenticated and on the right database; null (and `why`) if that fails.
+    lease_t connect(std::string& why) const
+    {
+        const auto tv = detail::to_timeval(options_.connect_timeout);
+        lease_t c{options_.unix_socket.empty()
+                      ? redisConnectWithTimeout(options_.host.c_str(), options_.port, tv)
+                      : redisConnectUnixWithTimeout(options_.unix_socket.c_str(), tv)};
+        if (!c || c->err != 0) {
+            why = c ? c->errstr : "cannot allocate a connection";
+            return nullptr;
+        }
+        if (redisSetTimeout(c.get(), detail::to_timeval(options_.command_timeout)) != REDIS_OK) {
+            why = "cannot set the command timeout";
+            return nullptr;
+        }
+        auto check = [&](std::initializer_list<std::string_view> args) {
+            auto reply = run(c.get(), args);
+            if (!reply || (*reply)->type == REDIS_REPLY_ERROR) {
+                why = reply ? std::string{(*reply)->str, (*reply)->len} : std::string{c->errstr};
+                return false;
+            }
+            return true;
+        };
+        if (!options_.password.empty()) {
+            const bool ok = options_.user.empty() ? check({"AUTH", options_.password})
+                                                  : check({"AUTH", options_.user, options_.password});
+            if (!ok)
+                return nullptr;
+        }
+        if (options_.database != 0 && !check({"SELECT", std::to_string(options_.database)}))
+            return nullptr;
+        return c;
+    }
+
+    /// One command on a connection; nothing when the connection failed (it must then be closed).
+    static std::optional<detail::redis_reply> run(redisContext* c, std::initializer_list<std::string_view> args)
+    {
+        constexpr std::size_t most = 16;
+        std::array<const char*, most> argv{};
+        std::array<std::size_t, most> lens{};
+        std::size_t n = 0;
+        for (auto a : args) {
+            argv[n] = a.data() != nullptr ? a.data() : "";
+            lens[n] = a.size();
+            ++n;
+        }
+        detail::redis_reply reply{
+            static_cast<redisReply*>(redisCommandArgv(c, static_cast<int>(n), argv.data(), lens.data()))};
+        if (!reply)
+            return std::nullopt;
+        return reply;
+    }
+
+    result<lease_t> borrow() { return pool_.borrow(); }
+    void give_back(lease_t c) { pool_.give_back(std::move(c)); }
+    failure lost(lease_t& c) { return pool_.lost(c); }
+
+    result<detail::redis_reply> command(std::initializer_list<std::string_view> args)
+    {
+        auto lease = borrow();
+        if (!lease)
+            return fail(lease.error());
+        auto reply = run(lease->get(), args);
+        if (!reply)
+            return lost(*lease);
+        give_back(std::move(*lease));
+        if ((*reply)->type == REDIS_REPLY_ERROR)
+            return fail(errc::store_unavailable);
+        return std::move(*reply);
+    }
+
+    /// Runs script `which` by its SHA-1; a server that lost its script cache gets the source once.
+    result<detail::redis_reply> script(int which, std::initializer_list<std::string_view> keys,
+                                       std::initializer_list<std::string_view> args)
+    {
+        const auto& s = detail::redis_scripts(which);
+        auto lease = borrow();
+        if (!lease)
+            return fail(lease.error());
+        const auto count = std::to_string(keys.size());
+        auto call = [&](std::string_view verb, std::string_view body) {
+            std::array<std::string_view, 16> all{};
+            std::size_t n = 0;
+            all[n++] = verb;
+            all[n++] = body;
+            all[n++] = count;
+            for (auto k : keys)
+                all[n++] = k;
+            for (auto a : args)
+                all[n++] = a;
+            std::array<const char*, 16> argv{};
+            std::array<std::size_t, 16> lens{};
+            for (std::size_t i = 0; i < n; ++i) {
+                argv[i] = all[i].data() != nullptr ? all[i].data() : "";
+                lens[i] = all[i].size();
+            }
+            return detail::redis_reply{static_cast<redisReply*>(
+                redisCommandArgv(lease->get(), static_cast<int>(n), argv.data(), lens.data()))};
+        };
+        auto reply = call("EVALSHA", s.sha);
+        if (reply && reply->type == REDIS_REPLY_ERROR && std::string_view{reply->str, reply->len}.starts_with("NOSCRIPT"))
+            reply = call("EVAL", s.source);
+        if (!reply)
+            return lost(*lease);
+        give_back(std::move(*lease));
+        if (reply->type == REDIS_REPLY_ERROR)
+            return fail(errc::store_unavailable);
+        return reply;
+    }
+
+    static result<std::int64_t> integer(const redisReply* r)
+    {
+        if (r->type != REDIS_REPLY_INTEGER)
+            return fail(errc::store_unavailable);
+        return static_cast<std::int64_t>(r->integer);
+    }
+
+    static result<bool> integer_flag(const redisReply* r)
+    {
+        auto n = integer(r);
+        if (!n)
+            return fail(n.error());
+        return *n == 1;
+    }
+
+    /// A record from `[v, s, e]` (all nil: none); anything else is a corrupt record, refused.
+    static result<std::optional<record>> parse_record(const redisReply* r, time_point now)
+    {
+        if (r->type == REDIS_REPLY_NIL)
+            return std::optional<record>{};
+        if (r->type != REDIS_REPLY_ARRAY || r->elements != 3)
+            return fail(errc::store_unavailable);
+        if (r->element[2]->type == REDIS_REPLY_NIL)
+            return std::optional<record>{};
+        const auto e = detail::redis_number(r->element[2], max_time_seconds);
+        if (!e || r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_STRING)
+            return fail(errc::store_unavailable);
+        const time_point expires{std::chrono::seconds{*e}};
+        if (expires <= now)
+            return std::optional<record>{};
+        return std::optional<record>{
+            record{detail::redis_text(r->element[0]), detail::redis_text(r->element[1]), expires}};
+    }
+
+    [[no_unique_address]] Clock clock_;
+    redis_store_options options_;
+    std::string tag_;
+    std::string expiry_set_;
+    detail::connection_pool<lease_t, opener> pool_{options_.connections, options_.command_timeout, opener{this}};
+};
+
+/// The Redis store on the system clock.
+using redis_store = basic_redis_store<>;
+
+static_assert(store<redis_store>);
+
+} // namespace tessera::inline v0

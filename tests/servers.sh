@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# Throwaway Redis and PostgreSQL servers for tessera's tests.
+#
+#   servers.sh start  redis|postgres|all DIR   start (or restart, on the same port and data)
+#   servers.sh stop   redis|postgres|all DIR   stop; with `all`, also remove DIR and the data
+#   servers.sh crash  redis|postgres DIR       kill without a clean shutdown (SIGKILL / immediate)
+#   servers.sh freeze redis|postgres DIR       SIGSTOP every process of the server
+#   servers.sh thaw   redis|postgres DIR       SIGCONT them
+#
+# Servers listen on free loopback ports. DIR/env then holds what the tests read:
+#   TESSERA_REDIS_PORT, TESSERA_REDIS_SOCKET, TESSERA_REDIS_USER, TESSERA_REDIS_PASSWORD, TESSERA_POSTGRES
+# Redis runs with AOF on (appendfsync always) and an ACL user; PostgreSQL in a
+# cluster made by initdb in a temporary folder, with a password (SCRAM), run
+# as the `postgres` user when this script runs as root (PostgreSQL refuses root).
+set -euo pipefail
+
+action="${1:?usage: servers.sh start|stop|crash|freeze|thaw redis|postgres|all DIR}"
+which="${2:?which server: redis, postgres or all}"
+dir="${3:?a folder for the state of the servers}"
+mkdir -p "$dir"
+dir="$(cd "$dir" && pwd)"
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+pg_bin() {
+  local d
+  d="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)"
+  [[ -n "$d" ]] || { echo "servers.sh: PostgreSQL is not installed (./dev deps installs it)" >&2; exit 1; }
+  echo "$d"
+}
+
+# Runs a command as the PostgreSQL user when we are root.
+as_pg() {
+  if ((EUID == 0)); then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+remember() { # KEY VALUE: sets a line of DIR/env
+  touch "$dir/env"
+  grep -v "^$1=" "$dir/env" >"$dir/env.new" || true
+  printf '%s=%s\n' "$1" "$2" >>"$dir/env.new"
+  mv "$dir/env.new" "$dir/env"
+}
+
+recall() { [[ -f "$dir/env" ]] || return 0; sed -n "s/^$1=//p" "$dir/env" | tail -n1; }
+
+redis_start() {
+  local port password
+  port="$(recall TESSERA_REDIS_PORT)"
+  [[ -n "$port" ]] || port="$(free_port)"
+  password="$(recall TESSERA_REDIS_PASSWORD)"
+  [[ -n "$password" ]] || password="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+  mkdir -p "$dir/redis"
+  # The ACL user the tests connect as; the default user is off, so nothing works without AUTH.
+  printf 'user default off\nuser tessera on >%s ~* &* +@all\n' "$password" >"$dir/redis/users.acl"
+  redis-server --port "$port" --bind 127.0.0.1 --dir "$dir/redis" --daemonize yes \
+    --pidfile "$dir/redis/redis.pid" --logfile "$dir/redis/redis.log" \
+    --unixsocket "$dir/redis/redis.sock" --unixsocketperm 700 \
+    --appendonly yes --appendfsync always --save '' --aclfile "$dir/redis/users.acl" >/dev/null
+  local i
+  for i in $(seq 100); do
+    if redis-cli -p "$port" --user tessera --pass "$password" --no-auth-warning ping 2>/dev/null | grep -q PONG; then
+      remember TESSERA_REDIS_PORT "$port"
+      remember TESSERA_REDIS_SOCKET "$dir/redis/redis.sock"
+      remember TESSERA_REDIS_USER tessera
+      remember TESSERA_REDIS_PASSWORD "$password"
+      return 0
+    fi
+    sleep 0.05
+  done
+  echo "servers.sh: redis-server did not start:" >&2
+  cat "$dir/redis/redis.log" >&2 || true
+  exit 1
+}
+
+redis_pid() { cat "$dir/redis/redis.pid" 2>/dev/null || true; }
+
+redis_stop() {
+  local pid
+  pid="$(redis_pid)"
+  [[ -n "$pid" ]] || return 0
+  kill -CONT "$pid" 2>/dev/null || true
+  kill -TERM "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.02; done
+  rm -f "$dir/redis/redis.pid"
+}
+
+redis_crash() {
+  local pid
+  pid="$(redis_pid)"
+  [[ -n "$pid" ]] || return 0
+  kill -KILL "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.02; done
+  rm -f "$dir/redis/redis.pid"
+}
+
+pg_data() {
+  local data
+  data="$(recall TESSERA_POSTGRES_DATA)"
+  if [[ -z "$data" ]]; then
+    # Outside DIR: the postgres user must reach it, whatever DIR's parents allow.
+    data="$(mktemp -d /tmp/tessera-pg.XXXXXX)"
+    remember TESSERA_POSTGRES_DATA "$data"
+  fi
+  echo "$data"
+}
+
+postgres_start() {
+  local bin data port password
+  bin="$(pg_bin)"
+  data="$(pg_data)"
+  port="$(recall TESSERA_POSTGRES_PORT)"
+  [[ -n "$port" ]] || port="$(free_port)"
+  password="$(recall TESSERA_POSTGRES_PASSWORD)"
+  [[ -n "$password" ]] || password="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+  if ((EUID == 0)); then chown postgres: "$data"; fi
+  if [[ ! -f "$data/cluster/PG_VERSION" ]]; then
+    printf '%s\n' "$password" >"$data/pwfile"
+    if ((EUID == 0)); then chown postgres: "$data/pwfile"; fi
+    as_pg "$bin/initdb" -D "$data/cluster" -U tessera --pwfile="$data/pwfile" --auth=scram-sha-256 \
+      -E UTF8 --locale=C --no-sync >"$data/initdb.log" 2>&1 || { cat "$data/initdb.log" >&2; exit 1; }
+    rm -f "$data/pwfile"
+  fi
+  as_pg "$bin/pg_ctl" -D "$data/cluster" -l "$data/postgres.log" -w -t 30 \
+    -o "-p $port -k $data -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null ||
+    { cat "$data/postgres.log" >&2; exit 1; }
+  remember TESSERA_POSTGRES_PORT "$port"
+  remember TESSERA_POSTGRES_PASSWORD "$password"
+  remember TESSERA_POSTGRES "host=127.0.0.1 port=$port user=tessera password=$password dbname=postgres"
+}
+
+postgres_pids() {
+  local data pid
+  data="$(recall TESSERA_POSTGRES_DATA)"
+  [[ -n "$data" && -f "$data/cluster/postmaster.pid" ]] || return 0
+  pid="$(head -n1 "$data/cluster/postmaster.pid")"
+  echo "$pid" $(pgrep -P "$pid" || true)
+}
+
+postgres_stop() { # MODE: fast (clean) or immediate (a crash: no checkpoint)
+  local data
+  data="$(recall TESSERA_POSTGRES_DATA)"
+  [[ -n "$data" && -f "$data/cluster/postmaster.pid" ]] || return 0
+  local pids
+  pids="$(postgres_pids)"
+  [[ -z "$pids" ]] || kill -CONT $pids 2>/dev/null || true
+  as_pg "$(pg_bin)/pg_ctl" -D "$data/cluster" -m "$1" -w stop >/dev/null 2>&1 || true
+}
+
+for_each() { # FUNCTION-SUFFIX: runs redis_X and/or postgres_X as `which` says
+  case "$which" in
+    redis) "redis_$1" ;;
+    postgres) "postgres_$1" ;;
+    all) "redis_$1"; "postgres_$1" ;;
+    *) echo "servers.sh: unknown server '$which'" >&2; exit 2 ;;
+  esac
+}
+
+redis_freeze() { local pid; pid="$(redis_pid)"; [[ -z "$pid" ]] || kill -STOP "$pid"; }
+redis_thaw() { local pid; pid="$(redis_pid)"; [[ -z "$pid" ]] || kill -CONT "$pid"; }
+postgres_freeze() { local p; p="$(postgres_pids)"; [[ -z "$p" ]] || kill -STOP $p; }
+postgres_thaw() { local p; p="$(postgres_pids)"; [[ -z "$p" ]] || kill -CONT $p; }
+postgres_crash() { postgres_stop immediate; }
+postgres_halt() { postgres_stop fast; }
+redis_halt() { redis_stop; }
+
+case "$action" in
+  start) for_each start ;;
+  stop)
+    for_each halt
+    if [[ "$which" == all ]]; then
+      data="$(recall TESSERA_POSTGRES_DATA)"
+      [[ -z "$data" ]] || rm -rf "$data"
+      rm -rf "$dir"
+    fi
+    ;;
+  crash) for_each crash ;;
+  freeze) for_each freeze ;;
+  thaw) for_each thaw ;;
+  *) echo "servers.sh: unknown action '$action'" >&2; exit 2 ;;
+esac
