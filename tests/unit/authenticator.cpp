@@ -46,6 +46,21 @@ concept can_revoke_all = requires(A& a) { a.revoke_all(""); };
 template <class A>
 concept can_list = requires(A& a) { a.sessions(""); };
 
+// The same tests on every store (memory, SQLite, Redis, PostgreSQL).
+template <class F>
+using store_of = std::remove_cvref_t<decltype(std::declval<F&>().store)>;
+template <class F>
+using session_for = tessera::session_authenticator<store_of<F>, clock_t_>;
+template <class F>
+using hybrid_for = tessera::hybrid_authenticator<jwt::eddsa, store_of<F>, clock_t_>;
+template <class F>
+using deny_for = tessera::authenticator<store_of<F>, jwt::es256, tessera::deny_list, clock_t_>;
+template <class F>
+using version_for = tessera::authenticator<store_of<F>, jwt::hs256, tessera::token_version, clock_t_>;
+template <class F>
+using both_for = tessera::authenticator<store_of<F>, jwt::hs256,
+                                        tessera::all_of<tessera::deny_list, tessera::token_version>, clock_t_>;
+
 struct world {
     clock_t_ clock;
     store_t store{{}, clock};
@@ -55,10 +70,10 @@ struct world {
 
 BOOST_AUTO_TEST_SUITE(authenticator)
 
-BOOST_AUTO_TEST_CASE(session_scheme)
+BOOST_AUTO_TEST_CASE_TEMPLATE(session_scheme, F, test::store_fixtures)
 {
-    world w;
-    session_auth auth{w.store, {.session = {.idle_timeout = 30min, .absolute_timeout = 12h}}, w.clock};
+    F w;
+    session_for<F> auth{w.store, {.session = {.idle_timeout = 30min, .absolute_timeout = 12h}}, w.clock};
     auto c = must(auth.issue("alice", boost::json::object{{"role", "admin"}}, {.user_agent = "firefox"}));
     BOOST_TEST(c.refresh_token.empty());
     auto p = must(auth.authenticate(c.access_token));
@@ -101,28 +116,30 @@ BOOST_AUTO_TEST_CASE(jwt_scheme_is_stateless_and_expires)
     BOOST_TEST(who_is(auth, must(other.issue("bob"))) == "bad_signature");
 }
 
-BOOST_AUTO_TEST_CASE(deny_list_revokes_one_token_until_its_exp)
+BOOST_AUTO_TEST_CASE_TEMPLATE(deny_list_revokes_one_token_until_its_exp, F, test::store_fixtures)
 {
-    world w;
-    deny_auth auth{w.store, jwt::private_key<jwt::es256>::generate(), named({.access_ttl = 10min, .leeway = 0s}), w.clock};
+    F w;
+    deny_for<F> auth{w.store, jwt::private_key<jwt::es256>::generate(), named({.access_ttl = 10min, .leeway = 0s}), w.clock};
     auto a = must(auth.issue("carol")), b = must(auth.issue("carol"));
     BOOST_TEST(must(auth.revoke(a.access_token)));
     BOOST_TEST(who_is(auth, a) == "revoked");
     BOOST_TEST(who_is(auth, b) == "carol");
-    BOOST_TEST(w.store.size() == 1u);
+    if constexpr (requires { w.store.size(); })
+        BOOST_TEST(w.store.size() == 1u);
     // The entry lives exactly as long as the token could: then it is gone, and so is the token.
     w.clock.advance(10min);
     BOOST_TEST(must(w.store.purge_expired(100)) == 1u);
-    BOOST_TEST(w.store.size() == 0u);
+    if constexpr (requires { w.store.size(); })
+        BOOST_TEST(w.store.size() == 0u);
     BOOST_TEST(who_is(auth, a) == "expired");
     // Revoking a token that does not verify is refused, not recorded.
     BOOST_TEST(outcome(auth.revoke("not.a.token")) == "malformed");
 }
 
-BOOST_AUTO_TEST_CASE(token_version_logs_a_subject_out_everywhere)
+BOOST_AUTO_TEST_CASE_TEMPLATE(token_version_logs_a_subject_out_everywhere, F, test::store_fixtures)
 {
-    world w;
-    version_auth auth{w.store, jwt::hmac_key<jwt::hs256>::generate(), named(), w.clock};
+    F w;
+    version_for<F> auth{w.store, jwt::hmac_key<jwt::hs256>::generate(), named(), w.clock};
     auto a = must(auth.issue("dave")), b = must(auth.issue("dave")), e = must(auth.issue("erin"));
     BOOST_TEST(must(auth.revoke_all("dave")) == 0u); // nothing server-side to count: every token carries the old version
     BOOST_TEST(who_is(auth, a) == "revoked");
@@ -131,10 +148,10 @@ BOOST_AUTO_TEST_CASE(token_version_logs_a_subject_out_everywhere)
     BOOST_TEST(who_is(auth, must(auth.issue("dave"))) == "dave");
 }
 
-BOOST_AUTO_TEST_CASE(composed_policies_must_all_accept)
+BOOST_AUTO_TEST_CASE_TEMPLATE(composed_policies_must_all_accept, F, test::store_fixtures)
 {
-    world w;
-    both_auth auth{w.store, jwt::hmac_key<jwt::hs256>::generate(), named(), w.clock};
+    F w;
+    both_for<F> auth{w.store, jwt::hmac_key<jwt::hs256>::generate(), named(), w.clock};
     auto a = must(auth.issue("fay")), b = must(auth.issue("fay"));
     // Denied by one policy: refused though the other accepts.
     BOOST_TEST(must(auth.revoke(a.access_token)));
@@ -161,10 +178,10 @@ BOOST_AUTO_TEST_CASE(revocation_checks_fail_closed)
     BOOST_TEST(outcome(auth.issue("gus")) == "store_unavailable");
 }
 
-BOOST_AUTO_TEST_CASE(hybrid_scheme)
+BOOST_AUTO_TEST_CASE_TEMPLATE(hybrid_scheme, F, test::store_fixtures)
 {
-    world w;
-    hybrid_auth auth{w.store, jwt::private_key<jwt::eddsa>::generate(), named({.access_ttl = 15min, .leeway = 0s}), w.clock};
+    F w;
+    hybrid_for<F> auth{w.store, jwt::private_key<jwt::eddsa>::generate(), named({.access_ttl = 15min, .leeway = 0s}), w.clock};
     auto c = must(auth.issue("hal", boost::json::object{{"role", "editor"}}, {.user_agent = "phone"}));
     BOOST_TEST(c.refresh_token.size() == 43u);
     BOOST_TEST(who_is(auth, c) == "hal");
@@ -187,10 +204,10 @@ BOOST_AUTO_TEST_CASE(hybrid_scheme)
     BOOST_TEST(must(auth.sessions("hal")).empty());
 }
 
-BOOST_AUTO_TEST_CASE(hybrid_reuse_revokes_the_family_and_its_access_tokens)
+BOOST_AUTO_TEST_CASE_TEMPLATE(hybrid_reuse_revokes_the_family_and_its_access_tokens, F, test::store_fixtures)
 {
-    world w;
-    hybrid_auth auth{w.store, jwt::private_key<jwt::eddsa>::generate(), named(), w.clock};
+    F w;
+    hybrid_for<F> auth{w.store, jwt::private_key<jwt::eddsa>::generate(), named(), w.clock};
     auto first = must(auth.issue("ivy"));
     auto second = must(auth.refresh(first.refresh_token));
     auto other_device = must(auth.issue("ivy"));
@@ -207,10 +224,10 @@ BOOST_AUTO_TEST_CASE(hybrid_reuse_revokes_the_family_and_its_access_tokens)
     BOOST_TEST(must(auth.sessions("ivy")).size() == 1u);
 }
 
-BOOST_AUTO_TEST_CASE(hybrid_revoke_all_kills_families_and_access_tokens)
+BOOST_AUTO_TEST_CASE_TEMPLATE(hybrid_revoke_all_kills_families_and_access_tokens, F, test::store_fixtures)
 {
-    world w;
-    hybrid_auth auth{w.store, jwt::private_key<jwt::eddsa>::generate(), named(), w.clock};
+    F w;
+    hybrid_for<F> auth{w.store, jwt::private_key<jwt::eddsa>::generate(), named(), w.clock};
     auto a = must(auth.issue("jo")), b = must(auth.issue("jo")), k = must(auth.issue("kim"));
     BOOST_TEST(must(auth.revoke_all("jo")) == 2u);
     BOOST_TEST(who_is(auth, a) == "revoked");
@@ -220,10 +237,10 @@ BOOST_AUTO_TEST_CASE(hybrid_revoke_all_kills_families_and_access_tokens)
     BOOST_TEST(outcome(auth.refresh(k.refresh_token)) == "ok");
 }
 
-BOOST_AUTO_TEST_CASE(hybrid_family_absolute_lifetime)
+BOOST_AUTO_TEST_CASE_TEMPLATE(hybrid_family_absolute_lifetime, F, test::store_fixtures)
 {
-    world w;
-    hybrid_auth auth{w.store, jwt::private_key<jwt::eddsa>::generate(),
+    F w;
+    hybrid_for<F> auth{w.store, jwt::private_key<jwt::eddsa>::generate(),
                      named({.refresh = {.token_ttl = 2h, .family_lifetime = 5h}}), w.clock};
     auto c = must(auth.issue("lu"));
     for (int i = 0; i < 4; ++i) {
@@ -239,10 +256,10 @@ BOOST_AUTO_TEST_CASE(hybrid_family_absolute_lifetime)
     BOOST_TEST(outcome(auth.refresh(d.refresh_token)) == "unknown_session");
 }
 
-BOOST_AUTO_TEST_CASE(refresh_race_without_grace_has_one_winner_and_kills_the_family)
+BOOST_AUTO_TEST_CASE_TEMPLATE(refresh_race_without_grace_has_one_winner_and_kills_the_family, F, test::store_fixtures)
 {
-    world w;
-    hybrid_auth auth{w.store, jwt::private_key<jwt::eddsa>::generate(), named(), w.clock};
+    F w;
+    hybrid_for<F> auth{w.store, jwt::private_key<jwt::eddsa>::generate(), named(), w.clock};
     auto c = must(auth.issue("mo"));
     std::vector<tessera::result<tessera::credentials>> results(8, tessera::fail(tessera::errc::malformed));
     std::vector<std::thread> pool;
@@ -269,10 +286,10 @@ BOOST_AUTO_TEST_CASE(refresh_race_without_grace_has_one_winner_and_kills_the_fam
     BOOST_TEST(must(auth.sessions("mo")).empty());
 }
 
-BOOST_AUTO_TEST_CASE(refresh_race_with_grace_hands_everyone_the_same_successor)
+BOOST_AUTO_TEST_CASE_TEMPLATE(refresh_race_with_grace_hands_everyone_the_same_successor, F, test::store_fixtures)
 {
-    world w;
-    hybrid_auth auth{w.store, jwt::private_key<jwt::eddsa>::generate(), named({.refresh = {.grace = 10s}}), w.clock};
+    F w;
+    hybrid_for<F> auth{w.store, jwt::private_key<jwt::eddsa>::generate(), named({.refresh = {.grace = 10s}}), w.clock};
     auto c = must(auth.issue("ned"));
     std::vector<tessera::result<tessera::credentials>> results(8, tessera::fail(tessera::errc::malformed));
     std::vector<std::thread> pool;
@@ -296,10 +313,10 @@ BOOST_AUTO_TEST_CASE(refresh_race_with_grace_hands_everyone_the_same_successor)
     BOOST_TEST(outcome(auth.refresh(successor)) == "refresh_reused");
 }
 
-BOOST_AUTO_TEST_CASE(grace_covers_only_the_immediately_previous_token)
+BOOST_AUTO_TEST_CASE_TEMPLATE(grace_covers_only_the_immediately_previous_token, F, test::store_fixtures)
 {
-    world w;
-    hybrid_auth auth{w.store, jwt::private_key<jwt::eddsa>::generate(), named({.refresh = {.grace = 30s}}), w.clock};
+    F w;
+    hybrid_for<F> auth{w.store, jwt::private_key<jwt::eddsa>::generate(), named({.refresh = {.grace = 30s}}), w.clock};
     auto g0 = must(auth.issue("ola"));
     auto g1 = must(auth.refresh(g0.refresh_token));
     // Within the window, the previous token gets the same pair again.

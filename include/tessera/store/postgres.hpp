@@ -15,6 +15,7 @@
     | `records` | `key bytea` primary key, `value bytea`, `subject bytea` (indexed), `expires_at bigint` (indexed) |
     | `counters` | `key bytea` primary key, `value bigint`, `expires_at bigint` |
     | `meta` | `key text` primary key, `value text`: the schema version |
+    | function `erase_subject(bytea, bigint)` | "log out everywhere" as one atomic step |
 
     Keys, values and subjects are `bytea`, so that no byte a caller stores
     is refused or changed by a text encoding. Times are Unix seconds.
@@ -172,10 +173,7 @@ inline constexpr std::array<pg_statement, 13> pg_statements{{
      {pg_bytea, 0, 0, 0, 0}},
     {"tessera_list", "SELECT key, value, expires_at FROM $S.records WHERE subject = $1 AND expires_at > $2", 2,
      {pg_bytea, pg_bigint, 0, 0, 0}},
-    {"tessera_erase_subject",
-     "WITH gone AS (DELETE FROM $S.records WHERE subject = $1 RETURNING expires_at) "
-     "SELECT count(*) FILTER (WHERE expires_at > $2) FROM gone",
-     2, {pg_bytea, pg_bigint, 0, 0, 0}},
+    {"tessera_erase_subject", "SELECT $S.erase_subject($1, $2)", 2, {pg_bytea, pg_bigint, 0, 0, 0}},
     {"tessera_increment",
      "INSERT INTO $S.counters AS c(key, value, expires_at) VALUES($1, $2, $3) "
      "ON CONFLICT(key) DO UPDATE SET "
@@ -224,8 +222,10 @@ inline std::string pg_sql(std::string_view text, std::string_view schema)
     Every operation is one prepared statement, atomic on its own: `take` is
     a `DELETE ... RETURNING`, `insert` an `INSERT ... ON CONFLICT DO UPDATE
     ... WHERE` the old row has expired, counters `INSERT ... ON CONFLICT DO
-    UPDATE ... RETURNING`, `erase_subject` one `DELETE` (so a session written
-    during "log out everywhere" is either erased by it or written after it).
+    UPDATE ... RETURNING`, `erase_subject` one call of the schema's
+    `erase_subject` function, which deletes until a pass finds nothing (so a
+    session rotated during "log out everywhere" is either erased by it or
+    written after it).
 
     The schema is created (or checked) on open in one transaction, under an
     advisory lock so that instances starting together do not race, and
@@ -580,6 +580,15 @@ private:
             "CREATE TABLE IF NOT EXISTS " + s + ".counters("
             "  key bytea PRIMARY KEY, value bigint NOT NULL, expires_at bigint NOT NULL);"
             "CREATE INDEX IF NOT EXISTS counters_expiry ON " + s + ".counters(expires_at);"
+            // One DELETE sees the rows committed when it began; a session rotated meanwhile (new row
+            // written, old row taken before the DELETE reached it) would slip past it. Deleting until a
+            // pass finds nothing, each pass with a fresh snapshot (READ COMMITTED), makes it one atomic
+            // step for the store's contract: whatever was written before the last pass is gone.
+            "CREATE OR REPLACE FUNCTION " + s + ".erase_subject(p_subject bytea, p_now bigint) RETURNS bigint "
+            "LANGUAGE plpgsql AS $f$ DECLARE live bigint := 0; n bigint; m bigint; BEGIN LOOP "
+            "WITH gone AS (DELETE FROM " + s + ".records r WHERE r.subject = p_subject RETURNING r.expires_at) "
+            "SELECT count(*), count(*) FILTER (WHERE g.expires_at > p_now) INTO n, m FROM gone g; "
+            "live := live + m; EXIT WHEN n = 0; END LOOP; RETURN live; END $f$;"
             "COMMIT;";
         if (!exec(c, sql, until, why)) {
             std::string ignored;
