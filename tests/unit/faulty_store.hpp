@@ -5,12 +5,15 @@
 // a hook (another request that runs between two store calls of this one).
 
 #include <tessera/core/result.hpp>
+#include <tessera/revocation/policy.hpp>
 #include <tessera/store/concepts.hpp>
 
 #include <atomic>
 #include <cstddef>
 #include <functional>
 #include <mutex>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -79,6 +82,12 @@ public:
     tessera::result<std::optional<tessera::record>> get(std::string_view k)
     {
         return call("get", [&] { return inner_.get(k); });
+    }
+    /// One operation (one round trip), when the wrapped store has it.
+    tessera::result<std::vector<std::optional<tessera::record>>> get_many(std::span<const std::string> keys)
+        requires tessera::batch_reads<Inner>
+    {
+        return call("get_many", [&] { return inner_.get_many(keys); });
     }
     tessera::result<bool> erase(std::string_view k)
     {

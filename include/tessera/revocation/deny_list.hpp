@@ -34,18 +34,29 @@ struct deny_list {
         return keys::key(keys::kind::deny, id);
     }
 
-    /// `revoked` if denied; `missing_claim` without a `jti` (no token tessera issued lacks one).
+    /// The record to read: `missing_claim` without a `jti` (no token tessera issued lacks one).
     template <class Ctx>
-    static result<void> check(Ctx& ctx, const jwt::verified_claims& claims)
+    static result<std::string> lookup(Ctx&, const jwt::verified_claims& claims)
     {
         if (claims.jwt_id().empty())
             return fail(errc::missing_claim);
-        auto denied = ctx.store.get(key(claims.issuer(), claims.jwt_id()));
-        if (!denied)
-            return fail(denied.error());
-        if (*denied)
+        return key(claims.issuer(), claims.jwt_id());
+    }
+
+    /// `revoked` if the token's deny entry is there.
+    template <class Ctx>
+    static result<void> judge(Ctx&, const jwt::verified_claims&, const std::optional<record>& denied)
+    {
+        if (denied)
             return fail(errc::revoked);
         return {};
+    }
+
+    /// `revoked` if denied; one store read.
+    template <class Ctx>
+    static result<void> check(Ctx& ctx, const jwt::verified_claims& claims)
+    {
+        return check_by_lookup<deny_list>(ctx, claims);
     }
 
     /// Denies the token until the verifier would refuse it anyway, and not a second longer.

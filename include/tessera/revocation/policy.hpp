@@ -16,6 +16,13 @@
     | `issue(ctx, subject, claims) -> result<void>` | every `issue`, before signing: add claims, write state | no |
     | `revoke(ctx, claims) -> result<void>` | `authenticator::revoke(token)`, which exists only if a policy has it | no |
     | `revoke_all(ctx, subject) -> result<std::size_t>` | `authenticator::revoke_all(subject)`, likewise | no |
+    | `lookup(ctx, claims) -> result<std::string>` and `judge(ctx, claims, const std::optional<record>&) -> result<void>` | instead of `check`'s own read, when composed (below) | no |
+
+    A check that reads one record can say so: `lookup` names the key it
+    needs, `judge` decides from what the store returned. `all_of` then asks
+    the store for every member's record at once (`get_many`, one round trip
+    on Redis and PostgreSQL) instead of one read per member; `check` must
+    still work alone (`check_by_lookup` writes it from the two).
 
     `ctx` is a `policy_context`: the store (when there is one), the instant
     of the call and the authenticator's options. A check that cannot reach
@@ -27,11 +34,18 @@
 #include <tessera/core/result.hpp>
 #include <tessera/jwt/claims.hpp>
 #include <tessera/options.hpp>
+#include <tessera/store/concepts.hpp>
 
+#include <array>
 #include <concepts>
 #include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
 #include <string_view>
+#include <system_error>
 #include <type_traits>
+#include <vector>
 
 namespace tessera::inline v0 {
 
@@ -69,6 +83,32 @@ concept policy_revokes_all = requires(Ctx& ctx, std::string_view subject) {
     { P::revoke_all(ctx, subject) } -> std::same_as<result<std::size_t>>;
 };
 
+/// True when policy `P` checks a token by reading one record: `lookup` names it, `judge` decides.
+template <class P, class Ctx>
+concept policy_looks_up = requires(Ctx& ctx, const jwt::verified_claims& claims, const std::optional<record>& found) {
+    { P::lookup(ctx, claims) } -> std::same_as<result<std::string>>;
+    { P::judge(ctx, claims, found) } -> std::same_as<result<void>>;
+};
+
+/// True when a store reads several records in one round trip (the Redis and PostgreSQL stores do).
+template <class S>
+concept batch_reads = requires(S& s, std::span<const std::string> keys) {
+    { s.get_many(keys) } -> std::same_as<result<std::vector<std::optional<record>>>>;
+};
+
+/// `check` for a policy that has `lookup` and `judge`: one read of the store.
+template <class P, class Ctx>
+result<void> check_by_lookup(Ctx& ctx, const jwt::verified_claims& claims)
+{
+    auto key = P::lookup(ctx, claims);
+    if (!key)
+        return fail(key.error());
+    auto found = ctx.store.get(*key);
+    if (!found)
+        return fail(found.error());
+    return P::judge(ctx, claims, *found);
+}
+
 /** A revocation policy for JWT access tokens, usable with storage `Store`.
 
     `server_side` and `refresh_rotation` are not: they choose the session and
@@ -100,12 +140,21 @@ struct all_of {
         return r;
     }
 
+    /** Every member's check, in the order written; the first refusal is the answer.
+        Members that read one record each (`lookup`/`judge`) are served by one `get_many`
+        when the store has it and two or more of them are composed.
+    */
     template <class Ctx>
     static result<void> check(Ctx& ctx, const jwt::verified_claims& claims)
     {
-        result<void> r;
-        (void)((r = Policies::check(ctx, claims)) && ...);
-        return r;
+        if constexpr (batch_reads<std::remove_cvref_t<decltype(ctx.store)>> &&
+                      (std::size_t{policy_looks_up<Policies, Ctx>} + ...) >= 2) {
+            return check_batched(ctx, claims);
+        } else {
+            result<void> r;
+            (void)((r = Policies::check(ctx, claims)) && ...);
+            return r;
+        }
     }
 
     template <class Ctx>
@@ -130,6 +179,62 @@ struct all_of {
     }
 
 private:
+    // The members' keys in order, up to the first member that cannot name one (its error ends the check
+    // after the members before it have judged, as the one-by-one order would); then one read; then judgement.
+    template <class Ctx>
+    static result<void> check_batched(Ctx& ctx, const jwt::verified_claims& claims)
+    {
+        constexpr std::size_t n = sizeof...(Policies);
+        std::array<std::size_t, n> slot{};
+        std::vector<std::string> wanted;
+        wanted.reserve(n);
+        std::error_code stop;
+        std::size_t named = 0;
+        (void)((lookup_one<Policies>(ctx, claims, slot[named], wanted, stop) && ++named) && ...);
+        if (named == 0)
+            return fail(stop);
+        std::vector<std::optional<record>> found;
+        if (!wanted.empty()) {
+            auto read = ctx.store.get_many(std::span<const std::string>{wanted});
+            if (!read)
+                return fail(read.error());
+            if (read->size() != wanted.size())
+                return fail(errc::store_unavailable);
+            found = std::move(*read);
+        }
+        result<void> r;
+        std::size_t i = 0;
+        (void)((i >= named || ((r = judge_one<Policies>(ctx, claims, found, slot[i])), ++i, r.has_value())) && ...);
+        if (!r)
+            return r;
+        if (stop)
+            return fail(stop);
+        return {};
+    }
+    template <class P, class Ctx>
+    static bool lookup_one(Ctx& ctx, const jwt::verified_claims& claims, std::size_t& slot,
+                           std::vector<std::string>& wanted, std::error_code& stop)
+    {
+        if constexpr (policy_looks_up<P, Ctx>) {
+            auto key = P::lookup(ctx, claims);
+            if (!key) {
+                stop = key.error();
+                return false;
+            }
+            slot = wanted.size();
+            wanted.push_back(std::move(*key));
+        }
+        return true;
+    }
+    template <class P, class Ctx>
+    static result<void> judge_one(Ctx& ctx, const jwt::verified_claims& claims,
+                                  const std::vector<std::optional<record>>& found, std::size_t slot)
+    {
+        if constexpr (policy_looks_up<P, Ctx>)
+            return P::judge(ctx, claims, found[slot]);
+        else
+            return P::check(ctx, claims);
+    }
     template <class P, class Ctx>
     static result<void> issue_one(Ctx& ctx, std::string_view subject, jwt::claims& claims)
     {

@@ -432,26 +432,16 @@ public:
         return erase_family(record->family);
     }
 
-    /// Ends every family of `subject`; returns how many were live.
+    /** Ends every family of `subject`, in one atomic store call; returns how many were live.
+
+        Only the family records are erased: their refresh tokens are refused from that instant
+        (a token whose family is gone is `unknown_session`, and so are access tokens carrying its
+        `sid`), and their records go when they expire. One round trip on a network store, and a
+        family started while it runs is either ended by it or started after it.
+    */
     result<std::size_t> revoke_all(std::string_view subject)
     {
-        const auto index = keys::index(keys::kind::family, subject);
-        auto listed = store_.list_subject(index);
-        if (!listed)
-            return fail(listed.error());
-        std::size_t revoked = 0;
-        for (const auto& r : *listed) {
-            auto e = erase_family(r.key.substr(keys::prefix(keys::kind::family).size()));
-            if (!e)
-                return fail(e.error());
-            if (*e)
-                ++revoked;
-        }
-        // Families started while the list was read are ended here, in one step.
-        auto rest = store_.erase_subject(index);
-        if (!rest)
-            return fail(rest.error());
-        return revoked + *rest;
+        return store_.erase_subject(keys::index(keys::kind::family, subject));
     }
 
     /// The live families of `subject`, oldest first.

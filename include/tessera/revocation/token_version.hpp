@@ -71,22 +71,34 @@ struct token_version {
         return {};
     }
 
-    /// `revoked` unless the token's version is the subject's current one; `missing_claim` without one.
+    /// The record to read: `missing_claim` without a version claim, `malformed` if it is not a string.
     template <class Ctx>
-    static result<void> check(Ctx& ctx, const jwt::verified_claims& claims)
+    static result<std::string> lookup(Ctx& ctx, const jwt::verified_claims& claims)
     {
         const auto* ver = claims.find(ctx.options.version_claim);
         if (ver == nullptr)
             return fail(errc::missing_claim);
         if (!ver->is_string())
             return fail(errc::malformed);
-        auto current = ctx.store.get(key(claims.subject()));
-        if (!current)
-            return fail(current.error());
+        return key(claims.subject());
+    }
+
+    /// `revoked` unless the token's version is the subject's current one.
+    template <class Ctx>
+    static result<void> judge(Ctx& ctx, const jwt::verified_claims& claims, const std::optional<record>& current)
+    {
+        const auto* ver = claims.find(ctx.options.version_claim);
         // No version where one must be: the store lost it. Fail closed.
-        if (!*current || (*current)->value != ver->get_string())
+        if (ver == nullptr || !ver->is_string() || !current || current->value != ver->get_string())
             return fail(errc::revoked);
         return {};
+    }
+
+    /// `revoked` unless the token's version is the subject's current one; one store read.
+    template <class Ctx>
+    static result<void> check(Ctx& ctx, const jwt::verified_claims& claims)
+    {
+        return check_by_lookup<token_version>(ctx, claims);
     }
 
     /// A new version for `subject`: every token issued to it so far is `revoked`. Counts nothing (returns 0).
