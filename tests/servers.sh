@@ -52,8 +52,13 @@ redis_start() {
   password="$(recall TESSERA_REDIS_PASSWORD)"
   [[ -n "$password" ]] || password="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
   mkdir -p "$dir/redis"
-  # The ACL user the tests connect as; the default user is off, so nothing works without AUTH.
-  printf 'user default off\nuser tessera on >%s ~* &* +@all\n' "$password" >"$dir/redis/users.acl"
+  # The ACL user the tests connect as. The default user keeps a password nobody knows, so nothing
+  # works without AUTH; it is not turned off: Redis 7.0 replays a script's writes from the AOF as
+  # MULTI/EXEC under the default user, and with that user off it drops them all on restart.
+  local locked
+  locked="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+  printf 'user default on >%s ~* &* +@all\nuser tessera on >%s ~* &* +@all\n' "$locked" "$password" \
+    >"$dir/redis/users.acl"
   redis-server --port "$port" --bind 127.0.0.1 --dir "$dir/redis" --daemonize yes \
     --pidfile "$dir/redis/redis.pid" --logfile "$dir/redis/redis.log" \
     --unixsocket "$dir/redis/redis.sock" --unixsocketperm 700 \

@@ -401,8 +401,9 @@ public:
             return second_use(raw, *record, *winner ? std::string_view{(*winner)->value} : std::string_view{});
         }
         if (!committed && !ours(raw, used_key, granted->refresh_token)) {
-            // Not committed as far as anyone can tell: the token stays usable, the successor is withdrawn.
-            (void)store_.erase(next->key);
+            // Not known to be committed: the token stays usable. The successor is left in place (it
+            // expires with the token's lifetime): the commit may yet have run, and its sealed pair,
+            // which a retry in the grace window is handed, must then still work.
             return fail(committed.error());
         }
 

@@ -1,0 +1,317 @@
+// The Redis and PostgreSQL stores as a fleet uses them: round trips per
+// operation, servers that stop, freeze, crash and come back, a reply lost
+// on the wire, and two processes sharing one store.
+
+#include "faulty_store.hpp"
+#include "store_fixtures.hpp"
+
+#include <tessera/authenticator.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+using namespace std::chrono_literals;
+using test::must;
+using test::named;
+using test::outcome;
+namespace jwt = tessera::jwt;
+
+namespace {
+
+using clock_t_ = tessera::manual_clock;
+
+/// A Redis or PostgreSQL server of this test's own, to stop, freeze, crash and start again.
+class private_server {
+public:
+    explicit private_server(std::string which)
+        : which_(std::move(which)),
+          dir_(std::filesystem::temp_directory_path() / ("tessera-servers-" + test::unique_name("")))
+    {
+        run("start");
+    }
+    ~private_server() { (void)std::system(("bash " TESSERA_SERVERS_SH " stop all " + dir_.string()).c_str()); }
+    private_server(const private_server&) = delete;
+    private_server& operator=(const private_server&) = delete;
+
+    void run(const std::string& action) const
+    {
+        const std::string command = "bash " TESSERA_SERVERS_SH " " + action + " " + which_ + " " + dir_.string();
+        BOOST_TEST_REQUIRE(std::system(command.c_str()) == 0, command);
+    }
+    [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
+
+private:
+    std::string which_;
+    std::filesystem::path dir_;
+};
+
+// Short timeouts: a server that cannot answer is found out in a fifth of a second.
+template <class Options>
+Options impatient(Options o)
+{
+    o.connect_timeout = 200ms;
+    o.command_timeout = 200ms;
+    o.connections = 2;
+    return o;
+}
+
+struct redis_kind {
+    static constexpr const char* server = "redis";
+    using store = tessera::basic_redis_store<clock_t_>;
+    static store open(const std::filesystem::path& dir, clock_t_ c)
+    {
+        return store{impatient(test::redis_options(dir)), c};
+    }
+};
+
+struct postgres_kind {
+    static constexpr const char* server = "postgres";
+    using store = tessera::basic_postgres_store<clock_t_>;
+    static store open(const std::filesystem::path& dir, clock_t_ c)
+    {
+        return store{impatient(test::postgres_options(dir)), c};
+    }
+};
+
+using server_kinds = std::tuple<redis_kind, postgres_kind>;
+using network_fixtures = std::tuple<test::redis_fixture, test::postgres_fixture>;
+
+/// The three schemes and the composed JWT policies on one store.
+template <class Store>
+struct fleet_member {
+    using both = tessera::all_of<tessera::deny_list, tessera::token_version>;
+    fleet_member(Store& store, clock_t_ clock, const jwt::hmac_key<jwt::hs256>& key,
+                 const jwt::private_key<jwt::eddsa>& signing, tessera::refresh_options refresh = {})
+        : web(store, {}, clock), api(store, key, named(), clock),
+          mobile(store, signing, named({.refresh = refresh}), clock)
+    {
+    }
+    tessera::session_authenticator<Store, clock_t_> web;
+    tessera::authenticator<Store, jwt::hs256, both, clock_t_> api;
+    tessera::hybrid_authenticator<jwt::eddsa, Store, clock_t_> mobile;
+};
+
+template <class Auth>
+std::string who(Auth& auth, const std::string& token)
+{
+    auto p = auth.authenticate(token);
+    return p ? p->subject : tessera::to_string(p.error());
+}
+
+/// The exit status of a child process that ran `body` (which returns its status).
+template <class Body>
+int in_child(Body body)
+{
+    const pid_t pid = ::fork();
+    BOOST_TEST_REQUIRE(pid >= 0);
+    if (pid == 0)
+        ::_exit(body());
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(shared_stores)
+
+// The round trips each operation costs, counted by a wrapper that sees every store call (a `get_many`
+// is one pipelined round trip). These are the figures the README quotes.
+BOOST_AUTO_TEST_CASE_TEMPLATE(round_trips_per_operation, F, network_fixtures)
+{
+    F f;
+    test::faulty_store counted{f.store};
+    fleet_member m{counted, f.clock, jwt::hmac_key<jwt::hs256>::generate(), jwt::private_key<jwt::eddsa>::generate()};
+    auto cost = [&](auto&& op) {
+        const auto before = counted.calls();
+        BOOST_TEST_REQUIRE(outcome(op()) == "ok");
+        return counted.calls() - before;
+    };
+    auto s = must(m.web.issue("ann"));
+    auto a = must(m.api.issue("ann"));
+    auto h = must(m.mobile.issue("ann"));
+    // Authenticate: one round trip each (a session renewal adds one write, at most once per interval).
+    BOOST_TEST(cost([&] { return m.web.authenticate(s.access_token); }) == 1u);
+    BOOST_TEST(cost([&] { return m.api.authenticate(a.access_token); }) == 1u);
+    BOOST_TEST(counted.log().back() == "get_many"); // the deny entry and the version, at once
+    BOOST_TEST(cost([&] { return m.mobile.authenticate(h.access_token); }) == 1u);
+    f.clock.advance(2min);
+    BOOST_TEST(cost([&] { return m.web.authenticate(s.access_token); }) == 2u);
+    BOOST_TEST(cost([&] { return m.web.authenticate(s.access_token); }) == 1u);
+    // Refresh: read the token, its used-marker and the family; write the successor, commit, update the family.
+    BOOST_TEST(cost([&] { return m.mobile.refresh(h.refresh_token); }) == 6u);
+    // Log out everywhere: one atomic call per scheme.
+    BOOST_TEST(cost([&] { return m.web.revoke_all("ann"); }) == 1u);
+    BOOST_TEST(cost([&] { return m.api.revoke_all("ann"); }) == 1u);
+    BOOST_TEST(cost([&] { return m.mobile.revoke_all("ann"); }) == 1u);
+    BOOST_TEST(who(m.web, s.access_token) == "unknown_session");
+    BOOST_TEST(who(m.api, a.access_token) == "revoked");
+    BOOST_TEST(who(m.mobile, h.access_token) == "revoked");
+}
+
+// A server that is gone: every operation of every scheme is store_unavailable (nobody is authenticated
+// by a store that cannot answer); then the server comes back with what it had, and the same store
+// objects work again.
+BOOST_AUTO_TEST_CASE_TEMPLATE(a_crashed_server_fails_closed_and_comes_back_with_its_state, K, server_kinds)
+{
+    private_server server{K::server};
+    clock_t_ clock;
+    auto store = K::open(server.dir(), clock);
+    fleet_member m{store, clock, jwt::hmac_key<jwt::hs256>::generate(), jwt::private_key<jwt::eddsa>::generate()};
+    auto session = must(m.web.issue("bo"));
+    auto denied = must(m.api.issue("bo")), kept = must(m.api.issue("bo"));
+    must(m.api.revoke(denied.access_token));
+    auto old_version = must(m.api.issue("cy"));
+    must(m.api.revoke_all("cy"));
+    auto fresh_version = must(m.api.issue("cy"));
+    auto family = must(m.mobile.issue("bo"));
+
+    server.run("crash"); // SIGKILL (Redis, AOF fsync always) / immediate shutdown (PostgreSQL)
+    BOOST_TEST(who(m.web, session.access_token) == "store_unavailable");
+    BOOST_TEST(who(m.api, kept.access_token) == "store_unavailable");
+    BOOST_TEST(who(m.api, denied.access_token) == "store_unavailable");
+    BOOST_TEST(who(m.mobile, family.access_token) == "store_unavailable");
+    BOOST_TEST(outcome(m.mobile.refresh(family.refresh_token)) == "store_unavailable");
+    BOOST_TEST(outcome(m.web.issue("bo")) == "store_unavailable");
+    BOOST_TEST(outcome(m.api.issue("bo")) == "store_unavailable");
+    BOOST_TEST(outcome(m.mobile.issue("bo")) == "store_unavailable");
+    BOOST_TEST(outcome(m.web.revoke_all("bo")) == "store_unavailable");
+    BOOST_TEST(outcome(m.api.revoke(kept.access_token)) == "store_unavailable");
+    BOOST_TEST(outcome(store.purge_expired(10)) == "store_unavailable");
+
+    server.run("start");
+    BOOST_TEST(who(m.web, session.access_token) == "bo");
+    BOOST_TEST(who(m.api, kept.access_token) == "bo");
+    BOOST_TEST(who(m.api, denied.access_token) == "revoked");
+    BOOST_TEST(who(m.api, old_version.access_token) == "revoked");
+    BOOST_TEST(who(m.api, fresh_version.access_token) == "cy");
+    auto next = must(m.mobile.refresh(family.refresh_token));
+    BOOST_TEST(who(m.mobile, next.access_token) == "bo");
+    BOOST_TEST(outcome(m.mobile.refresh(family.refresh_token)) == "refresh_reused");
+}
+
+// A server frozen (SIGSTOP) rather than gone: requests time out instead of hanging; once it thaws, the
+// same store works again.
+BOOST_AUTO_TEST_CASE_TEMPLATE(a_frozen_server_times_out_then_recovers, K, server_kinds)
+{
+    private_server server{K::server};
+    clock_t_ clock;
+    auto store = K::open(server.dir(), clock);
+    fleet_member m{store, clock, jwt::hmac_key<jwt::hs256>::generate(), jwt::private_key<jwt::eddsa>::generate()};
+    auto session = must(m.web.issue("di"));
+    auto token = must(m.api.issue("di"));
+    server.run("freeze");
+    BOOST_TEST(who(m.web, session.access_token) == "store_unavailable");
+    BOOST_TEST(who(m.api, token.access_token) == "store_unavailable");
+    BOOST_TEST(outcome(m.web.revoke(session.access_token)) == "store_unavailable");
+    BOOST_TEST(outcome(m.web.issue("di")) == "store_unavailable");
+    server.run("thaw");
+    // The revoke sent to the frozen server may have run once it thawed: the session is then gone.
+    const auto after = who(m.web, session.access_token);
+    BOOST_TEST((after == "di" || after == "unknown_session"));
+    BOOST_TEST(who(m.api, token.access_token) == "di");
+    BOOST_TEST(who(m.web, must(m.web.issue("di")).access_token) == "di");
+}
+
+// The commit of a refresh reaches the server, its reply does not (the server froze, the connection
+// timed out), and the read-back fails too. The client retries: with a grace window the retry gets the
+// pair the lost reply carried, or a first rotation if the commit never ran; it is never reuse.
+BOOST_AUTO_TEST_CASE_TEMPLATE(a_refresh_whose_reply_is_lost_is_retried_not_reused, K, server_kinds)
+{
+    private_server server{K::server};
+    clock_t_ clock;
+    auto inner = K::open(server.dir(), clock);
+    test::faulty_store store{inner};
+    fleet_member m{store, clock, jwt::hmac_key<jwt::hs256>::generate(), jwt::private_key<jwt::eddsa>::generate(),
+                   {.grace = 10s}};
+    auto login = must(m.mobile.issue("eve"));
+    // Call 5 of a refresh is the commit (get token, get marker, get family, put successor, insert marker).
+    store.clear_log();
+    store.arm(5, test::fault::none, [&] { server.run("freeze"); });
+    auto first = m.mobile.refresh(login.refresh_token);
+    BOOST_TEST(outcome(first) == "store_unavailable");
+    BOOST_TEST(store.log().at(4) == "insert");
+    server.run("thaw");
+    auto retry = must(m.mobile.refresh(login.refresh_token));
+    BOOST_TEST(who(m.mobile, retry.access_token) == "eve");
+    auto next = must(m.mobile.refresh(retry.refresh_token));
+    BOOST_TEST(who(m.mobile, next.access_token) == "eve");
+    BOOST_TEST(must(m.mobile.sessions("eve")).size() == 1u);
+}
+
+// Two processes, one store: what one does, the other sees before the call returns.
+BOOST_AUTO_TEST_CASE_TEMPLATE(two_processes_share_one_store, F, network_fixtures)
+{
+    F f;
+    const auto key = jwt::hmac_key<jwt::hs256>::generate();
+    const auto signing = jwt::private_key<jwt::eddsa>::generate();
+    fleet_member here{f.store, f.clock, key, signing};
+    const auto options = f.store.options();
+    // The other process opens its own store on the same server and namespace.
+    auto elsewhere = [&](auto body) {
+        return in_child([&] {
+            try {
+                decltype(f.store) store{options, f.clock};
+                fleet_member there{store, f.clock, key, signing};
+                return body(there) ? 0 : 1;
+            } catch (...) {
+                return 2;
+            }
+        });
+    };
+    auto session = must(here.web.issue("fay"));
+    auto family = must(here.mobile.issue("fay"));
+    // Created here, valid there.
+    BOOST_TEST(elsewhere([&](auto& there) {
+                   return who(there.web, session.access_token) == "fay" &&
+                          who(there.mobile, family.access_token) == "fay";
+               }) == 0);
+    // Logged out there: gone here as soon as the other process's call has returned.
+    BOOST_TEST(elsewhere([&](auto& there) { return must(there.web.revoke_all("fay")) == 1u; }) == 0);
+    BOOST_TEST(who(here.web, session.access_token) == "unknown_session");
+    BOOST_TEST(elsewhere([&](auto& there) { return must(there.mobile.revoke_all("fay")) == 1u; }) == 0);
+    BOOST_TEST(who(here.mobile, family.access_token) == "revoked");
+
+    // A refresh race across the processes, many rounds: exactly one winner, the other is reuse.
+    for (int round = 0; round < 10; ++round) {
+        auto login = must(here.mobile.issue("gil"));
+        int pipe_fds[2];
+        BOOST_TEST_REQUIRE(::pipe(pipe_fds) == 0);
+        const pid_t pid = ::fork();
+        BOOST_TEST_REQUIRE(pid >= 0);
+        if (pid == 0) {
+            int status = 3;
+            try {
+                decltype(f.store) store{options, f.clock};
+                fleet_member there{store, f.clock, key, signing};
+                char go = 0;
+                if (::read(pipe_fds[0], &go, 1) == 1) {
+                    auto r = there.mobile.refresh(login.refresh_token);
+                    status = r ? 0 : (r.error() == tessera::errc::refresh_reused ? 1 : 2);
+                }
+            } catch (...) {
+            }
+            ::_exit(status);
+        }
+        BOOST_TEST_REQUIRE(::write(pipe_fds[1], "g", 1) == 1);
+        auto mine = here.mobile.refresh(login.refresh_token);
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        ::close(pipe_fds[0]);
+        ::close(pipe_fds[1]);
+        const int theirs = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+        const bool i_won = mine.has_value();
+        BOOST_TEST_CONTEXT("round " << round << ": here " << outcome(mine) << ", there " << theirs)
+        {
+            BOOST_TEST((i_won ? theirs == 1 : (theirs == 0 && outcome(mine) == "refresh_reused")));
+        }
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
