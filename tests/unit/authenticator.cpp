@@ -183,7 +183,9 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(hybrid_scheme, F, test::store_fixtures)
     F w;
     hybrid_for<F> auth{w.store, jwt::private_key<jwt::eddsa>::generate(), named({.access_ttl = 15min, .leeway = 0s}), w.clock};
     auto c = must(auth.issue("hal", boost::json::object{{"role", "editor"}}, {.user_agent = "phone"}));
-    BOOST_TEST(c.refresh_token.size() == 43u);
+    // The family id (22 characters), '.', the secret (43 characters, 256 bits).
+    BOOST_TEST(c.refresh_token.size() == 66u);
+    BOOST_TEST(c.refresh_token.substr(0, 22) == must(auth.sessions("hal")).at(0).family);
     BOOST_TEST(who_is(auth, c) == "hal");
 
     w.clock.advance(15min);
@@ -202,6 +204,23 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(hybrid_scheme, F, test::store_fixtures)
     BOOST_TEST(must(auth.revoke(next.refresh_token)));
     BOOST_TEST(outcome(auth.refresh(next.refresh_token)) == "unknown_session");
     BOOST_TEST(must(auth.sessions("hal")).empty());
+}
+
+// The family id in a refresh token only routes it: the secret must belong to that family.
+BOOST_AUTO_TEST_CASE(a_refresh_token_under_another_family_is_unknown)
+{
+    world w;
+    hybrid_auth auth{w.store, jwt::private_key<jwt::eddsa>::generate(), named(), w.clock};
+    auto mine = must(auth.issue("pat")), theirs = must(auth.issue("quin"));
+    const std::string swapped = theirs.refresh_token.substr(0, 22) + mine.refresh_token.substr(22);
+    BOOST_TEST(outcome(auth.refresh(swapped)) == "unknown_session");
+    BOOST_TEST(outcome(auth.refresh(mine.refresh_token.substr(23))) == "malformed");          // secret alone
+    BOOST_TEST(outcome(auth.refresh(mine.refresh_token.substr(0, 22) + "!" + mine.refresh_token.substr(23))) ==
+               "malformed");
+    BOOST_TEST(outcome(auth.refresh("AAAAAAAAAAAAAAAAAAAAA." + mine.refresh_token.substr(23))) == "malformed");
+    // Nothing was used up by the refusals.
+    BOOST_TEST(outcome(auth.refresh(mine.refresh_token)) == "ok");
+    BOOST_TEST(outcome(auth.refresh(theirs.refresh_token)) == "ok");
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(hybrid_reuse_revokes_the_family_and_its_access_tokens, F, test::store_fixtures)

@@ -310,8 +310,9 @@ BOOST_AUTO_TEST_CASE(concurrent_presentations_have_exactly_one_winner)
 
 namespace {
 
+template <class F = test::memory_fixture>
 struct fault_world {
-    test::memory_fixture f;
+    F f;
     test::faulty_store<decltype(f.store)> store{f.store};
     tessera::session_authenticator<decltype(store), clock_t_> web{store, {}, f.clock};
     tessera::authenticator<decltype(store), jwt::hs256, tessera::all_of<tessera::deny_list, tessera::token_version>,
@@ -322,12 +323,12 @@ struct fault_world {
 };
 
 /// Runs `op` clean to count its store calls, then with `kind` at each of them; `check` judges each outcome.
-template <class Setup, class Op, class Check>
+template <class World, class Setup, class Op, class Check>
 void at_every_call(Setup setup, Op op, Check check)
 {
     std::size_t calls = 0;
     {
-        fault_world w;
+        World w;
         auto state = setup(w);
         const auto before = w.store.calls();
         BOOST_TEST_REQUIRE(outcome(op(w, state)) == "ok");
@@ -339,7 +340,7 @@ void at_every_call(Setup setup, Op op, Check check)
             BOOST_TEST_CONTEXT("fault " << (kind == test::fault::fail ? "fail" : "drop_reply") << " at call " << at
                                         << " of " << calls)
             {
-                fault_world w;
+                World w;
                 auto state = setup(w);
                 w.store.arm(at, kind);
                 auto first = op(w, state);
@@ -352,14 +353,14 @@ void at_every_call(Setup setup, Op op, Check check)
 
 } // namespace
 
-BOOST_AUTO_TEST_CASE(hybrid_refresh_with_a_fault_at_every_call_then_retry)
+BOOST_AUTO_TEST_CASE_TEMPLATE(hybrid_refresh_with_a_fault_at_every_call_then_retry, F, test::store_fixtures)
 {
     struct state {
         tessera::credentials login;
     };
-    at_every_call([](fault_world& w) { return state{must(w.mobile.issue("hal"))}; },
-                  [](fault_world& w, state& s) { return w.mobile.refresh(s.login.refresh_token); },
-                  [](fault_world& w, state& s, const tessera::result<tessera::credentials>& first) {
+    at_every_call<fault_world<F>>([](auto& w) { return state{must(w.mobile.issue("hal"))}; },
+                  [](auto& w, state& s) { return w.mobile.refresh(s.login.refresh_token); },
+                  [](auto& w, state& s, const tessera::result<tessera::credentials>& first) {
                       BOOST_TEST((outcome(first) == "ok" || outcome(first) == "store_unavailable"));
                       // The retry after the fault: as if the fault never happened.
                       auto pair = first ? *first : must(w.mobile.refresh(s.login.refresh_token));
@@ -371,14 +372,14 @@ BOOST_AUTO_TEST_CASE(hybrid_refresh_with_a_fault_at_every_call_then_retry)
                   });
 }
 
-BOOST_AUTO_TEST_CASE(hybrid_issue_revoke_and_authenticate_with_a_fault_at_every_call)
+BOOST_AUTO_TEST_CASE_TEMPLATE(hybrid_issue_revoke_and_authenticate_with_a_fault_at_every_call, F, test::store_fixtures)
 {
     struct state {
         tessera::credentials login;
     };
     // Issue: a failed login leaves no family behind.
-    at_every_call([](fault_world&) { return 0; }, [](fault_world& w, int&) { return w.mobile.issue("ida"); },
-                  [](fault_world& w, int&, const tessera::result<tessera::credentials>& first) {
+    at_every_call<fault_world<F>>([](auto&) { return 0; }, [](auto& w, int&) { return w.mobile.issue("ida"); },
+                  [](auto& w, int&, const tessera::result<tessera::credentials>& first) {
                       BOOST_TEST((outcome(first) == "ok" || outcome(first) == "store_unavailable"));
                       const auto expected = first ? 1u : 0u;
                       BOOST_TEST(must(w.mobile.sessions("ida")).size() == expected);
@@ -386,9 +387,9 @@ BOOST_AUTO_TEST_CASE(hybrid_issue_revoke_and_authenticate_with_a_fault_at_every_
                           BOOST_TEST(who_is(w.mobile, first->access_token) == "ida");
                   });
     // Logout of one device: after the retry, its access and refresh tokens are dead.
-    at_every_call([](fault_world& w) { return state{must(w.mobile.issue("ida"))}; },
-                  [](fault_world& w, state& s) { return w.mobile.revoke(s.login.refresh_token); },
-                  [](fault_world& w, state& s, const tessera::result<bool>& first) {
+    at_every_call<fault_world<F>>([](auto& w) { return state{must(w.mobile.issue("ida"))}; },
+                  [](auto& w, state& s) { return w.mobile.revoke(s.login.refresh_token); },
+                  [](auto& w, state& s, const tessera::result<bool>& first) {
                       BOOST_TEST((outcome(first) == "ok" || outcome(first) == "store_unavailable"));
                       if (!first)
                           BOOST_TEST(outcome(w.mobile.revoke(s.login.refresh_token)) == "ok");
@@ -396,14 +397,14 @@ BOOST_AUTO_TEST_CASE(hybrid_issue_revoke_and_authenticate_with_a_fault_at_every_
                       BOOST_TEST(outcome(w.mobile.refresh(s.login.refresh_token)) == "unknown_session");
                   });
     // Log out everywhere, retried: every family and access token of the subject is dead, others live.
-    at_every_call(
-        [](fault_world& w) {
+    at_every_call<fault_world<F>>(
+        [](auto& w) {
             must(w.mobile.issue("ida"));
             must(w.mobile.issue("ivo"));
             return state{must(w.mobile.issue("ida"))};
         },
-        [](fault_world& w, state&) { return w.mobile.revoke_all("ida"); },
-        [](fault_world& w, state& s, const tessera::result<std::size_t>& first) {
+        [](auto& w, state&) { return w.mobile.revoke_all("ida"); },
+        [](auto& w, state& s, const tessera::result<std::size_t>& first) {
             if (!first)
                 must(w.mobile.revoke_all("ida"));
             BOOST_TEST(who_is(w.mobile, s.login.access_token) == "revoked");
@@ -412,23 +413,23 @@ BOOST_AUTO_TEST_CASE(hybrid_issue_revoke_and_authenticate_with_a_fault_at_every_
             BOOST_TEST(must(w.mobile.sessions("ivo")).size() == 1u);
         });
     // Authenticate: never "ok" when the store did not answer.
-    at_every_call([](fault_world& w) { return state{must(w.mobile.issue("ida"))}; },
-                  [](fault_world& w, state& s) { return w.mobile.authenticate(s.login.access_token); },
-                  [](fault_world& w, state& s, const tessera::result<tessera::principal>& first) {
+    at_every_call<fault_world<F>>([](auto& w) { return state{must(w.mobile.issue("ida"))}; },
+                  [](auto& w, state& s) { return w.mobile.authenticate(s.login.access_token); },
+                  [](auto& w, state& s, const tessera::result<tessera::principal>& first) {
                       BOOST_TEST(outcome(first) == "store_unavailable");
                       BOOST_TEST(who_is(w.mobile, s.login.access_token) == "ida");
                   });
 }
 
-BOOST_AUTO_TEST_CASE(session_operations_with_a_fault_at_every_call)
+BOOST_AUTO_TEST_CASE_TEMPLATE(session_operations_with_a_fault_at_every_call, F, test::store_fixtures)
 {
     struct state {
         tessera::credentials login;
     };
     // Rotation: the old id stays usable or the new one is handed out; never both alive, never neither.
-    at_every_call([](fault_world& w) { return state{must(w.web.issue("jan"))}; },
-                  [](fault_world& w, state& s) { return w.web.refresh(s.login.access_token); },
-                  [](fault_world& w, state& s, const tessera::result<tessera::credentials>& first) {
+    at_every_call<fault_world<F>>([](auto& w) { return state{must(w.web.issue("jan"))}; },
+                  [](auto& w, state& s) { return w.web.refresh(s.login.access_token); },
+                  [](auto& w, state& s, const tessera::result<tessera::credentials>& first) {
                       BOOST_TEST((outcome(first) == "ok" || outcome(first) == "store_unavailable"));
                       auto next = first ? *first : must(w.web.refresh(s.login.access_token));
                       BOOST_TEST(who_is(w.web, next.access_token) == "jan");
@@ -436,23 +437,23 @@ BOOST_AUTO_TEST_CASE(session_operations_with_a_fault_at_every_call)
                       BOOST_TEST(must(w.web.sessions("jan")).size() == 1u);
                   });
     // Logout everywhere, retried: nothing of the subject survives.
-    at_every_call([](fault_world& w) { return state{must(w.web.issue("jan"))}; },
-                  [](fault_world& w, state&) { return w.web.revoke_all("jan"); },
-                  [](fault_world& w, state& s, const tessera::result<std::size_t>& first) {
+    at_every_call<fault_world<F>>([](auto& w) { return state{must(w.web.issue("jan"))}; },
+                  [](auto& w, state&) { return w.web.revoke_all("jan"); },
+                  [](auto& w, state& s, const tessera::result<std::size_t>& first) {
                       if (!first)
                           must(w.web.revoke_all("jan"));
                       BOOST_TEST(who_is(w.web, s.login.access_token) == "unknown_session");
                   });
 }
 
-BOOST_AUTO_TEST_CASE(session_issue_authenticate_and_revoke_with_a_fault_at_every_call)
+BOOST_AUTO_TEST_CASE_TEMPLATE(session_issue_authenticate_and_revoke_with_a_fault_at_every_call, F, test::store_fixtures)
 {
     struct state {
         tessera::credentials login;
     };
     // Login: a failed one leaves no session behind that "where you're logged in" would list.
-    at_every_call([](fault_world&) { return 0; }, [](fault_world& w, int&) { return w.web.issue("kai"); },
-                  [](fault_world& w, int&, const tessera::result<tessera::credentials>& first) {
+    at_every_call<fault_world<F>>([](auto&) { return 0; }, [](auto& w, int&) { return w.web.issue("kai"); },
+                  [](auto& w, int&, const tessera::result<tessera::credentials>& first) {
                       BOOST_TEST((outcome(first) == "ok" || outcome(first) == "store_unavailable"));
                       if (first)
                           BOOST_TEST(who_is(w.web, first->access_token) == "kai");
@@ -460,55 +461,55 @@ BOOST_AUTO_TEST_CASE(session_issue_authenticate_and_revoke_with_a_fault_at_every
                       BOOST_TEST(who_is(w.web, again.access_token) == "kai");
                   });
     // A request that renews the session (a read, then a write): never "ok" without both, never a lost session.
-    at_every_call(
-        [](fault_world& w) {
+    at_every_call<fault_world<F>>(
+        [](auto& w) {
             state s{must(w.web.issue("kai"))};
             w.f.clock.advance(5min); // past the renewal interval: this request writes
             return s;
         },
-        [](fault_world& w, state& s) { return w.web.authenticate(s.login.access_token); },
-        [](fault_world& w, state& s, const tessera::result<tessera::principal>& first) {
+        [](auto& w, state& s) { return w.web.authenticate(s.login.access_token); },
+        [](auto& w, state& s, const tessera::result<tessera::principal>& first) {
             BOOST_TEST((outcome(first) == "ok" || outcome(first) == "store_unavailable"));
             BOOST_TEST(who_is(w.web, s.login.access_token) == "kai");
         });
     // Logout, retried: the session is gone.
-    at_every_call([](fault_world& w) { return state{must(w.web.issue("kai"))}; },
-                  [](fault_world& w, state& s) { return w.web.revoke(s.login.access_token); },
-                  [](fault_world& w, state& s, const tessera::result<bool>& first) {
+    at_every_call<fault_world<F>>([](auto& w) { return state{must(w.web.issue("kai"))}; },
+                  [](auto& w, state& s) { return w.web.revoke(s.login.access_token); },
+                  [](auto& w, state& s, const tessera::result<bool>& first) {
                       if (!first)
                           must(w.web.revoke(s.login.access_token));
                       BOOST_TEST(who_is(w.web, s.login.access_token) == "unknown_session");
                   });
 }
 
-BOOST_AUTO_TEST_CASE(jwt_policies_with_a_fault_at_every_call)
+BOOST_AUTO_TEST_CASE_TEMPLATE(jwt_policies_with_a_fault_at_every_call, F, test::store_fixtures)
 {
     struct state {
         tessera::credentials token;
     };
-    at_every_call([](fault_world& w) { return state{must(w.api.issue("kim"))}; },
-                  [](fault_world& w, state& s) { return w.api.authenticate(s.token.access_token); },
-                  [](fault_world& w, state& s, const tessera::result<tessera::principal>& first) {
+    at_every_call<fault_world<F>>([](auto& w) { return state{must(w.api.issue("kim"))}; },
+                  [](auto& w, state& s) { return w.api.authenticate(s.token.access_token); },
+                  [](auto& w, state& s, const tessera::result<tessera::principal>& first) {
                       BOOST_TEST(outcome(first) == "store_unavailable");
                       BOOST_TEST(who_is(w.api, s.token.access_token) == "kim");
                   });
-    at_every_call([](fault_world& w) { return state{must(w.api.issue("kim"))}; },
-                  [](fault_world& w, state& s) { return w.api.revoke(s.token.access_token); },
-                  [](fault_world& w, state& s, const tessera::result<bool>& first) {
+    at_every_call<fault_world<F>>([](auto& w) { return state{must(w.api.issue("kim"))}; },
+                  [](auto& w, state& s) { return w.api.revoke(s.token.access_token); },
+                  [](auto& w, state& s, const tessera::result<bool>& first) {
                       if (!first)
                           must(w.api.revoke(s.token.access_token));
                       BOOST_TEST(who_is(w.api, s.token.access_token) == "revoked");
                   });
-    at_every_call([](fault_world& w) { return state{must(w.api.issue("kim"))}; },
-                  [](fault_world& w, state&) { return w.api.revoke_all("kim"); },
-                  [](fault_world& w, state& s, const tessera::result<std::size_t>& first) {
+    at_every_call<fault_world<F>>([](auto& w) { return state{must(w.api.issue("kim"))}; },
+                  [](auto& w, state&) { return w.api.revoke_all("kim"); },
+                  [](auto& w, state& s, const tessera::result<std::size_t>& first) {
                       if (!first)
                           must(w.api.revoke_all("kim"));
                       BOOST_TEST(who_is(w.api, s.token.access_token) == "revoked");
                       BOOST_TEST(who_is(w.api, must(w.api.issue("kim")).access_token) == "kim");
                   });
-    at_every_call([](fault_world&) { return 0; }, [](fault_world& w, int&) { return w.api.issue("kim"); },
-                  [](fault_world& w, int&, const tessera::result<tessera::credentials>& first) {
+    at_every_call<fault_world<F>>([](auto&) { return 0; }, [](auto& w, int&) { return w.api.issue("kim"); },
+                  [](auto& w, int&, const tessera::result<tessera::credentials>& first) {
                       BOOST_TEST((outcome(first) == "ok" || outcome(first) == "store_unavailable"));
                       auto token = first ? *first : must(w.api.issue("kim"));
                       BOOST_TEST(who_is(w.api, token.access_token) == "kim");

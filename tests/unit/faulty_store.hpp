@@ -5,7 +5,6 @@
 // a hook (another request that runs between two store calls of this one).
 
 #include <tessera/core/result.hpp>
-#include <tessera/revocation/policy.hpp>
 #include <tessera/store/concepts.hpp>
 
 #include <atomic>
@@ -88,6 +87,11 @@ public:
         requires tessera::batch_reads<Inner>
     {
         return call("get_many", [&] { return inner_.get_many(keys); });
+    }
+    tessera::result<bool> insert_then(const tessera::store_write& first, std::span<const tessera::store_write> then)
+        requires tessera::conditional_batches<Inner>
+    {
+        return call("insert_then", [&] { return inner_.insert_then(first, then); });
     }
     tessera::result<bool> erase(std::string_view k)
     {

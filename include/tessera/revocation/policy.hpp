@@ -90,12 +90,6 @@ concept policy_looks_up = requires(Ctx& ctx, const jwt::verified_claims& claims,
     { P::judge(ctx, claims, found) } -> std::same_as<result<void>>;
 };
 
-/// True when a store reads several records in one round trip (the Redis and PostgreSQL stores do).
-template <class S>
-concept batch_reads = requires(S& s, std::span<const std::string> keys) {
-    { s.get_many(keys) } -> std::same_as<result<std::vector<std::optional<record>>>>;
-};
-
 /// `check` for a policy that has `lookup` and `judge`: one read of the store.
 template <class P, class Ctx>
 result<void> check_by_lookup(Ctx& ctx, const jwt::verified_claims& claims)

@@ -354,47 +354,95 @@ public:
     result<credentials> rotate(std::string_view token, Mint&& mint)
     {
         std::array<std::uint8_t, detail::session_id_bytes> raw;
-        auto key = token_key(token, raw);
-        if (!key)
-            return fail(key.error());
+        auto parsed = token_key(token, raw);
+        if (!parsed)
+            return fail(parsed.error());
         const scrub_on_exit scrub{raw};
-        const std::string used_key = keys::key(keys::kind::refresh_used, hash_of(*key));
-        auto found = store_.get(*key);
+        const std::string& key = parsed->key;
+        const std::string used_key = keys::key(keys::kind::refresh_used, hash_of(key));
+
+        // Read: the token's record, its used-marker and its family; one round trip where the store
+        // reads in batches, otherwise one read at a time, each only when the last one allows.
+        std::optional<record> found, used, family_found;
+        bool family_read = false;
+        if constexpr (batch_reads<Store>) {
+            const std::array<std::string, 3> wanted{key, used_key, family_key(parsed->family)};
+            auto all = store_.get_many(wanted);
+            if (!all)
+                return fail(all.error());
+            if (all->size() != wanted.size())
+                return fail(errc::store_unavailable);
+            found = std::move((*all)[0]);
+            used = std::move((*all)[1]);
+            family_found = std::move((*all)[2]);
+            family_read = true;
+        } else {
+            auto r = store_.get(key);
+            if (!r)
+                return fail(r.error());
+            found = std::move(*r);
+            if (found) {
+                auto u = store_.get(used_key);
+                if (!u)
+                    return fail(u.error());
+                used = std::move(*u);
+            }
+        }
         if (!found)
-            return fail(found.error());
-        if (!*found)
             return fail(errc::unknown_session);
-        auto record = detail::decode_refresh((*found)->value);
+        auto record = detail::decode_refresh(found->value);
         if (!record)
             return fail(record.error());
-        auto used = store_.get(used_key);
-        if (!used)
-            return fail(used.error());
-        if (*used)
-            return second_use(raw, *record, (*used)->value);
+        if (record->family != parsed->family) // a secret presented under another family's id
+            return fail(errc::unknown_session);
+        if (used)
+            return second_use(raw, *record, used->value);
 
-        auto family = live_family(record->family);
+        auto family = family_read ? family_from(record->family, family_found) : live_family(record->family);
         if (!family)
             return fail(family.error());
         const auto now = clock_.now();
         auto granted = mint(refresh_families_grant{family->subject, family->claims, record->family, family->expires_at});
         if (!granted)
             return fail(granted.error());
-        auto next = store_token(record->family, record->generation + 1, family->expires_at, now);
-        if (!next)
-            return fail(next.error());
-        granted->refresh_token = std::move(next->token);
-        granted->refresh_expires_at = next->expires_at;
 
         // The commit: one insert decides which presentation rotated the token. The marker lives as long
         // as the token's record (so a later presentation is reuse, not unknown), and is live when written
         // even if the token expires this very second (an expired write would let two presentations win).
-        const detail::used_record mark{now, detail::seal(raw, detail::credentials_json(*granted))};
-        const auto mark_expires = std::max((*found)->expires_at, now + std::chrono::seconds{1});
-        auto committed = store_.insert(used_key, detail::encode(mark), mark_expires,
-                                       keys::index(keys::kind::refresh_token, record->family));
+        family->generation = record->generation + 1;
+        family->last_used = now;
+        const auto mark_expires = std::max(found->expires_at, now + std::chrono::seconds{1});
+        const auto token_index = keys::index(keys::kind::refresh_token, record->family);
+        result<bool> committed = false;
+        std::string successor_key;
+        if constexpr (conditional_batches<Store>) {
+            // Marker, successor and family in one atomic step: the successor exists exactly when the marker does.
+            auto next = detail::new_opaque(keys::prefix(keys::kind::refresh_token));
+            const auto expires = std::min(now + options_.token_ttl, family->expires_at);
+            granted->refresh_token = record->family + "." + next.token;
+            granted->refresh_expires_at = expires;
+            const detail::used_record mark{now, detail::seal(raw, detail::credentials_json(*granted))};
+            const auto mark_value = detail::encode(mark);
+            const auto successor_value = detail::encode(detail::refresh_record{record->family, family->generation, expires});
+            const auto family_value = detail::encode(*family);
+            const std::string fam = family_key(record->family);
+            const std::array<store_write, 2> then{
+                store_write{next.key, successor_value, expires, token_index},
+                store_write{fam, family_value, family->expires_at, {}, true}};
+            committed = store_.insert_then(store_write{used_key, mark_value, mark_expires, token_index}, then);
+        } else {
+            auto next = store_token(record->family, record->generation + 1, family->expires_at, now);
+            if (!next)
+                return fail(next.error());
+            granted->refresh_token = std::move(next->token);
+            granted->refresh_expires_at = next->expires_at;
+            successor_key = std::move(next->key);
+            const detail::used_record mark{now, detail::seal(raw, detail::credentials_json(*granted))};
+            committed = store_.insert(used_key, detail::encode(mark), mark_expires, token_index);
+        }
         if (committed && !*committed) {
-            (void)store_.erase(next->key);
+            if (!successor_key.empty())
+                (void)store_.erase(successor_key);
             auto winner = store_.get(used_key);
             if (!winner)
                 return fail(winner.error());
@@ -406,11 +454,10 @@ public:
             // which a retry in the grace window is handed, must then still work.
             return fail(committed.error());
         }
-
-        // Listing data only; a family ended meanwhile stays ended (replace never creates a record).
-        family->generation = record->generation + 1;
-        family->last_used = now;
-        (void)store_.replace(family_key(record->family), detail::encode(*family), family->expires_at);
+        if constexpr (!conditional_batches<Store>) {
+            // Listing data only; a family ended meanwhile stays ended (replace never creates a record).
+            (void)store_.replace(family_key(record->family), detail::encode(*family), family->expires_at);
+        }
         return granted;
     }
 
@@ -418,11 +465,11 @@ public:
     result<bool> revoke(std::string_view token)
     {
         std::array<std::uint8_t, detail::session_id_bytes> raw;
-        auto key = token_key(token, raw);
+        auto parsed = token_key(token, raw);
         Botan::secure_scrub_memory(raw.data(), raw.size());
-        if (!key)
-            return fail(key.error());
-        auto found = store_.get(*key);
+        if (!parsed)
+            return fail(parsed.error());
+        auto found = store_.get(parsed->key);
         if (!found)
             return fail(found.error());
         if (!*found)
@@ -495,10 +542,30 @@ private:
     /// The hash part of a token key (what follows its kind's prefix).
     static std::string_view hash_of(std::string_view key) { return key.substr(keys::prefix(keys::kind::refresh_token).size()); }
 
-    /// `rtk:` + base64url(SHA-256(token)), after checking the token's exact shape.
-    static result<std::string> token_key(std::string_view token, std::span<std::uint8_t, detail::session_id_bytes> raw)
+    /// A presented refresh token: its store key and the family it names.
+    struct parsed_token {
+        std::string key;
+        std::string_view family;
+    };
+
+    /** `family` + '.' + secret: the family id (22 base64url characters, 128 bits) routes the token to
+        its family without a store read, so a refresh reads token, marker and family in one round trip;
+        the secret (43 characters, 256 bits) is what the store knows only the hash of. The key is
+        `rtk:` + base64url(SHA-256(secret)), after checking the token's exact shape.
+    */
+    static result<parsed_token> token_key(std::string_view token, std::span<std::uint8_t, detail::session_id_bytes> raw)
     {
-        return detail::opaque_key(token, keys::prefix(keys::kind::refresh_token), raw);
+        constexpr std::size_t family_length = 22;
+        if (token.size() != family_length + 1 + detail::session_id_length || token[family_length] != '.')
+            return fail(errc::malformed);
+        const auto family = token.substr(0, family_length);
+        std::array<std::uint8_t, 16> id{};
+        if (auto n = base64url::decode_into(family, id); !n || *n != id.size())
+            return fail(errc::malformed);
+        auto key = detail::opaque_key(token.substr(family_length + 1), keys::prefix(keys::kind::refresh_token), raw);
+        if (!key)
+            return fail(key.error());
+        return parsed_token{std::move(*key), family};
     }
 
     /// The family `id`, if alive; `unknown_session` if gone, `refresh_reused` if ended by reuse.
@@ -507,8 +574,14 @@ private:
         auto found = store_.get(family_key(id));
         if (!found)
             return fail(found.error());
-        if (*found)
-            return detail::decode_family((*found)->value);
+        return family_from(id, *found);
+    }
+
+    /// The family `id` from its record as read, or why there is none (one more read when it is gone).
+    result<detail::family_record> family_from(std::string_view id, const std::optional<record>& found)
+    {
+        if (found)
+            return detail::decode_family(found->value);
         // Gone: logged out (unknown), or ended because one of its tokens was used twice (reuse).
         auto ended = store_.get(keys::key(keys::kind::family_ended, id));
         if (!ended)
@@ -528,7 +601,7 @@ private:
             (void)store_.erase(credential.key); // never handed out
             return fail(r.error());
         }
-        return stored_token{std::move(credential.token), std::move(credential.key), expires};
+        return stored_token{family + "." + credential.token, std::move(credential.key), expires};
     }
 
     /// After a lost answer to the commit: is the marker there, and is its successor ours?
@@ -584,7 +657,7 @@ private:
         if (!next_key)
             return fail(errc::store_unavailable);
         // Only the immediately previous token: its successor must not have been used itself.
-        auto next_used = store_.get(keys::key(keys::kind::refresh_used, hash_of(*next_key)));
+        auto next_used = store_.get(keys::key(keys::kind::refresh_used, hash_of(next_key->key)));
         if (!next_used)
             return fail(next_used.error());
         if (*next_used)

@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,15 @@ struct record {
 struct keyed_record {
     std::string key;
     record data;
+};
+
+/// One write of an `insert_then` batch: a put, or (`replace_only`) a write over a live record only.
+struct store_write {
+    std::string_view key;
+    std::string_view value;
+    time_point expires_at;
+    std::string_view subject = {};
+    bool replace_only = false;
 };
 
 namespace detail {
@@ -112,5 +122,25 @@ concept store_purge = requires(S& s, std::size_t budget) {
 template <class S>
 concept store = detail::store_writes<S> && detail::store_reads<S> && detail::store_subject_index<S> &&
                 detail::store_counters<S> && detail::store_purge<S>;
+
+/** Optional: several records read in one round trip, in the order asked (`get_many`).
+    The network stores have it; revocation checks composed with `all_of` use it.
+*/
+template <class S>
+concept batch_reads = requires(S& s, std::span<const std::string> keys) {
+    { s.get_many(keys) } -> std::same_as<result<std::vector<std::optional<record>>>>;
+};
+
+/** Optional: a conditional batch, one atomic step and one round trip (`insert_then`).
+
+    `insert_then(first, then)` writes `first` only where no live record is (as `insert`), and
+    only if it did, each write of `then` in order (a put, or with `replace_only` a write over a
+    live record that never creates one). True if `first` was written; otherwise nothing changed.
+    The refresh rotation commits with it on the network stores (marker, successor, family).
+*/
+template <class S>
+concept conditional_batches = requires(S& s, const store_write& first, std::span<const store_write> then) {
+    { s.insert_then(first, then) } -> std::same_as<result<bool>>;
+};
 
 } // namespace tessera::inline v0

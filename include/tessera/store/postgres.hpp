@@ -102,25 +102,37 @@ inline std::string pg_read_bytes(const PGresult* r, int row, int col)
     return {PQgetvalue(r, row, col), static_cast<std::size_t>(PQgetlength(r, row, col))};
 }
 
-/// A one-dimensional bytea[] in binary format, for `key = ANY($1)`.
-inline std::string pg_bytea_array(std::span<const std::string> items)
-{
-    std::string out;
-    auto int4 = [&](std::uint32_t v) {
-        for (int shift = 24; shift >= 0; shift -= 8)
-            out += static_cast<char>((v >> shift) & 0xffu);
-    };
-    int4(1);  // dimensions
-    int4(0);  // no nulls
-    int4(17); // element type: bytea
-    int4(static_cast<std::uint32_t>(items.size()));
-    int4(1); // lower bound
-    for (const auto& item : items) {
-        int4(static_cast<std::uint32_t>(item.size()));
-        out += item;
+/// A one-dimensional array in binary format (bytea[] or bigint[]), for `unnest` and `= ANY`.
+class pg_array {
+public:
+    explicit pg_array(Oid element) : element_(element) {}
+
+    void add(std::string_view item) { items_.emplace_back(item); }
+    void add(std::int64_t n) { items_.emplace_back(pg_int8{n}.view()); }
+
+    [[nodiscard]] std::string encode() const
+    {
+        std::string out;
+        auto int4 = [&](std::uint32_t v) {
+            for (int shift = 24; shift >= 0; shift -= 8)
+                out += static_cast<char>((v >> shift) & 0xffu);
+        };
+        int4(1); // dimensions
+        int4(0); // no nulls
+        int4(element_);
+        int4(static_cast<std::uint32_t>(items_.size()));
+        int4(1); // lower bound
+        for (const auto& item : items_) {
+            int4(static_cast<std::uint32_t>(item.size()));
+            out += item;
+        }
+        return out;
     }
-    return out;
-}
+
+private:
+    Oid element_;
+    std::vector<std::string> items_;
+};
 
 /// Waits until `fd` is ready for `events` or `deadline` passes; false on timeout or error.
 inline bool pg_wait(int fd, short events, std::chrono::steady_clock::time_point deadline) noexcept
@@ -146,12 +158,12 @@ struct pg_statement {
     const char* name;
     const char* sql;
     int params;
-    std::array<Oid, 5> types;
+    std::array<Oid, 6> types;
 };
 
-inline constexpr Oid pg_bytea = 17, pg_bigint = 20;
+inline constexpr Oid pg_bytea = 17, pg_bigint = 20, pg_bytea_array = 1001, pg_bigint_array = 1016;
 
-inline constexpr std::array<pg_statement, 13> pg_statements{{
+inline constexpr std::array<pg_statement, 14> pg_statements{{
     {"tessera_put",
      "INSERT INTO $S.records(key, value, subject, expires_at) VALUES($1, $2, $3, $4) "
      "ON CONFLICT(key) DO UPDATE SET value = excluded.value, subject = excluded.subject, "
@@ -168,7 +180,7 @@ inline constexpr std::array<pg_statement, 13> pg_statements{{
      {pg_bytea, pg_bigint, 0, 0, 0}},
     {"tessera_get_many",
      "SELECT key, value, subject, expires_at FROM $S.records WHERE key = ANY($1) AND expires_at > $2", 2,
-     {1001 /* bytea[] */, pg_bigint, 0, 0, 0}},
+     {pg_bytea_array, pg_bigint, 0, 0, 0}},
     {"tessera_take", "DELETE FROM $S.records WHERE key = $1 RETURNING value, subject, expires_at", 1,
      {pg_bytea, 0, 0, 0, 0}},
     {"tessera_list", "SELECT key, value, expires_at FROM $S.records WHERE subject = $1 AND expires_at > $2", 2,
@@ -192,11 +204,30 @@ inline constexpr std::array<pg_statement, 13> pg_statements{{
      "LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1) SELECT count(*) FROM gone",
      2, {pg_bigint, pg_bigint, 0, 0, 0}},
     {"tessera_erase_any", "DELETE FROM $S.records WHERE key = $1", 1, {pg_bytea, 0, 0, 0, 0}},
+    // The guard inserts as tessera_insert does; the other writes run only if it returned a row. All
+    // parts of one statement see one snapshot and commit together. $2 is every write's fields as
+    // parallel arrays (key, value, subject, expires_at, replace_only as 0/1), the guard first.
+    {"tessera_insert_then",
+     "WITH w AS (SELECT * FROM unnest($1::bytea[], $2::bytea[], $3::bytea[], $4::bigint[], $5::bigint[]) "
+     "  WITH ORDINALITY AS t(k, v, s, e, r, i)), "
+     "guard AS (INSERT INTO $S.records AS r(key, value, subject, expires_at) "
+     "  SELECT k, v, s, e FROM w WHERE i = 1 "
+     "  ON CONFLICT(key) DO UPDATE SET value = excluded.value, subject = excluded.subject, "
+     "  expires_at = excluded.expires_at WHERE r.expires_at <= $6 RETURNING 1), "
+     "puts AS (INSERT INTO $S.records AS r(key, value, subject, expires_at) "
+     "  SELECT k, v, s, e FROM w WHERE i > 1 AND r = 0 AND EXISTS (SELECT 1 FROM guard) "
+     "  ON CONFLICT(key) DO UPDATE SET value = excluded.value, subject = excluded.subject, "
+     "  expires_at = excluded.expires_at RETURNING 1), "
+     "replaces AS (UPDATE $S.records AS r SET value = w.v, expires_at = w.e FROM w "
+     "  WHERE w.i > 1 AND w.r = 1 AND r.key = w.k AND r.expires_at > $6 AND EXISTS (SELECT 1 FROM guard) "
+     "  RETURNING 1) "
+     "SELECT count(*) FROM guard",
+     6, {pg_bytea_array, pg_bytea_array, pg_bytea_array, pg_bigint_array, pg_bigint_array, pg_bigint}},
 }};
 
 enum class pg_op : std::size_t {
     put, insert, replace, get, get_many, take, list, erase_subject, increment, counter, purge, purge_counters,
-    erase_any
+    erase_any, insert_then
 };
 
 inline std::string pg_sql(std::string_view text, std::string_view schema)
@@ -223,7 +254,7 @@ inline std::string pg_sql(std::string_view text, std::string_view schema)
     a `DELETE ... RETURNING`, `insert` an `INSERT ... ON CONFLICT DO UPDATE
     ... WHERE` the old row has expired, counters `INSERT ... ON CONFLICT DO
     UPDATE ... RETURNING`, `erase_subject` one call of the schema's
-    `erase_subject` function, which deletes until a pass finds nothing (so a
+    `erase_subject` function, which deletes in passes until one finds nothing (so a
     session rotated during "log out everywhere" is either erased by it or
     written after it).
 
@@ -339,7 +370,10 @@ public:
     {
         const auto now = clock_.now();
         const detail::pg_int8 n{seconds(now)};
-        const auto array = detail::pg_bytea_array(keys);
+        detail::pg_array wanted{detail::pg_bytea};
+        for (const auto& k : keys)
+            wanted.add(std::string_view{k});
+        const auto array = wanted.encode();
         auto r = run(detail::pg_op::get_many, {array, n.view()});
         if (!r)
             return fail(r.error());
@@ -357,6 +391,36 @@ public:
                     out[i] = *rec;
         }
         return out;
+    }
+
+    /** `first` only where no live record is, and then, only if it was written, each of `then`
+        (a put, or a replace with `replace_only`): one statement, so one atomic step and one round trip.
+    */
+    result<bool> insert_then(const store_write& first, std::span<const store_write> then)
+    {
+        const auto now = clock_.now();
+        detail::pg_array k{detail::pg_bytea}, v{detail::pg_bytea}, s{detail::pg_bytea}, e{detail::pg_bigint},
+            r{detail::pg_bigint};
+        auto add = [&](const store_write& w, time_point expires) {
+            k.add(w.key);
+            v.add(w.value);
+            s.add(w.subject);
+            e.add(seconds(expires));
+            r.add(std::int64_t{w.replace_only ? 1 : 0});
+        };
+        // The guard is live when written, even if it expires this second (as insert).
+        add(first, std::max(first.expires_at, now + std::chrono::seconds{1}));
+        for (const auto& w : then)
+            add(w, w.expires_at);
+        const auto ka = k.encode(), va = v.encode(), sa = s.encode(), ea = e.encode(), ra = r.encode();
+        const detail::pg_int8 n{seconds(now)};
+        auto result = run(detail::pg_op::insert_then, {ka, va, sa, ea, ra, n.view()});
+        if (!result)
+            return fail(result.error());
+        auto written = count(result->get());
+        if (!written)
+            return fail(written.error());
+        return *written == 1;
     }
 
     result<bool> erase(std::string_view key)
@@ -581,14 +645,17 @@ private:
             "  key bytea PRIMARY KEY, value bigint NOT NULL, expires_at bigint NOT NULL);"
             "CREATE INDEX IF NOT EXISTS counters_expiry ON " + s + ".counters(expires_at);"
             // One DELETE sees the rows committed when it began; a session rotated meanwhile (new row
-            // written, old row taken before the DELETE reached it) would slip past it. Deleting until a
-            // pass finds nothing, each pass with a fresh snapshot (READ COMMITTED), makes it one atomic
-            // step for the store's contract: whatever was written before the last pass is gone.
+            // written, old row taken before the DELETE reached it) slips past it. So: passes, each with
+            // a fresh snapshot (READ COMMITTED), at least two, until one deletes nothing. A rotation
+            // that took its old row after the first pass had passed it cannot exist (the first pass
+            // deletes or skips every row it saw), so its new row was committed before the second
+            // pass began, which deletes it: whatever was written before the last pass is gone.
             "CREATE OR REPLACE FUNCTION " + s + ".erase_subject(p_subject bytea, p_now bigint) RETURNS bigint "
-            "LANGUAGE plpgsql AS $f$ DECLARE live bigint := 0; n bigint; m bigint; BEGIN LOOP "
+            "LANGUAGE plpgsql AS $f$ DECLARE live bigint := 0; passes int := 0; n bigint; m bigint; BEGIN LOOP "
             "WITH gone AS (DELETE FROM " + s + ".records r WHERE r.subject = p_subject RETURNING r.expires_at) "
             "SELECT count(*), count(*) FILTER (WHERE g.expires_at > p_now) INTO n, m FROM gone g; "
-            "live := live + m; EXIT WHEN n = 0; END LOOP; RETURN live; END $f$;"
+            "live := live + m; passes := passes + 1; EXIT WHEN n = 0 AND passes >= 2; END LOOP; "
+            "RETURN live; END $f$;"
             "COMMIT;";
         if (!exec(c, sql, until, why)) {
             std::string ignored;
@@ -616,8 +683,8 @@ private:
     result<detail::pg_result> run(detail::pg_op op, std::initializer_list<std::string_view> params)
     {
         const auto& st = detail::pg_statements[static_cast<std::size_t>(op)];
-        std::array<const char*, 5> values{};
-        std::array<int, 5> lengths{}, formats{};
+        std::array<const char*, 6> values{};
+        std::array<int, 6> lengths{}, formats{};
         std::size_t i = 0;
         for (auto p : params) {
             values[i] = p.data() != nullptr ? p.data() : "";

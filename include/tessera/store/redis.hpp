@@ -108,37 +108,48 @@ struct redis_script {
     }
 };
 
-// Writes a record (mode 'p': put; 'i': only where no live record is), moving its index entry.
-// KEYS: record, expiry set. ARGV: key, value, index entry, expires_at, now, ttl ms, {prefix}, mode.
-inline constexpr std::string_view redis_write_lua = R"lua(
-local old = redis.call('HMGET', KEYS[1], 's', 'e')
-if ARGV[8] == 'i' and old[2] and tonumber(old[2]) > tonumber(ARGV[5]) then return 0 end
-if old[1] and old[1] ~= '' and old[1] ~= ARGV[3] then
-  redis.call('SREM', ARGV[7] .. 'i:' .. old[1], ARGV[1])
+// Writes records in order. Each group of six arguments is one write: mode ('p' put; 'i' only where no
+// live record is, which as the first write guards the whole batch; 'r' only over a live record),
+// key, value, index entry, expires_at, ttl ms. Returns 1, or 0 if the first write was not made.
+// KEYS: the expiry set, then each write's record. ARGV: {prefix}, now, then the groups.
+inline constexpr std::string_view redis_writes_lua = R"lua(
+local tag, now = ARGV[1], tonumber(ARGV[2])
+local function extend_index(subject, ttl)
+  local index = tag .. 'i:' .. subject
+  if redis.call('PTTL', index) < tonumber(ttl) then redis.call('PEXPIRE', index, ttl) end
 end
-redis.call('HSET', KEYS[1], 'v', ARGV[2], 's', ARGV[3], 'e', ARGV[4])
-redis.call('PEXPIRE', KEYS[1], ARGV[6])
-redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
-if ARGV[3] ~= '' then
-  local index = ARGV[7] .. 'i:' .. ARGV[3]
-  redis.call('SADD', index, ARGV[1])
-  if redis.call('PTTL', index) < tonumber(ARGV[6]) then redis.call('PEXPIRE', index, ARGV[6]) end
+local first = 1
+for g = 0, (#ARGV - 2) / 6 - 1 do
+  local a = 2 + g * 6
+  local mode, key, value, subject, e, ttl = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6]
+  local record = KEYS[g + 2]
+  local old = redis.call('HMGET', record, 's', 'e')
+  local live = old[2] and tonumber(old[2]) > now
+  if mode == 'r' then
+    if live then
+      redis.call('HSET', record, 'v', value, 'e', e)
+      redis.call('PEXPIRE', record, ttl)
+      redis.call('ZADD', KEYS[1], e, key)
+      if old[1] ~= '' then extend_index(old[1], ttl) end
+    elseif g == 0 then
+      first = 0
+    end
+  elseif mode == 'i' and live then
+    if g == 0 then return 0 end
+  else
+    if old[1] and old[1] ~= '' and old[1] ~= subject then
+      redis.call('SREM', tag .. 'i:' .. old[1], key)
+    end
+    redis.call('HSET', record, 'v', value, 's', subject, 'e', e)
+    redis.call('PEXPIRE', record, ttl)
+    redis.call('ZADD', KEYS[1], e, key)
+    if subject ~= '' then
+      redis.call('SADD', tag .. 'i:' .. subject, key)
+      extend_index(subject, ttl)
+    end
+  end
 end
-return 1
-)lua";
-
-// Replaces value and expiry of a live record. KEYS: record, expiry set. ARGV: key, value, expires_at, now, ttl ms, {prefix}.
-inline constexpr std::string_view redis_replace_lua = R"lua(
-local r = redis.call('HMGET', KEYS[1], 's', 'e')
-if not r[2] or tonumber(r[2]) <= tonumber(ARGV[4]) then return 0 end
-redis.call('HSET', KEYS[1], 'v', ARGV[2], 'e', ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
-if r[1] ~= '' then
-  local index = ARGV[6] .. 'i:' .. r[1]
-  if redis.call('PTTL', index) < tonumber(ARGV[5]) then redis.call('PEXPIRE', index, ARGV[5]) end
-end
-return 1
+return first
 )lua";
 
 // Deletes a record and its traces, returning it. KEYS: record, expiry set. ARGV: key, {prefix}.
@@ -215,12 +226,13 @@ end
 return purged
 )lua";
 
-inline const redis_script& redis_scripts(int which)
+enum class redis_op : std::size_t { writes, take, list, erase_subject, increment, purge };
+
+inline const redis_script& redis_scripts(redis_op which)
 {
-    static const std::array<redis_script, 7> scripts{
-        redis_script{redis_write_lua},         redis_script{redis_replace_lua}, redis_script{redis_take_lua},
-        redis_script{redis_list_lua},          redis_script{redis_erase_subject_lua},
-        redis_script{redis_increment_lua},     redis_script{redis_purge_lua}};
+    static const std::array<redis_script, 6> scripts{
+        redis_script{redis_writes_lua},    redis_script{redis_take_lua},      redis_script{redis_list_lua},
+        redis_script{redis_erase_subject_lua}, redis_script{redis_increment_lua}, redis_script{redis_purge_lua}};
     return scripts[static_cast<std::size_t>(which)];
 }
 
@@ -309,7 +321,7 @@ public:
                 return fail(r.error());
             return {};
         }
-        auto r = write(key, value, expires_at, subject, now, "p");
+        auto r = writes(std::array{store_write{key, value, expires_at, subject}}, now);
         if (!r)
             return fail(r.error());
         return {};
@@ -320,7 +332,22 @@ public:
     {
         const auto now = clock_.now();
         // Written live even if it expires this second: a marker that is dead on arrival decides nothing.
-        return write(key, value, std::max(expires_at, now + std::chrono::seconds{1}), subject, now, "i");
+        return writes(std::array{store_write{key, value, std::max(expires_at, now + std::chrono::seconds{1}), subject}},
+                      now, true);
+    }
+
+    /** `first` only where no live record is, and then, only if it was written, each of `then`
+        (a put, or a replace with `replace_only`): one script, so one atomic step and one round trip.
+    */
+    result<bool> insert_then(const store_write& first, std::span<const store_write> then)
+    {
+        const auto now = clock_.now();
+        std::vector<store_write> all;
+        all.reserve(1 + then.size());
+        all.push_back(first);
+        all.back().expires_at = std::max(first.expires_at, now + std::chrono::seconds{1});
+        all.insert(all.end(), then.begin(), then.end());
+        return writes(all, now, true);
     }
 
     result<bool> replace(std::string_view key, std::string_view value, time_point expires_at)
@@ -331,12 +358,7 @@ public:
                 return fail(r.error());
             return false;
         }
-        const auto record = record_key(key);
-        const auto e = number(expires_at), n = number(now), ttl = ttl_ms(expires_at, now);
-        auto reply = script(1, {record, expiry_set_}, {key, value, e, n, ttl, tag_});
-        if (!reply)
-            return fail(reply.error());
-        return integer_flag(reply->get());
+        return writes(std::array{store_write{key, value, expires_at, {}, true}}, now);
     }
 
     result<std::optional<record>> get(std::string_view key)
@@ -400,7 +422,7 @@ public:
     {
         const auto now = clock_.now();
         const auto k = record_key(key);
-        auto reply = script(2, {k, expiry_set_}, {key, tag_});
+        auto reply = script(detail::redis_op::take, {k, expiry_set_}, {key, tag_});
         if (!reply)
             return fail(reply.error());
         return parse_record(reply->get(), now);
@@ -413,7 +435,7 @@ public:
         if (subject.empty())
             return out;
         const auto index = index_key(subject);
-        auto reply = script(3, {index}, {subject, tag_});
+        auto reply = script(detail::redis_op::list, {index}, {subject, tag_});
         if (!reply)
             return fail(reply.error());
         const redisReply* r = reply->get();
@@ -437,7 +459,7 @@ public:
             return std::size_t{0};
         const auto now = clock_.now();
         const auto index = index_key(subject);
-        auto reply = script(4, {index, expiry_set_}, {subject, number(now), tag_});
+        auto reply = script(detail::redis_op::erase_subject, {index, expiry_set_}, {subject, number(now), tag_});
         if (!reply)
             return fail(reply.error());
         auto n = integer(reply->get());
@@ -452,7 +474,7 @@ public:
         const auto k = counter_key(key);
         const auto d = std::to_string(delta);
         const auto live = std::max(expires_at, now + std::chrono::seconds{1});
-        auto reply = script(5, {k}, {d, number(expires_at), number(now), ttl_ms(live, now)});
+        auto reply = script(detail::redis_op::increment, {k}, {d, number(expires_at), number(now), ttl_ms(live, now)});
         if (!reply)
             return fail(reply.error());
         return integer(reply->get());
@@ -486,7 +508,7 @@ public:
     result<std::size_t> purge_expired(std::size_t budget = 1024)
     {
         const auto now = clock_.now();
-        auto reply = script(6, {expiry_set_}, {number(now), std::to_string(budget), tag_});
+        auto reply = script(detail::redis_op::purge, {expiry_set_}, {number(now), std::to_string(budget), tag_});
         if (!reply)
             return fail(reply.error());
         auto n = integer(reply->get());
@@ -519,12 +541,28 @@ private:
         return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(expires - now).count());
     }
 
-    result<bool> write(std::string_view key, std::string_view value, time_point expires_at, std::string_view subject,
-                       time_point now, std::string_view mode)
+    /// Runs the writes script; `guard`: the first write is an insert.
+    result<bool> writes(std::span<const store_write> batch, time_point now, bool guard = false)
     {
-        const auto k = record_key(key);
-        auto reply = script(0, {k, expiry_set_},
-                            {key, value, subject, number(expires_at), number(now), ttl_ms(expires_at, now), tag_, mode});
+        std::vector<std::string> owned; // record keys, expiries and ttls outlive the call
+        owned.reserve(1 + batch.size() * 3); // never reallocated: the views below point into it
+        std::vector<std::string_view> keys{expiry_set_}, args{tag_};
+        owned.push_back(number(now));
+        args.push_back(owned.back());
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            const auto& w = batch[i];
+            owned.push_back(record_key(w.key));
+            keys.push_back(owned.back());
+            owned.push_back(number(w.expires_at));
+            const std::string_view e = owned.back();
+            // A write that is already expired lives a millisecond in Redis; reads never return it.
+            owned.push_back(ttl_ms(std::max(w.expires_at, now), now));
+            if (owned.back() == "0")
+                owned.back() = "1";
+            const std::string_view mode = w.replace_only ? "r" : (guard && i == 0 ? "i" : "p");
+            args.insert(args.end(), {mode, w.key, w.value, w.subject, e, owned.back()});
+        }
+        auto reply = script(detail::redis_op::writes, keys, args);
         if (!reply)
             return fail(reply.error());
         return integer_flag(reply->get());
@@ -602,32 +640,31 @@ private:
     }
 
     /// Runs script `which` by its SHA-1; a server that lost its script cache gets the source once.
-    result<detail::redis_reply> script(int which, std::initializer_list<std::string_view> keys,
-                                       std::initializer_list<std::string_view> args)
+    result<detail::redis_reply> script(detail::redis_op which, std::span<const std::string_view> keys,
+                                       std::span<const std::string_view> args)
     {
         const auto& s = detail::redis_scripts(which);
+        const auto count = std::to_string(keys.size());
+        std::vector<const char*> argv(3 + keys.size() + args.size());
+        std::vector<std::size_t> lens(argv.size());
+        std::size_t n = 3;
+        for (auto part : {keys, args})
+            for (auto a : part) {
+                argv[n] = a.data() != nullptr ? a.data() : "";
+                lens[n++] = a.size();
+            }
+        argv[2] = count.c_str();
+        lens[2] = count.size();
         auto lease = borrow();
         if (!lease)
             return fail(lease.error());
-        const auto count = std::to_string(keys.size());
         auto call = [&](std::string_view verb, std::string_view body) {
-            std::array<std::string_view, 16> all{};
-            std::size_t n = 0;
-            all[n++] = verb;
-            all[n++] = body;
-            all[n++] = count;
-            for (auto k : keys)
-                all[n++] = k;
-            for (auto a : args)
-                all[n++] = a;
-            std::array<const char*, 16> argv{};
-            std::array<std::size_t, 16> lens{};
-            for (std::size_t i = 0; i < n; ++i) {
-                argv[i] = all[i].data() != nullptr ? all[i].data() : "";
-                lens[i] = all[i].size();
-            }
+            argv[0] = verb.data();
+            lens[0] = verb.size();
+            argv[1] = body.data();
+            lens[1] = body.size();
             return detail::redis_reply{static_cast<redisReply*>(
-                redisCommandArgv(lease->get(), static_cast<int>(n), argv.data(), lens.data()))};
+                redisCommandArgv(lease->get(), static_cast<int>(argv.size()), argv.data(), lens.data()))};
         };
         auto reply = call("EVALSHA", s.sha);
         if (reply && reply->type == REDIS_REPLY_ERROR && std::string_view{reply->str, reply->len}.starts_with("NOSCRIPT"))
@@ -638,6 +675,12 @@ private:
         if (reply->type == REDIS_REPLY_ERROR)
             return fail(errc::store_unavailable);
         return reply;
+    }
+    result<detail::redis_reply> script(detail::redis_op which, std::initializer_list<std::string_view> keys,
+                                       std::initializer_list<std::string_view> args)
+    {
+        return script(which, std::span<const std::string_view>{keys.begin(), keys.size()},
+                      std::span<const std::string_view>{args.begin(), args.size()});
     }
 
     static result<std::int64_t> integer(const redisReply* r)

@@ -1,0 +1,254 @@
+// The shared stores measured against their own clients: each operation of
+// an authenticator on Redis or PostgreSQL, interleaved with a floor that is
+// one raw round trip to the same server (a hiredis HMGET of one record; a
+// libpq prepared SELECT of one row). `x_floor` is then roughly the round
+// trips an operation costs, plus its cryptography. The last benchmarks run
+// session authenticate from 2 threads on one store (its connection pool)
+// and report requests per second.
+//
+// Needs the servers `./dev bench` starts (TESSERA_SERVERS); without them
+// these benchmarks report an error and the others still run.
+
+#include <tessera/authenticator.hpp>
+#include <tessera/store/postgres.hpp>
+#include <tessera/store/redis.hpp>
+
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace jwt = tessera::jwt;
+
+namespace {
+
+constexpr int block = 16;
+
+template <class F>
+double block_ns(F& f)
+{
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < block; ++i)
+        f();
+    return std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count() / block;
+}
+
+double median(std::vector<double> v)
+{
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+    return v[v.size() / 2];
+}
+
+template <class Floor, class Ours>
+void interleaved(benchmark::State& state, Floor floor, Ours ours)
+{
+    std::vector<double> floor_ns, ours_ns, ratio;
+    bool floor_first = true;
+    for (auto _ : state) {
+        double f = 0, o = 0;
+        if (floor_first) {
+            f = block_ns(floor);
+            o = block_ns(ours);
+        } else {
+            o = block_ns(ours);
+            f = block_ns(floor);
+        }
+        floor_first = !floor_first;
+        floor_ns.push_back(f);
+        ours_ns.push_back(o);
+        ratio.push_back(o / f);
+    }
+    if (ratio.empty())
+        return;
+    state.counters["floor_ns"] = median(floor_ns);
+    state.counters["tessera_ns"] = median(ours_ns);
+    state.counters["x_floor"] = median(ratio);
+}
+
+std::optional<std::string> setting(const std::string& name)
+{
+    const char* dir = std::getenv("TESSERA_SERVERS");
+    if (dir == nullptr)
+        return std::nullopt;
+    std::ifstream in{std::string{dir} + "/env"};
+    std::string line, value;
+    while (std::getline(in, line))
+        if (line.starts_with(name + "="))
+            value = line.substr(name.size() + 1);
+    if (value.empty())
+        return std::nullopt;
+    return value;
+}
+
+std::optional<tessera::redis_store_options> redis_options()
+{
+    auto port = setting("TESSERA_REDIS_PORT");
+    if (!port)
+        return std::nullopt;
+    tessera::redis_store_options o;
+    o.port = std::stoi(*port);
+    o.user = *setting("TESSERA_REDIS_USER");
+    o.password = *setting("TESSERA_REDIS_PASSWORD");
+    o.key_prefix = "bench-" + tessera::random_id(6);
+    return o;
+}
+
+std::optional<tessera::postgres_store_options> postgres_options()
+{
+    auto conn = setting("TESSERA_POSTGRES");
+    if (!conn)
+        return std::nullopt;
+    tessera::postgres_store_options o;
+    o.connection = *conn;
+    o.schema = "bench";
+    return o;
+}
+
+/// The floor on Redis: one HMGET of a record on a connection of its own.
+struct redis_floor {
+    tessera::detail::redis_connection c;
+    explicit redis_floor(const tessera::redis_store_options& o)
+        : c(redisConnect(o.host.c_str(), o.port))
+    {
+        auto* r = static_cast<redisReply*>(
+            redisCommand(c.get(), "AUTH %s %s", o.user.c_str(), o.password.c_str()));
+        freeReplyObject(r);
+    }
+    void operator()() const
+    {
+        auto* r = static_cast<redisReply*>(redisCommand(c.get(), "HMGET %s v s e", "{floor}r:ses:x"));
+        benchmark::DoNotOptimize(r);
+        freeReplyObject(r);
+    }
+};
+
+/// The floor on PostgreSQL: one prepared SELECT of a row by primary key.
+struct postgres_floor {
+    tessera::detail::pg_connection c;
+    explicit postgres_floor(const tessera::postgres_store_options& o) : c(PQconnectdb(o.connection.c_str()))
+    {
+        PQclear(PQexec(c.get(), "CREATE TABLE IF NOT EXISTS bench_floor(key bytea PRIMARY KEY, value bytea)"));
+        PQclear(PQexec(c.get(), "INSERT INTO bench_floor VALUES('\\x01', '\\x02') ON CONFLICT DO NOTHING"));
+        PQclear(PQprepare(c.get(), "floor", "SELECT value FROM bench_floor WHERE key = $1", 1, nullptr));
+    }
+    void operator()() const
+    {
+        const char* values[] = {"\x01"};
+        const int lengths[] = {1}, formats[] = {1};
+        auto* r = PQexecPrepared(c.get(), "floor", 1, values, lengths, formats, 1);
+        benchmark::DoNotOptimize(r);
+        PQclear(r);
+    }
+};
+
+template <class Store>
+struct fleet {
+    tessera::session_authenticator<Store> web;
+    tessera::authenticator<Store, jwt::hs256, tessera::all_of<tessera::deny_list, tessera::token_version>> api;
+    tessera::hybrid_authenticator<jwt::eddsa, Store> mobile;
+    explicit fleet(Store& s)
+        : web(s), api(s, jwt::hmac_key<jwt::hs256>::generate(), {.issuer = "bench", .audience = "bench"}),
+          mobile(s, jwt::private_key<jwt::eddsa>::generate(), {.issuer = "bench", .audience = "bench"})
+    {
+    }
+};
+
+template <class Store, class Floor, class Options>
+void run(benchmark::State& state, const std::optional<Options>& options, const char* what)
+{
+    if (!options) {
+        state.SkipWithError("no servers: run through ./dev bench");
+        return;
+    }
+    Store store{*options};
+    Floor floor{*options};
+    fleet<Store> f{store};
+    const std::string op = what;
+    if (op == "session") {
+        const auto id = f.web.issue("user-1234567890")->access_token;
+        interleaved(state, floor, [&] { benchmark::DoNotOptimize(f.web.authenticate(id)); });
+    } else if (op == "jwt") {
+        const auto token = f.api.issue("user-1234567890")->access_token;
+        interleaved(state, floor, [&] { benchmark::DoNotOptimize(f.api.authenticate(token)); });
+    } else {
+        auto pair = *f.mobile.issue("user-1234567890");
+        interleaved(state, floor, [&] {
+            auto next = f.mobile.refresh(pair.refresh_token);
+            if (next)
+                pair = std::move(*next);
+            benchmark::DoNotOptimize(next);
+        });
+    }
+}
+
+void redis_session_authenticate(benchmark::State& s)
+{
+    run<tessera::redis_store, redis_floor>(s, redis_options(), "session");
+}
+void redis_jwt_deny_and_version_authenticate(benchmark::State& s)
+{
+    run<tessera::redis_store, redis_floor>(s, redis_options(), "jwt");
+}
+void redis_hybrid_refresh(benchmark::State& s)
+{
+    run<tessera::redis_store, redis_floor>(s, redis_options(), "refresh");
+}
+void postgres_session_authenticate(benchmark::State& s)
+{
+    run<tessera::postgres_store, postgres_floor>(s, postgres_options(), "session");
+}
+void postgres_jwt_deny_and_version_authenticate(benchmark::State& s)
+{
+    run<tessera::postgres_store, postgres_floor>(s, postgres_options(), "jwt");
+}
+void postgres_hybrid_refresh(benchmark::State& s)
+{
+    run<tessera::postgres_store, postgres_floor>(s, postgres_options(), "refresh");
+}
+
+/// Session authenticate from several threads on one store: requests per second.
+template <class Store, class Options>
+void concurrent_sessions(benchmark::State& state, const std::optional<Options>& options)
+{
+    static std::unique_ptr<Store> store;
+    static std::unique_ptr<tessera::session_authenticator<Store>> web;
+    static std::string id;
+    if (!options) {
+        state.SkipWithError("no servers: run through ./dev bench");
+        return;
+    }
+    if (state.thread_index() == 0) {
+        store = std::make_unique<Store>(*options);
+        web = std::make_unique<tessera::session_authenticator<Store>>(*store);
+        id = web->issue("user-1234567890")->access_token;
+    }
+    for (auto _ : state)
+        benchmark::DoNotOptimize(web->authenticate(id));
+    state.SetItemsProcessed(state.iterations());
+}
+
+void redis_sessions_2_threads(benchmark::State& s)
+{
+    concurrent_sessions<tessera::redis_store>(s, redis_options());
+}
+void postgres_sessions_2_threads(benchmark::State& s)
+{
+    concurrent_sessions<tessera::postgres_store>(s, postgres_options());
+}
+
+} // namespace
+
+BENCHMARK(redis_session_authenticate)->MinTime(1.0);
+BENCHMARK(redis_jwt_deny_and_version_authenticate)->MinTime(1.0);
+BENCHMARK(redis_hybrid_refresh)->MinTime(1.0);
+BENCHMARK(postgres_session_authenticate)->MinTime(1.0);
+BENCHMARK(postgres_jwt_deny_and_version_authenticate)->MinTime(1.0);
+BENCHMARK(postgres_hybrid_refresh)->MinTime(1.0);
+BENCHMARK(redis_sessions_2_threads)->Threads(2)->UseRealTime()->MinTime(1.0);
+BENCHMARK(postgres_sessions_2_threads)->Threads(2)->UseRealTime()->MinTime(1.0);
