@@ -248,6 +248,81 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(a_refresh_whose_reply_is_lost_is_retried_not_reuse
     BOOST_TEST(must(m.mobile.sessions("eve")).size() == 1u);
 }
 
+// Log out (one device, or everywhere) between the two round trips of a refresh: the refresh may
+// answer, but the pair it hands out is already dead.
+BOOST_AUTO_TEST_CASE_TEMPLATE(revocation_between_the_round_trips_of_a_refresh, F, network_fixtures)
+{
+    F f;
+    test::faulty_store store{f.store};
+    fleet_member m{store, f.clock, jwt::hmac_key<jwt::hs256>::generate(), jwt::private_key<jwt::eddsa>::generate()};
+    for (bool everywhere : {false, true}) {
+        BOOST_TEST_CONTEXT((everywhere ? "revoke_all" : "revoke") << " before the commit")
+        {
+            auto login = must(m.mobile.issue("hugo"));
+            store.arm(2, test::fault::none, [&] {
+                if (everywhere)
+                    BOOST_TEST(must(m.mobile.revoke_all("hugo")) == 1u);
+                else
+                    BOOST_TEST(must(m.mobile.revoke(login.refresh_token)));
+            });
+            auto pair = must(m.mobile.refresh(login.refresh_token));
+            store.heal();
+            BOOST_TEST(who(m.mobile, pair.access_token) == "revoked");
+            BOOST_TEST(outcome(m.mobile.refresh(pair.refresh_token)) == "unknown_session");
+            // The presented token again: logging out one device erased its tokens (unknown); logging out
+            // everywhere erased the families only, and this token's marker says it was used (reuse).
+            BOOST_TEST(outcome(m.mobile.refresh(login.refresh_token)) ==
+                       (everywhere ? "refresh_reused" : "unknown_session"));
+            BOOST_TEST(must(m.mobile.sessions("hugo")).empty());
+        }
+    }
+}
+
+// What a store refuses at construction: bad options, a wrong password, a server that is not there.
+BOOST_AUTO_TEST_CASE(network_stores_check_their_settings)
+{
+    const auto dir = test::servers_dir();
+    const auto refused = [](tessera::errc e) {
+        return [e](const tessera::error& x) { return x.code() == e; };
+    };
+    auto redis = test::redis_options(dir);
+    auto bad = redis;
+    bad.password = "wrong";
+    BOOST_CHECK_EXCEPTION(tessera::redis_store{bad}, tessera::error, refused(tessera::errc::store_unavailable));
+    bad = redis;
+    bad.key_prefix = "a}b";
+    BOOST_CHECK_EXCEPTION(tessera::redis_store{bad}, tessera::error, refused(tessera::errc::invalid_configuration));
+    bad = redis;
+    bad.connections = 0;
+    BOOST_CHECK_EXCEPTION(tessera::redis_store{bad}, tessera::error, refused(tessera::errc::invalid_configuration));
+    bad = redis;
+    bad.port = 1; // nothing listens there
+    BOOST_CHECK_EXCEPTION(tessera::redis_store{bad}, tessera::error, refused(tessera::errc::store_unavailable));
+    // A Unix socket, and a database index: the same records under the same prefix.
+    auto local = redis;
+    local.unix_socket = test::server_setting(dir, "TESSERA_REDIS_SOCKET");
+    tessera::redis_store over_tcp{redis}, over_socket{local};
+    const auto later = tessera::system_clock{}.now() + 60s;
+    must(over_tcp.put("k", "v", later, "s"));
+    BOOST_TEST(must(over_socket.get("k"))->value == "v");
+    auto other_db = redis;
+    other_db.database = 3;
+    tessera::redis_store db3{other_db};
+    BOOST_TEST(!must(db3.get("k")).has_value());
+
+    auto pg = test::postgres_options(dir);
+    auto wrong = pg;
+    wrong.connection += " password=wrong";
+    BOOST_CHECK_EXCEPTION(tessera::postgres_store{wrong}, tessera::error, refused(tessera::errc::store_unavailable));
+    wrong = pg;
+    wrong.schema = "Robert'); DROP TABLE students;--";
+    BOOST_CHECK_EXCEPTION(tessera::postgres_store{wrong}, tessera::error,
+                          refused(tessera::errc::invalid_configuration));
+    wrong = pg;
+    wrong.connection = "host=127.0.0.1 port=1 connect_timeout=2";
+    BOOST_CHECK_EXCEPTION(tessera::postgres_store{wrong}, tessera::error, refused(tessera::errc::store_unavailable));
+}
+
 // Two processes, one store: what one does, the other sees before the call returns.
 BOOST_AUTO_TEST_CASE_TEMPLATE(two_processes_share_one_store, F, network_fixtures)
 {
@@ -314,6 +389,43 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(two_processes_share_one_store, F, network_fixtures
         {
             BOOST_TEST((i_won ? theirs == 1 : (theirs == 0 && outcome(mine) == "refresh_reused")));
         }
+    }
+
+    // The same race with a grace window: both processes get one and the same successor pair.
+    fleet_member graced{f.store, f.clock, key, signing, {.grace = 10s}};
+    for (int round = 0; round < 10; ++round) {
+        auto login = must(graced.mobile.issue("gil"));
+        int go[2], back[2];
+        BOOST_TEST_REQUIRE((::pipe(go) == 0 && ::pipe(back) == 0));
+        const pid_t pid = ::fork();
+        BOOST_TEST_REQUIRE(pid >= 0);
+        if (pid == 0) {
+            std::string answer = "error";
+            try {
+                decltype(f.store) store{options, f.clock};
+                fleet_member there{store, f.clock, key, signing, {.grace = 10s}};
+                char signal = 0;
+                if (::read(go[0], &signal, 1) == 1) {
+                    auto r = there.mobile.refresh(login.refresh_token);
+                    answer = r ? r->refresh_token : tessera::to_string(r.error());
+                }
+            } catch (...) {
+            }
+            const bool sent = ::write(back[1], answer.data(), answer.size()) == static_cast<ssize_t>(answer.size());
+            ::_exit(sent ? 0 : 1);
+        }
+        ::close(back[1]);
+        BOOST_TEST_REQUIRE(::write(go[1], "g", 1) == 1);
+        auto mine = graced.mobile.refresh(login.refresh_token);
+        std::string theirs;
+        char buffer[256];
+        for (ssize_t n; (n = ::read(back[0], buffer, sizeof buffer)) > 0;)
+            theirs.append(buffer, static_cast<std::size_t>(n));
+        ::waitpid(pid, nullptr, 0);
+        for (int fd : {go[0], go[1], back[0]})
+            ::close(fd);
+        BOOST_TEST_REQUIRE(outcome(mine) == "ok");
+        BOOST_TEST(theirs == mine->refresh_token, "round " << round);
     }
 }
 

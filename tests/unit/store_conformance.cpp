@@ -159,6 +159,81 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(insert_is_atomic_under_contention, F, store_fixtur
     }
 }
 
+// The optional batch operations, on the stores that have them (the network stores, where a round
+// trip is the cost; memory and SQLite answer each call in-process).
+using batching_fixtures = std::tuple<test::redis_fixture, test::postgres_fixture>;
+static_assert(tessera::batch_reads<decltype(test::redis_fixture::store)> &&
+              tessera::conditional_batches<decltype(test::postgres_fixture::store)>);
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(get_many_reads_in_order, F, batching_fixtures)
+{
+    F f;
+    auto& s = f.store;
+    {
+        const auto now = f.clock.now();
+        must(s.put("a", std::string_view{"1\0", 2}, now + 60s, "alice"));
+        must(s.put("c", "3", now + 5s));
+        const std::vector<std::string> wanted{"c", "missing", "a", "a"};
+        auto found = must(s.get_many(wanted));
+        BOOST_TEST_REQUIRE(found.size() == 4u);
+        BOOST_TEST(found[0]->value == "3");
+        BOOST_TEST(!found[1].has_value());
+        BOOST_TEST(found[2]->value == std::string(std::string_view{"1\0", 2}));
+        BOOST_TEST(found[2]->subject == "alice");
+        BOOST_TEST((found[3] == found[2]));
+        f.clock.advance(5s); // c expires
+        found = must(s.get_many(wanted));
+        BOOST_TEST(!found[0].has_value());
+        BOOST_TEST(must(s.get_many(std::vector<std::string>{})).empty());
+    }
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(insert_then_is_all_or_nothing, F, batching_fixtures)
+{
+    F f;
+    auto& s = f.store;
+    {
+        const auto now = f.clock.now();
+        must(s.put("family", "v1", now + 60s, "fam:alice"));
+        using w = tessera::store_write;
+        const std::array<w, 3> then{w{"next", "n", now + 30s, "rtk:f"}, w{"family", "v2", now + 90s, {}, true},
+                                    w{"absent", "x", now + 90s, {}, true}};
+        BOOST_TEST(must(s.insert_then(w{"marker", "m", now + 30s, "rtk:f"}, then)));
+        BOOST_TEST(must(s.get("next"))->value == "n");
+        BOOST_TEST(must(s.get("family"))->value == "v2");
+        BOOST_TEST(must(s.get("family"))->subject == "fam:alice"); // a replace keeps the index entry
+        BOOST_TEST((must(s.get("family"))->expires_at == now + 90s));
+        BOOST_TEST(!must(s.get("absent")).has_value()); // a replace never creates
+        BOOST_TEST(must(s.list_subject("rtk:f")).size() == 2u);
+        // The guard is taken: nothing at all is written.
+        const std::array<w, 2> again{w{"other", "o", now + 30s}, w{"family", "v3", now + 90s, {}, true}};
+        BOOST_TEST(!must(s.insert_then(w{"marker", "m2", now + 30s}, again)));
+        BOOST_TEST(must(s.get("marker"))->value == "m");
+        BOOST_TEST(!must(s.get("other")).has_value());
+        BOOST_TEST(must(s.get("family"))->value == "v2");
+        // Many racing batches on one guard: exactly one is written.
+        std::atomic<int> won{0}, failed{0};
+        std::vector<std::thread> pool;
+        for (int t = 0; t < 8; ++t)
+            pool.emplace_back([&, t] {
+                const std::string mine = "succ-" + std::to_string(t);
+                const std::array<w, 1> one{w{mine, "s", now + 30s}};
+                auto r = s.insert_then(w{"race", std::to_string(t), now + 30s}, one);
+                if (!r)
+                    ++failed;
+                else if (*r)
+                    ++won;
+            });
+        for (auto& th : pool)
+            th.join();
+        BOOST_TEST(won.load() == 1);
+        BOOST_TEST(failed.load() == 0);
+        const auto winner = must(s.get("race"))->value;
+        for (int t = 0; t < 8; ++t)
+            BOOST_TEST(must(s.get("succ-" + std::to_string(t))).has_value() == (std::to_string(t) == winner));
+    }
+}
+
 BOOST_AUTO_TEST_CASE_TEMPLATE(subject_index_stays_consistent, F, store_fixtures)
 {
     F f;
