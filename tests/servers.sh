@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Throwaway Redis and PostgreSQL servers for tessera's tests.
 #
+#   servers.sh fresh  all DIR                  stop and remove what a run left in DIR, then start anew
 #   servers.sh start  redis|postgres|all DIR   start (or restart, on the same port and data)
 #   servers.sh stop   redis|postgres|all DIR   stop; with `all`, also remove DIR and the data
 #   servers.sh crash  redis|postgres DIR       kill without a clean shutdown (SIGKILL / immediate)
@@ -170,16 +171,30 @@ postgres_crash() { postgres_stop immediate; }
 postgres_halt() { postgres_stop fast; }
 redis_halt() { redis_stop; }
 
+stop_and_remove() {
+  for_each halt
+  if [[ "$which" == all ]]; then
+    # Servers a test started for itself under DIR (to kill, freeze and restart) go too, even if
+    # that test's process died before it could stop them.
+    local private
+    for private in "$dir"/private-*; do
+      [[ -d "$private" ]] && bash "${BASH_SOURCE[0]}" stop all "$private"
+    done
+    local data
+    data="$(recall TESSERA_POSTGRES_DATA)"
+    [[ -z "$data" ]] || rm -rf "$data"
+    rm -rf "$dir"
+  fi
+}
+
 case "$action" in
   start) for_each start ;;
-  stop)
-    for_each halt
-    if [[ "$which" == all ]]; then
-      data="$(recall TESSERA_POSTGRES_DATA)"
-      [[ -z "$data" ]] || rm -rf "$data"
-      rm -rf "$dir"
-    fi
+  fresh)
+    stop_and_remove
+    mkdir -p "$dir"
+    for_each start
     ;;
+  stop) stop_and_remove ;;
   crash) for_each crash ;;
   freeze) for_each freeze ;;
   thaw) for_each thaw ;;

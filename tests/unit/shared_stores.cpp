@@ -31,7 +31,7 @@ class private_server {
 public:
     explicit private_server(std::string which)
         : which_(std::move(which)),
-          dir_(std::filesystem::temp_directory_path() / ("tessera-servers-" + test::unique_name("")))
+          dir_(test::servers_dir() / test::unique_name("private-")) // stopped with the run's servers if not before
     {
         run("start");
     }
