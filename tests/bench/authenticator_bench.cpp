@@ -7,6 +7,7 @@
 // (medians over rounds) and `x_floor`, the median of the rounds' ratios.
 
 #include "floors.hpp"
+#include "interleaved.hpp"
 
 #include <tessera/authenticator.hpp>
 
@@ -24,46 +25,10 @@ namespace {
 /// Calls per timed block: long enough to time, short enough for many rounds.
 constexpr int block = 64;
 
-template <class F>
-double block_ns(F& f)
-{
-    const auto start = std::chrono::steady_clock::now();
-    for (int i = 0; i < block; ++i)
-        f();
-    return std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count() / block;
-}
-
-double median(std::vector<double> v)
-{
-    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
-    return v[v.size() / 2];
-}
-
-/// Runs `floor` and `ours` in alternating blocks and reports both and their ratio.
 template <class Floor, class Ours>
 void interleaved(benchmark::State& state, Floor floor, Ours ours)
 {
-    std::vector<double> floor_ns, ours_ns, ratio;
-    bool floor_first = true;
-    for (auto _ : state) {
-        double f = 0, o = 0;
-        if (floor_first) {
-            f = block_ns(floor);
-            o = block_ns(ours);
-        } else {
-            o = block_ns(ours);
-            f = block_ns(floor);
-        }
-        floor_first = !floor_first;
-        floor_ns.push_back(f);
-        ours_ns.push_back(o);
-        ratio.push_back(o / f);
-    }
-    if (ratio.empty())
-        return;
-    state.counters["floor_ns"] = median(floor_ns);
-    state.counters["tessera_ns"] = median(ours_ns);
-    state.counters["x_floor"] = median(ratio);
+    bench::interleaved<block>(state, std::move(floor), std::move(ours));
 }
 
 const tessera::manual_clock clock_at{tessera::time_point{std::chrono::seconds{1'800'000'000}}};

@@ -9,6 +9,8 @@
 // Needs the servers `./dev bench` starts (TESSERA_SERVERS); without them
 // these benchmarks report an error and the others still run.
 
+#include "interleaved.hpp"
+
 #include <tessera/authenticator.hpp>
 #include <tessera/store/postgres.hpp>
 #include <tessera/store/redis.hpp>
@@ -28,47 +30,13 @@ namespace jwt = tessera::jwt;
 
 namespace {
 
+/// Calls per timed block: long enough to time, short enough for many rounds.
 constexpr int block = 16;
-
-template <class F>
-double block_ns(F& f)
-{
-    const auto start = std::chrono::steady_clock::now();
-    for (int i = 0; i < block; ++i)
-        f();
-    return std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count() / block;
-}
-
-double median(std::vector<double> v)
-{
-    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
-    return v[v.size() / 2];
-}
 
 template <class Floor, class Ours>
 void interleaved(benchmark::State& state, Floor floor, Ours ours)
 {
-    std::vector<double> floor_ns, ours_ns, ratio;
-    bool floor_first = true;
-    for (auto _ : state) {
-        double f = 0, o = 0;
-        if (floor_first) {
-            f = block_ns(floor);
-            o = block_ns(ours);
-        } else {
-            o = block_ns(ours);
-            f = block_ns(floor);
-        }
-        floor_first = !floor_first;
-        floor_ns.push_back(f);
-        ours_ns.push_back(o);
-        ratio.push_back(o / f);
-    }
-    if (ratio.empty())
-        return;
-    state.counters["floor_ns"] = median(floor_ns);
-    state.counters["tessera_ns"] = median(ours_ns);
-    state.counters["x_floor"] = median(ratio);
+    bench::interleaved<block>(state, std::move(floor), std::move(ours));
 }
 
 std::optional<std::string> setting(const std::string& name)
