@@ -36,8 +36,6 @@
 #include <tessera/store/concepts.hpp>
 #include <tessera/store/pool.hpp>
 
-#include <botan/hash.h>
-#include <botan/hex.h>
 #include <hiredis/hiredis.h>
 
 #include <array>
@@ -94,19 +92,6 @@ inline timeval to_timeval(std::chrono::milliseconds ms) noexcept
     tv.tv_usec = static_cast<decltype(tv.tv_usec)>((ms.count() % 1000) * 1000);
     return tv;
 }
-
-/// A Lua script with its SHA-1, run by `EVALSHA` (and by `EVAL` once after the server forgot it).
-struct redis_script {
-    std::string_view source;
-    std::string sha;
-
-    explicit redis_script(std::string_view text) : source(text)
-    {
-        auto sha1 = Botan::HashFunction::create_or_throw("SHA-1");
-        sha1->update(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
-        sha = Botan::hex_encode(sha1->final(), false);
-    }
-};
 
 // Writes records in order. Each group of six arguments is one write: mode ('p' put; 'i' only where no
 // live record is, which as the first write guards the whole batch; 'r' only over a live record),
@@ -228,13 +213,10 @@ return purged
 
 enum class redis_op : std::size_t { writes, take, list, erase_subject, increment, purge };
 
-inline const redis_script& redis_scripts(redis_op which)
-{
-    static const std::array<redis_script, 6> scripts{
-        redis_script{redis_writes_lua},    redis_script{redis_take_lua},      redis_script{redis_list_lua},
-        redis_script{redis_erase_subject_lua}, redis_script{redis_increment_lua}, redis_script{redis_purge_lua}};
-    return scripts[static_cast<std::size_t>(which)];
-}
+/// The scripts, in `redis_op` order.
+inline constexpr std::array<std::string_view, 6> redis_scripts{redis_writes_lua,        redis_take_lua,
+                                                               redis_list_lua,          redis_erase_subject_lua,
+                                                               redis_increment_lua,     redis_purge_lua};
 
 /// A non-negative decimal of at most `max` from a reply, or nothing: stored data is checked like any input.
 inline std::optional<std::int64_t> redis_number(const redisReply* r, std::int64_t max) noexcept
@@ -259,8 +241,9 @@ inline std::string redis_text(const redisReply* r)
 
     Reads are single commands (`HMGET`); everything that changes more than
     one key (a write and its index entry, take, erase-subject, counters,
-    purge) is a Lua script run by `EVALSHA`, atomic on the server. After a
-    restart the server has forgotten the scripts: the `NOSCRIPT` reply is
+    purge) is a Lua script run by `EVALSHA`, atomic on the server. The
+    scripts are loaded (`SCRIPT LOAD`) when the store is made; after a
+    restart the server has forgotten them, and the `NOSCRIPT` reply is
     answered by sending the script once with `EVAL`.
 
     @par Failures
@@ -307,6 +290,13 @@ public:
         auto first = connect(why);
         if (!first)
             throw error{errc::store_unavailable, "redis_store: " + why};
+        // The scripts' SHA-1 digests, as the server computes them (the same on every server).
+        for (std::size_t i = 0; i < detail::redis_scripts.size(); ++i) {
+            auto reply = run(first.get(), {"SCRIPT", "LOAD", detail::redis_scripts[i]});
+            if (!reply || (*reply)->type != REDIS_REPLY_STRING)
+                throw error{errc::store_unavailable, "redis_store: cannot load its scripts"};
+            shas_[i] = detail::redis_text(reply->get());
+        }
         pool_.adopt(std::move(first));
     }
 
@@ -643,7 +633,7 @@ private:
     result<detail::redis_reply> script(detail::redis_op which, std::span<const std::string_view> keys,
                                        std::span<const std::string_view> args)
     {
-        const auto& s = detail::redis_scripts(which);
+        const auto index = static_cast<std::size_t>(which);
         const auto count = std::to_string(keys.size());
         std::vector<const char*> argv(3 + keys.size() + args.size());
         std::vector<std::size_t> lens(argv.size());
@@ -666,9 +656,9 @@ private:
             return detail::redis_reply{static_cast<redisReply*>(
                 redisCommandArgv(lease->get(), static_cast<int>(argv.size()), argv.data(), lens.data()))};
         };
-        auto reply = call("EVALSHA", s.sha);
+        auto reply = call("EVALSHA", shas_[index]);
         if (reply && reply->type == REDIS_REPLY_ERROR && std::string_view{reply->str, reply->len}.starts_with("NOSCRIPT"))
-            reply = call("EVAL", s.source);
+            reply = call("EVAL", detail::redis_scripts[index]);
         if (!reply)
             return lost(*lease);
         give_back(std::move(*lease));
@@ -721,6 +711,7 @@ private:
     redis_store_options options_;
     std::string tag_;
     std::string expiry_set_;
+    std::array<std::string, detail::redis_scripts.size()> shas_;
     detail::connection_pool<lease_t, opener> pool_{options_.connections, options_.command_timeout, opener{this}};
 };
 
