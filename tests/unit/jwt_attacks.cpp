@@ -4,8 +4,7 @@
 #include "../data/rfc_vectors.hpp"
 #include "jwt_support.hpp"
 
-#include <botan/bigint.h>
-#include <botan/ec_group.h>
+#include <tessera/detail/botan.hpp>
 
 #include <type_traits>
 
@@ -99,8 +98,8 @@ BOOST_AUTO_TEST_CASE(ecdsa_psychic_signature_all_zero)
 
 BOOST_AUTO_TEST_CASE(ecdsa_r_or_s_out_of_range)
 {
-    const Botan::EC_Group p256{"secp256r1"};
-    const auto n = Botan::BigInt::encode_1363(p256.get_order(), 32);
+    const auto p256 = tessera::detail::botan::ec_group("secp256r1");
+    const auto n = tessera::detail::botan::big_endian(p256.get_order(), 32);
     const auto sig = tessera::base64url::decode(a3.substr(a3.rfind('.') + 1)).value();
     auto with = [&](const auto& r, const auto& s) {
         std::vector<std::uint8_t> raw(r.begin(), r.end());
@@ -123,10 +122,10 @@ BOOST_AUTO_TEST_CASE(ecdsa_high_s_is_accepted_as_the_rfcs_require)
 {
     // JOSE has no low-S rule: (r, n - s) is a valid signature of the same input.
     // tessera accepts it; its deny list keys on (iss, jti), never on signature bytes.
-    const Botan::EC_Group p256{"secp256r1"};
+    const auto p256 = tessera::detail::botan::ec_group("secp256r1");
     const auto sig = tessera::base64url::decode(a3.substr(a3.rfind('.') + 1)).value();
     const Botan::BigInt s{sig.data() + 32, 32};
-    auto high_s = Botan::BigInt::encode_1363(p256.get_order() - s, 32);
+    auto high_s = tessera::detail::botan::big_endian(p256.get_order() - s, 32);
     std::vector<std::uint8_t> raw(sig.begin(), sig.begin() + 32);
     raw.insert(raw.end(), high_s.begin(), high_s.end());
     BOOST_TEST(outcome(es256_verifier().verify(a3_signing_input + "." + tessera::base64url::encode(raw),

@@ -30,6 +30,7 @@
 #include <tessera/core/random.hpp>
 #include <tessera/core/result.hpp>
 #include <tessera/credentials.hpp>
+#include <tessera/detail/botan.hpp>
 #include <tessera/detail/strict_json.hpp>
 #include <tessera/session/session.hpp>
 #include <tessera/store/concepts.hpp>
@@ -226,7 +227,7 @@ inline std::array<std::uint8_t, 32> grace_key(std::span<const std::uint8_t> raw_
 
 inline std::string seal(std::span<const std::uint8_t> raw_token, std::string_view plaintext)
 {
-    auto aead = Botan::AEAD_Mode::create_or_throw("ChaCha20Poly1305", Botan::ENCRYPTION);
+    auto aead = Botan::AEAD_Mode::create_or_throw("ChaCha20Poly1305", tessera::detail::botan::encryption);
     const auto key = grace_key(raw_token);
     aead->set_key(key.data(), key.size());
     std::array<std::uint8_t, 12> nonce;
@@ -245,7 +246,7 @@ inline std::optional<std::string> unseal(std::span<const std::uint8_t> raw_token
     if (!bytes || bytes->size() < 12 + 16)
         return std::nullopt;
     try {
-        auto aead = Botan::AEAD_Mode::create_or_throw("ChaCha20Poly1305", Botan::DECRYPTION);
+        auto aead = Botan::AEAD_Mode::create_or_throw("ChaCha20Poly1305", tessera::detail::botan::decryption);
         const auto key = grace_key(raw_token);
         aead->set_key(key.data(), key.size());
         aead->start(bytes->data(), 12);

@@ -7,6 +7,7 @@
 #include <tessera/core/random.hpp>
 #include <tessera/core/result.hpp>
 #include <tessera/core/secret.hpp>
+#include <tessera/detail/botan.hpp>
 #include <tessera/detail/object_pool.hpp>
 #include <tessera/jwt/algorithms.hpp>
 #include <tessera/detail/strict_json.hpp>
@@ -83,16 +84,16 @@ constexpr std::string_view padding() noexcept
         // MGF1 with the same hash, salt as long as the hash (RFC 7518 §3.5).
         return h == 32 ? "PSSR(SHA-256,MGF1,32)" : h == 48 ? "PSSR(SHA-384,MGF1,48)" : "PSSR(SHA-512,MGF1,64)";
     else if constexpr (Alg::family == algorithm_family::ecdsa)
-        return h == 32 ? "EMSA1(SHA-256)" : h == 48 ? "EMSA1(SHA-384)" : "EMSA1(SHA-512)";
+        return tessera::detail::botan::ecdsa_scheme(h);
     else
         return "Pure";
 }
 
 template <algorithm Alg>
-constexpr Botan::Signature_Format signature_format() noexcept
+constexpr auto signature_format() noexcept
 {
     // JOSE ECDSA signatures are the fixed-size R‖S concatenation, never DER.
-    return Botan::IEEE_1363;
+    return tessera::detail::botan::fixed_size_signatures;
 }
 
 template <algorithm Alg>
@@ -126,7 +127,7 @@ result<void> check_key_fits(const Botan::Public_Key& key)
         const auto* ec = dynamic_cast<const Botan::EC_PublicKey*>(&key);
         if (name != "ECDSA" || ec == nullptr)
             return fail(errc::invalid_key);
-        if (ec->domain().get_curve_oid() != Botan::EC_Group{std::string{Alg::curve}}.get_curve_oid())
+        if (ec->domain().get_curve_oid() != tessera::detail::botan::ec_group(Alg::curve).get_curve_oid())
             return fail(errc::invalid_key);
     } else if constexpr (Alg::family == algorithm_family::eddsa) {
         if (name != "Ed25519")
@@ -333,12 +334,10 @@ result<loaded_key<Botan::Public_Key>> public_from_jwk(const boost::json::object&
             auto y = ec_member<Alg>(jwk, "y");
             if (!x || !y)
                 return fail(errc::invalid_key);
-            const Botan::EC_Group group{std::string{Alg::curve}};
-            const auto point = group.point(big_int(*x), big_int(*y));
-            if (!point.on_the_curve() || point.is_zero())
+            auto key = tessera::detail::botan::ec_public_key(tessera::detail::botan::ec_group(Alg::curve), *x, *y);
+            if (!key)
                 return fail(errc::invalid_key);
-            return loaded_key<Botan::Public_Key>{std::make_unique<Botan::ECDSA_PublicKey>(group, point),
-                                                 std::move(*kid)};
+            return loaded_key<Botan::Public_Key>{std::move(key), std::move(*kid)};
         } else {
             auto x = okp_member(jwk, "x");
             if (!x)
@@ -374,27 +373,30 @@ result<loaded_key<Botan::Private_Key>> private_from_jwk(const boost::json::objec
             auto d = ec_member<Alg>(jwk, "d");
             if (!d)
                 return d.error();
-            const Botan::EC_Group group{std::string{Alg::curve}};
-            // The scalar must be in [1, n-1]: Botan reads 0 as "generate a key", which would load
-            // a different random key on every call.
-            const auto scalar = big_int(*d);
-            if (scalar.is_zero() || scalar >= group.get_order())
+            // The scalar must be in [1, n-1] (Botan 2 reads 0 as "generate a key", which would load
+            // a different random key on every call).
+            auto key = tessera::detail::botan::ec_private_key(tessera::detail::botan::ec_group(Alg::curve), *d,
+                                                              system_rng());
+            Botan::secure_scrub_memory(d->data(), d->size());
+            if (!key)
                 return fail(errc::invalid_key);
-            auto key = std::make_unique<Botan::ECDSA_PrivateKey>(system_rng(), group, scalar);
             // When the JWK also states the public point, it must be the one d gives.
             auto x = ec_member<Alg>(jwk, "x");
             auto y = ec_member<Alg>(jwk, "y");
-            if (x && y && group.point(big_int(*x), big_int(*y)) != key->public_point())
-                return fail(errc::invalid_key);
+            if (x && y) {
+                const auto [px, py] = tessera::detail::botan::ec_public_xy(*key, Alg::coordinate_bytes);
+                if (px != *x || py != *y)
+                    return fail(errc::invalid_key);
+            }
             return loaded_key<Botan::Private_Key>{std::move(key), std::move(*kid)};
         } else {
             auto d = okp_member(jwk, "d");
             if (!d)
                 return d.error();
-            auto key = std::make_unique<Botan::Ed25519_PrivateKey>(Botan::secure_vector<std::uint8_t>(d->begin(), d->end()));
+            auto key = tessera::detail::botan::ed25519_private_key(*d);
             Botan::secure_scrub_memory(d->data(), d->size());
             auto x = okp_member(jwk, "x");
-            if (x && *x != key->get_public_key())
+            if (x && *x != tessera::detail::botan::ed25519_public_bytes(*key))
                 return fail(errc::invalid_key);
             return loaded_key<Botan::Private_Key>{std::move(key), std::move(*kid)};
         }
@@ -414,17 +416,18 @@ boost::json::object public_jwk(const Botan::Public_Key& key, const std::string& 
     jwk["alg"] = boost::json::string_view{Alg::name.data(), Alg::name.size()};
     if constexpr (Alg::family == algorithm_family::rsa_pkcs1 || Alg::family == algorithm_family::rsa_pss) {
         const auto& rsa = dynamic_cast<const Botan::RSA_PublicKey&>(key);
-        jwk["n"] = base64url::encode(Botan::BigInt::encode(rsa.get_n()));
-        jwk["e"] = base64url::encode(Botan::BigInt::encode(rsa.get_e()));
+        jwk["n"] = base64url::encode(tessera::detail::botan::big_endian(rsa.get_n()));
+        jwk["e"] = base64url::encode(tessera::detail::botan::big_endian(rsa.get_e()));
     } else if constexpr (Alg::family == algorithm_family::ecdsa) {
         const auto& ec = dynamic_cast<const Botan::EC_PublicKey&>(key);
         jwk["crv"] = boost::json::string_view{Alg::jwk_curve.data(), Alg::jwk_curve.size()};
-        jwk["x"] = base64url::encode(Botan::BigInt::encode_1363(ec.public_point().get_affine_x(), Alg::coordinate_bytes));
-        jwk["y"] = base64url::encode(Botan::BigInt::encode_1363(ec.public_point().get_affine_y(), Alg::coordinate_bytes));
+        const auto [x, y] = tessera::detail::botan::ec_public_xy(ec, Alg::coordinate_bytes);
+        jwk["x"] = base64url::encode(x);
+        jwk["y"] = base64url::encode(y);
     } else {
         const auto& ed = dynamic_cast<const Botan::Ed25519_PublicKey&>(key);
         jwk["crv"] = boost::json::string_view{Alg::jwk_curve.data(), Alg::jwk_curve.size()};
-        jwk["x"] = base64url::encode(ed.get_public_key());
+        jwk["x"] = base64url::encode(tessera::detail::botan::ed25519_public_bytes(ed));
     }
     return jwk;
 }
@@ -435,7 +438,7 @@ std::unique_ptr<Botan::Private_Key> generate_private(std::size_t rsa_bits)
     if constexpr (Alg::family == algorithm_family::rsa_pkcs1 || Alg::family == algorithm_family::rsa_pss)
         return std::make_unique<Botan::RSA_PrivateKey>(system_rng(), rsa_bits);
     else if constexpr (Alg::family == algorithm_family::ecdsa)
-        return std::make_unique<Botan::ECDSA_PrivateKey>(system_rng(), Botan::EC_Group{std::string{Alg::curve}});
+        return std::make_unique<Botan::ECDSA_PrivateKey>(system_rng(), tessera::detail::botan::ec_group(Alg::curve));
     else
         return std::make_unique<Botan::Ed25519_PrivateKey>(system_rng());
 }
