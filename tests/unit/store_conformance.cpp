@@ -185,6 +185,17 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(get_many_reads_in_order, F, batching_fixtures)
         found = must(s.get_many(wanted));
         BOOST_TEST(!found[0].has_value());
         BOOST_TEST(must(s.get_many(std::vector<std::string>{})).empty());
+        // Every batch size, the small ones having statements of their own on PostgreSQL.
+        for (std::size_t size = 1; size <= 5; ++size) {
+            std::vector<std::string> some{"a", "b", "missing", "a", "b"};
+            some.resize(size);
+            must(s.put("b", "2", f.clock.now() + 60s));
+            auto got = must(s.get_many(some));
+            BOOST_TEST_REQUIRE(got.size() == size);
+            for (std::size_t i = 0; i < size; ++i)
+                BOOST_TEST(got[i].has_value() == (some[i] != "missing"), "size " << size << " at " << i);
+            BOOST_TEST(got[0]->value == std::string(std::string_view{"1\0", 2}));
+        }
     }
 }
 

@@ -166,7 +166,7 @@ struct pg_statement {
 
 inline constexpr Oid pg_bytea = 17, pg_bigint = 20, pg_bytea_array = 1001, pg_bigint_array = 1016;
 
-inline constexpr std::array<pg_statement, 14> pg_statements{{
+inline constexpr std::array<pg_statement, 16> pg_statements{{
     {"tessera_put",
      "INSERT INTO $S.records(key, value, subject, expires_at) VALUES($1, $2, $3, $4) "
      "ON CONFLICT(key) DO UPDATE SET value = excluded.value, subject = excluded.subject, "
@@ -184,6 +184,14 @@ inline constexpr std::array<pg_statement, 14> pg_statements{{
     {"tessera_get_many",
      "SELECT key, value, subject, expires_at FROM $S.records WHERE key = ANY($1) AND expires_at > $2", 2,
      {pg_bytea_array, pg_bigint, 0, 0, 0}},
+    // Two and three keys, the batches revocation checks and refreshes read: `IN` with fixed
+    // parameters plans like a single-key read, where `= ANY($1)` costs twice as much on loopback.
+    {"tessera_get_2",
+     "SELECT key, value, subject, expires_at FROM $S.records WHERE key IN ($1, $2) AND expires_at > $3", 3,
+     {pg_bytea, pg_bytea, pg_bigint, 0, 0}},
+    {"tessera_get_3",
+     "SELECT key, value, subject, expires_at FROM $S.records WHERE key IN ($1, $2, $3) AND expires_at > $4", 4,
+     {pg_bytea, pg_bytea, pg_bytea, pg_bigint, 0}},
     {"tessera_take", "DELETE FROM $S.records WHERE key = $1 RETURNING value, subject, expires_at", 1,
      {pg_bytea, 0, 0, 0, 0}},
     {"tessera_list", "SELECT key, value, expires_at FROM $S.records WHERE subject = $1 AND expires_at > $2", 2,
@@ -229,7 +237,7 @@ inline constexpr std::array<pg_statement, 14> pg_statements{{
 }};
 
 enum class pg_op : std::size_t {
-    put, insert, replace, get, get_many, take, list, erase_subject, increment, counter, purge, purge_counters,
+    put, insert, replace, get, get_many, get_2, get_3, take, list, erase_subject, increment, counter, purge, purge_counters,
     erase_any, insert_then
 };
 
@@ -368,16 +376,25 @@ public:
         return one_record(r->get(), now);
     }
 
-    /// Several records in one round trip (`key = ANY($1)`), in the order of `keys`.
+    /// Several records in one round trip (`key IN (...)` for two or three, else `key = ANY($1)`), in the order of `keys`.
     result<std::vector<std::optional<record>>> get_many(std::span<const std::string> keys)
     {
         const auto now = clock_.now();
         const detail::pg_int8 n{seconds(now)};
-        detail::pg_array wanted{detail::pg_bytea};
-        for (const auto& k : keys)
-            wanted.add(std::string_view{k});
-        const auto array = wanted.encode();
-        auto r = run(detail::pg_op::get_many, {array, n.view()});
+        if (keys.empty())
+            return std::vector<std::optional<record>>{};
+        result<detail::pg_result> r = fail(errc::store_unavailable);
+        if (keys.size() == 2) {
+            r = run(detail::pg_op::get_2, {keys[0], keys[1], n.view()});
+        } else if (keys.size() == 3) {
+            r = run(detail::pg_op::get_3, {keys[0], keys[1], keys[2], n.view()});
+        } else {
+            detail::pg_array wanted{detail::pg_bytea};
+            for (const auto& k : keys)
+                wanted.add(std::string_view{k});
+            const auto array = wanted.encode();
+            r = run(detail::pg_op::get_many, {array, n.view()});
+        }
         if (!r)
             return fail(r.error());
         const PGresult* res = r->get();
