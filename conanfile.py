@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 from conan import ConanFile
 from conan.errors import ConanInvalidConfiguration
 from conan.tools.build import check_min_cppstd
@@ -9,13 +10,14 @@ import os
 class TesseraConan(ConanFile):
     name = "tessera"
     version = "0.1.0"
+    license = "BSL-1.0"
     description = "Header-only, policy-templated C++20 authentication toolkit: sessions, JWT, refresh tokens"
     topics = ("authentication", "jwt", "sessions", "header-only")
     package_type = "header-library"
     settings = "os", "arch", "compiler", "build_type"
     options = {"with_sqlite": [True, False], "with_redis": [True, False], "with_postgres": [True, False]}
     default_options = {"with_sqlite": True, "with_redis": False, "with_postgres": False}
-    exports_sources = "include/*"
+    exports_sources = "include/*", "LICENSE"
     no_copy_source = True
 
     def layout(self):
@@ -42,6 +44,7 @@ class TesseraConan(ConanFile):
 
     def package(self):
         copy(self, "*.hpp", os.path.join(self.source_folder, "include"), os.path.join(self.package_folder, "include"))
+        copy(self, "LICENSE", self.source_folder, os.path.join(self.package_folder, "licenses"))
 
     def package_info(self):
         self.cpp_info.bindirs = []

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # Finds what every tessera header needs: Boost.JSON and Botan (3.x or 2.19+).
 #
 # Botan 3 ships a CMake package (vcpkg, Conan, a source build: `./dev deps botan3`);

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # Installs the headers, the CMake package (targets, config, version) and the
 # pkg-config files, so that `find_package(tessera 0.1 REQUIRED COMPONENTS sqlite)`
 # and `pkg-config --cflags --libs tessera` work from the install prefix.
@@ -11,6 +12,8 @@ include(CMakePackageConfigHelpers)
 set(TESSERA_CMAKE_DIR ${CMAKE_INSTALL_DATADIR}/cmake/tessera)
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/tessera DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# The license travels with the headers (Boost Software License 1.0).
+install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/tessera)
 
 install(TARGETS tessera EXPORT tessera-targets)
 install(EXPORT tessera-targets NAMESPACE tessera:: DESTINATION ${TESSERA_CMAKE_DIR})

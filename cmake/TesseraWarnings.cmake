@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # Warnings are errors for tessera's own targets (tests, examples, benchmarks),
 # never for the targets of a project that consumes tessera.
 include_guard(GLOBAL)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # What `./dev demo` shows: tessera signing, decoding and verifying a token,
 # and refusing the same token after one byte of it is changed.
 set -euo pipefail

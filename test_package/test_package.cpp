@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include <tessera/jwt.hpp>
 #include <tessera/version.hpp>
 #include <iostream>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // Precompiled for every test source: the heavy third-party headers.
 #include <boost/json.hpp>

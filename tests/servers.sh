@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # Throwaway Redis and PostgreSQL servers for tessera's tests.
 #
 #   servers.sh fresh  all DIR                  stop and remove what a run left in DIR, then start anew
@@ -46,13 +47,26 @@ remember() { # KEY VALUE: sets a line of DIR/env
 
 recall() { [[ -f "$dir/env" ]] || return 0; sed -n "s/^$1=//p" "$dir/env" | tail -n1; }
 
+# A Unix socket path is limited to 107 bytes, and DIR lies under the build folder, as deep as the
+# clone is: the socket goes in a short folder of its own under /tmp, removed with DIR.
+socket_dir() {
+  local sockets
+  sockets="$(recall TESSERA_SOCKET_DIR)"
+  if [[ -z "$sockets" ]]; then
+    sockets="$(mktemp -d /tmp/tessera-s.XXXXXX)"
+    remember TESSERA_SOCKET_DIR "$sockets"
+  fi
+  echo "$sockets"
+}
+
 redis_start() {
-  local port password
+  local port password sockets
   port="$(recall TESSERA_REDIS_PORT)"
   [[ -n "$port" ]] || port="$(free_port)"
   password="$(recall TESSERA_REDIS_PASSWORD)"
   [[ -n "$password" ]] || password="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
   mkdir -p "$dir/redis"
+  sockets="$(socket_dir)"
   # The ACL user the tests connect as. The default user keeps a password nobody knows, so nothing
   # works without AUTH; it is not turned off: Redis 7.0 replays a script's writes from the AOF as
   # MULTI/EXEC under the default user, and with that user off it drops them all on restart.
@@ -62,13 +76,13 @@ redis_start() {
     >"$dir/redis/users.acl"
   redis-server --port "$port" --bind 127.0.0.1 --dir "$dir/redis" --daemonize yes \
     --pidfile "$dir/redis/redis.pid" --logfile "$dir/redis/redis.log" \
-    --unixsocket "$dir/redis/redis.sock" --unixsocketperm 700 \
+    --unixsocket "$sockets/redis.sock" --unixsocketperm 700 \
     --appendonly yes --appendfsync always --save '' --aclfile "$dir/redis/users.acl" >/dev/null
   local i
   for i in $(seq 100); do
     if redis-cli -p "$port" --user tessera --pass "$password" --no-auth-warning ping 2>/dev/null | grep -q PONG; then
       remember TESSERA_REDIS_PORT "$port"
-      remember TESSERA_REDIS_SOCKET "$dir/redis/redis.sock"
+      remember TESSERA_REDIS_SOCKET "$sockets/redis.sock"
       remember TESSERA_REDIS_USER tessera
       remember TESSERA_REDIS_PASSWORD "$password"
       return 0
@@ -180,9 +194,11 @@ stop_and_remove() {
     for private in "$dir"/private-*; do
       [[ -d "$private" ]] && bash "${BASH_SOURCE[0]}" stop all "$private"
     done
-    local data
+    local data sockets
     data="$(recall TESSERA_POSTGRES_DATA)"
     [[ -z "$data" ]] || rm -rf "$data"
+    sockets="$(recall TESSERA_SOCKET_DIR)"
+    [[ -z "$sockets" ]] || rm -rf "$sockets"
     rm -rf "$dir"
   fi
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A user-written revocation policy composed with a built-in one: prints what
 // each step does to two tenants' tokens.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // A revocation policy written outside tessera, against tessera::revocation_policy:
 // a per-tenant kill switch. An operator who learns that one customer's

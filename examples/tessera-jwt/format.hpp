@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // What tessera-jwt prints: NumericDates as ISO-8601 (both ways) and as a
 // time relative to now, indented JSON, and colour for terminals.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // tessera-jwt: decode, verify and sign JSON Web Tokens, and convert
 // timestamps, with tessera's own headers. `tessera-jwt --help` shows the
 // interface; scripts depend on it, so it changes only by addition.

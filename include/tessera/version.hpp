@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 
 /// tessera's version, as MAJOR * 10000 + MINOR * 100 + PATCH.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # An overlay port: `vcpkg install tessera --overlay-ports=<tessera>/ports` builds from this source tree.
 # Headers only: one (release) configuration is all there is to install.
 set(VCPKG_BUILD_TYPE release)
@@ -14,4 +15,4 @@ vcpkg_cmake_config_fixup(PACKAGE_NAME tessera CONFIG_PATH share/cmake/tessera)
 vcpkg_fixup_pkgconfig()
 
 file(INSTALL "${CMAKE_CURRENT_LIST_DIR}/usage" DESTINATION "${CURRENT_PACKAGES_DIR}/share/${PORT}")
-file(WRITE "${CURRENT_PACKAGES_DIR}/share/${PORT}/copyright" "See the tessera source tree.\n")
+vcpkg_install_copyright(FILE_LIST "${SOURCE_PATH}/LICENSE")

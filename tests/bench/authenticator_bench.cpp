@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The zero-overhead contract, measured: each authenticator's authenticate
 // against hand-written code doing the same checks with Botan and Boost.JSON
 // directly (floors.hpp), in the same binary. The two run interleaved: every

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // The hand-written floors that tessera's authenticate is measured against,
 // shared by the wall-clock benchmark and the instruction counter: the same

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Instruction counts for the zero-overhead contract, for machines too noisy
 // for wall-clock ratios: `./dev instructions` runs each mode under
 // callgrind and prints tessera's count per call over the hand-written floor's.

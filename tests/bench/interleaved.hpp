@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // Two pieces of code timed in alternating blocks, so that the drift of a shared machine falls on
 // both alike: every benchmark iteration is one round of a block of floor calls and a block of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // JWT signing and verification costs, and the floor: the same HS256 checks
 // written by hand with Botan and Boost.JSON. Read the ratio, not the
 // absolute times: the machines are shared.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The shared stores measured against their own clients: each operation of
 // an authenticator on Redis or PostgreSQL, interleaved with a floor that is
 // one raw round trip to the same server (a hiredis HMGET of one record; a

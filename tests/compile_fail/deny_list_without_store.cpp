@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A deny list must be kept somewhere. (The twin, built with TESSERA_TWIN, gives it a store and compiles.)
 #include <tessera/authenticator.hpp>
 #ifndef TESSERA_TWIN

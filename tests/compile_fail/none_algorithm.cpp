@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // There is no `none` algorithm to pin.
 #include <tessera/jwt.hpp>
 #ifndef TESSERA_TWIN

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A revocation policy is a type with behaviour, written against tessera::revocation_policy.
 #include <tessera/authenticator.hpp>
 #ifndef TESSERA_TWIN

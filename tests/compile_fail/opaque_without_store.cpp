@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // An opaque session id means nothing without a store.
 #include <tessera/authenticator.hpp>
 #ifndef TESSERA_TWIN

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Secrets are never printed.
 #include <tessera/core/secret.hpp>
 #include <iostream>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A pure JWT scheme has nothing to refresh with: refresh does not exist.
 #include <tessera/authenticator.hpp>
 int main()

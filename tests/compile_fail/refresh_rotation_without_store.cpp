@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Refresh families must be kept somewhere.
 #include <tessera/authenticator.hpp>
 #ifndef TESSERA_TWIN

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A deny list revokes one token; it offers no "log out everywhere" (token_version does).
 #include <tessera/authenticator.hpp>
 int main()

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Algorithm confusion: an RSA public key cannot be handed to an HMAC verifier.
 #include <tessera/jwt.hpp>
 int main()

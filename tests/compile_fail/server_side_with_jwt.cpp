@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Deleting a record cannot revoke a self-contained JWT.
 #include <tessera/authenticator.hpp>
 #ifndef TESSERA_TWIN

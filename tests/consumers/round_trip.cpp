@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A consumer of an installed (or added) tessera: sign a token, verify it, refuse a forgery.
 #include <tessera/jwt.hpp>
 #include <tessera/version.hpp>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # tessera as its users take it: installed into a prefix, then found by CMake
 # or pkg-config, or added as a subdirectory. Run by CTest on every `./dev test`.
 #
@@ -39,6 +40,7 @@ case "$what" in
       grep -rl "$(cd "$from" && pwd)" "$prefix/share" >&2
       exit 1
     fi
+    [[ -f "$prefix/share/doc/tessera/LICENSE" ]] || { echo "the installed package has no LICENSE" >&2; exit 1; }
     echo "installed into $prefix: $(find "$prefix" -type f | wc -l) files"
     ;;
   find_package) configure_build_run "$consumers/find_package" ;;

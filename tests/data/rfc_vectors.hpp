@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // Test vectors from RFC 7515 Appendix A, RFC 7520 §4 and RFC 8037 Appendix A
 // (keys and tokens verbatim; PEM forms derived from the RFC keys).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The libFuzzer entry point for every target: the target is chosen by the
 // environment variable TESSERA_FUZZ_TARGET (one binary, built once by clang).
 // `./dev fuzz [seconds]` runs each target in turn.

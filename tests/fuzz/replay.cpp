@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Replays every seed and every regression of every fuzz target, on each
 // `./dev test` and with any compiler: what fuzzing once found stays fixed,
 // and the seeds' properties hold without clang.

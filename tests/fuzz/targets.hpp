@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // tessera's fuzz targets: every parser of hostile input, each with properties
 // checked on what it accepts, not only "no crash". One table of targets

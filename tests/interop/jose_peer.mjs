@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Interop peer: panva's jose. Reads a job file written by tessera's interop
 // suite, verifies tessera's tokens (and their tampered twins), signs its own,
 // and prints the results as JSON.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 """Interop peer: PyJWT (Debian's python3-jwt with python3-cryptography).
 
 Reads a job file written by tessera's interop suite, verifies tessera's

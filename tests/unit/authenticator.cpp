@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The three schemes end to end with a manual clock, one piece of application
 // code over three aliases, revocation policies alone and composed, and
 // refresh-token rotation under races.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include <tessera/core/base64url.hpp>
 
 #include <boost/test/unit_test.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // tessera-jwt, run as a user runs it: the built binary, with keys made by the
 // openssl command line, checked on its exit status, its stdout and its
 // stderr ("error: <name>" for every refusal of the attack corpus).

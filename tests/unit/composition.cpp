@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Where the pieces meet: several schemes and policies on one store, another
 // request running between two store calls of this one, a store failing at
 // each call (and the client's retry), a store that lost its state, a record

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Set-Cookie rendering with its prefix rules, and Cookie header parsing of hostile input.
 
 #include "support.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include <tessera/core.hpp>
 
 #include <boost/test/unit_test.hpp>

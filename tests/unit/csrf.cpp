@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // CSRF: the origin check's every branch, and signed double-submit tokens.
 
 #include "support.hpp"

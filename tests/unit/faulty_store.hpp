@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // A store wrapper that injects faults deterministically: it counts every
 // operation, and at the Nth one it can fail without doing anything, do the

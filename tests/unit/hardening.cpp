@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What fuzzing and the sanitizers found, each kept as a regression test:
 // hostile input on every request and hostile records from a store must be
 // refused by name, never thrown, never undefined behaviour.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Interop with two independent implementations, both ways, for every
 // algorithm: panva's jose (from the npm registry, run with node) and PyJWT
 // (Debian's python3-jwt). Tokens tessera signs verify in the peer, tokens the

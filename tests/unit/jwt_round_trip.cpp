@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Every algorithm signs and verifies its own tokens, and never another key's.
 
 #include "../data/rfc_vectors.hpp"

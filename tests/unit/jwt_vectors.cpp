@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Conformance: the RFC 7515, RFC 7520 and RFC 8037 examples verify with the
 // RFCs' keys, deterministic ones are reproduced byte for byte, and each
 // fails after one changed character.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Argon2id hashing in PHC form, rehash detection, and throttled logins.
 
 #include "store_fixtures.hpp"

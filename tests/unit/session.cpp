@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Session lifecycle on every store: creation, idle and absolute expiry,
 // throttled sliding renewal, rotation, revocation and listing.
 

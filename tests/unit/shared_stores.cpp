@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The Redis and PostgreSQL stores as a fleet uses them: round trips per
 // operation, servers that stop, freeze, crash and come back, a reply lost
 // on the wire, and two processes sharing one store.

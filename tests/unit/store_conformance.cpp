@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The store conformance suite: written once, run for every store.
 // The Redis and PostgreSQL stores join by adding a fixture to `store_fixtures`.
 

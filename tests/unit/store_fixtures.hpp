@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // One fixture per store, each with a manual clock the test moves. The Redis
 // and PostgreSQL fixtures connect to the throwaway servers CTest starts

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 
 // A JSON parser for hostile input: Boost.JSON's own grammar and UTF-8

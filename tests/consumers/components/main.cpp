@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The SQLite store from the installed package: a session survives reopening the file.
 #include <tessera/session/session.hpp>
 #include <tessera/store/sqlite.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 
 // What keys.hpp's classes hold, and every Botan call they make: loading PEM
@@ -229,7 +230,9 @@ inline result<std::vector<std::uint8_t>> jwk_bytes(const boost::json::object& jw
 
     `kty` must be the algorithm's; `use`, when present, must be `sig`; `alg`,
     when present, must be exactly `Alg` (RFC 8725 §3.1: one key, one
-    algorithm), else `algorithm_mismatch`.
+    algorithm). Every refusal is `invalid_key`: a JWK that does not fit is a
+    configuration error, not a token's fault (the verifier names a token
+    whose `kid` is such a key `algorithm_mismatch` itself).
 */
 template <algorithm Alg>
 result<std::string> check_jwk(const boost::json::object& jwk)
@@ -248,7 +251,7 @@ result<std::string> check_jwk(const boost::json::object& jwk)
     if (!alg)
         return alg.error();
     if (*alg != nullptr && **alg != Alg::name)
-        return fail(errc::algorithm_mismatch);
+        return fail(errc::invalid_key);
     if constexpr (Alg::family == algorithm_family::ecdsa || Alg::family == algorithm_family::eddsa) {
         auto crv = jwk_string(jwk, "crv");
         if (!crv)
