@@ -11,7 +11,8 @@
 #
 # Servers listen on free loopback ports. DIR/env then holds what the tests read:
 #   TESSERA_REDIS_PORT, TESSERA_REDIS_SOCKET, TESSERA_REDIS_USER, TESSERA_REDIS_PASSWORD, TESSERA_POSTGRES
-# Redis runs with AOF on (appendfsync always) and an ACL user; PostgreSQL in a
+# Redis runs with AOF on (appendfsync always) and an ACL user; TESSERA_REDIS_FLAGS, given at the
+# first start, adds settings of a test's own (kept for its restarts), e.g. "--appendonly no"; PostgreSQL in a
 # cluster made by initdb in a temporary folder, with a password (SCRAM), run
 # as the `postgres` user when this script runs as root (PostgreSQL refuses root).
 set -euo pipefail
@@ -67,6 +68,10 @@ redis_start() {
   [[ -n "$password" ]] || password="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
   mkdir -p "$dir/redis"
   sockets="$(socket_dir)"
+  local flags
+  flags="$(recall TESSERA_REDIS_FLAGS)"
+  [[ -n "$flags" ]] || flags="${TESSERA_REDIS_FLAGS:-}"
+  remember TESSERA_REDIS_FLAGS "$flags"
   # The ACL user the tests connect as. The default user keeps a password nobody knows, so nothing
   # works without AUTH; it is not turned off: Redis 7.0 replays a script's writes from the AOF as
   # MULTI/EXEC under the default user, and with that user off it drops them all on restart.
@@ -77,7 +82,7 @@ redis_start() {
   redis-server --port "$port" --bind 127.0.0.1 --dir "$dir/redis" --daemonize yes \
     --pidfile "$dir/redis/redis.pid" --logfile "$dir/redis/redis.log" \
     --unixsocket "$sockets/redis.sock" --unixsocketperm 700 \
-    --appendonly yes --appendfsync always --save '' --aclfile "$dir/redis/users.acl" >/dev/null
+    --appendonly yes --appendfsync always --save "" --aclfile "$dir/redis/users.acl" $flags >/dev/null # $flags: words
   local i
   for i in $(seq 100); do
     if redis-cli -p "$port" --user tessera --pass "$password" --no-auth-warning ping 2>/dev/null | grep -q PONG; then
@@ -101,7 +106,15 @@ redis_stop() {
   pid="$(redis_pid)"
   [[ -n "$pid" ]] || return 0
   kill -CONT "$pid" 2>/dev/null || true
-  kill -TERM "$pid" 2>/dev/null || true
+  # Redis ignores a SIGTERM while it writes its first AOF (just after `CONFIG SET appendonly yes`): ask
+  # again for a while, then kill it.
+  local i
+  for i in $(seq 250); do
+    kill -0 "$pid" 2>/dev/null || break
+    ((i % 25 != 1)) || kill -TERM "$pid" 2>/dev/null || true
+    sleep 0.02
+  done
+  kill -KILL "$pid" 2>/dev/null || true
   while kill -0 "$pid" 2>/dev/null; do sleep 0.02; done
   rm -f "$dir/redis/redis.pid"
 }

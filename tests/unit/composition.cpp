@@ -656,17 +656,66 @@ BOOST_AUTO_TEST_CASE(a_full_memory_store_purges_every_shard_and_bounds_counters)
     tessera::basic_memory_store<tessera::manual_clock> store{{.max_records = 64, .shards = 16}, clock};
     for (int i = 0; i < 64; ++i)
         must(store.put("short:" + std::to_string(i), "v", clock.now() + 1s, {}));
-    BOOST_TEST(outcome(store.put("one-more", "v", clock.now() + 1h, {})) == "store_unavailable");
+    BOOST_TEST(outcome(store.put("one-more", "v", clock.now() + 1h, {})) == "store_full");
     clock.advance(1s);
     // Expired records in other shards make room, whichever shard the new key falls in.
     for (int i = 0; i < 64; ++i)
         must(store.put("long:" + std::to_string(i), "v", clock.now() + 1h, {}));
     BOOST_TEST(store.size() == 64u);
     // Counters count against the bound: 200,000 client addresses cannot grow the store without limit.
-    BOOST_TEST(outcome(store.increment("client:192.0.2.1", 1, clock.now() + 1h)) == "store_unavailable");
+    BOOST_TEST(outcome(store.increment("client:192.0.2.1", 1, clock.now() + 1h)) == "store_full");
     must(store.erase("long:0"));
     BOOST_TEST(must(store.increment("client:192.0.2.1", 1, clock.now() + 1h)) == 1);
     BOOST_TEST(store.size() == 64u);
+}
+
+// A used-marker lost (evicted, or lost with the store's state) never lets its token rotate again: the
+// family has moved past the token, so presenting it is reuse all the same, and the family ends.
+BOOST_AUTO_TEST_CASE_TEMPLATE(a_lost_used_marker_is_still_reuse, F, test::store_fixtures)
+{
+    F f;
+    tessera::hybrid_authenticator<jwt::eddsa, decltype(f.store), clock_t_> mobile{
+        f.store, jwt::private_key<jwt::eddsa>::generate(), named(), f.clock};
+    auto login = must(mobile.issue("uma"));
+    auto next = must(mobile.refresh(login.refresh_token));
+    const auto family = login.refresh_token.substr(0, 22);
+    std::size_t forgotten = 0;
+    for (const auto& r : must(f.store.list_subject(tessera::keys::index(tessera::keys::kind::refresh_token, family))))
+        if (r.key.starts_with(tessera::keys::prefix(tessera::keys::kind::refresh_used))) {
+            must(f.store.erase(r.key));
+            ++forgotten;
+        }
+    BOOST_TEST_REQUIRE(forgotten == 1u);
+    BOOST_TEST(outcome(mobile.refresh(login.refresh_token)) == "refresh_reused");
+    BOOST_TEST(who_is(mobile, next.access_token) == "revoked");
+    BOOST_TEST(outcome(mobile.refresh(next.refresh_token)) == "refresh_reused");
+    BOOST_TEST(must(mobile.sessions("uma")).empty());
+}
+
+// A refresh refused by a full store (a definite refusal, not a lost answer) leaves nothing behind: its
+// retry succeeds as soon as the two records a rotation needs are free, however often it was refused.
+BOOST_AUTO_TEST_CASE(a_refresh_refused_by_a_full_store_leaves_nothing_behind)
+{
+    tessera::manual_clock clock;
+    tessera::basic_memory_store<tessera::manual_clock> store{{.max_records = 16, .shards = 4}, clock};
+    tessera::hybrid_authenticator<jwt::eddsa, decltype(store), clock_t_> mobile{
+        store, jwt::private_key<jwt::eddsa>::generate(), named(), clock};
+    auto login = must(mobile.issue("rue")); // the family and its first token
+    std::vector<std::string> filler;
+    for (std::size_t i = store.size(); i < 16; ++i) {
+        filler.push_back("filler:" + std::to_string(i));
+        must(store.put(filler.back(), "v", clock.now() + 1h, {}));
+    }
+    for (int attempt = 0; attempt < 5; ++attempt)
+        BOOST_TEST(outcome(mobile.refresh(login.refresh_token)) == "store_full");
+    BOOST_TEST(store.size() == 16u);
+    must(store.erase(filler.back()));
+    BOOST_TEST(outcome(mobile.refresh(login.refresh_token)) == "store_full"); // one free: a rotation needs two
+    BOOST_TEST(store.size() == 15u);
+    must(store.erase(filler.front()));
+    auto next = must(mobile.refresh(login.refresh_token));
+    BOOST_TEST(who_is(mobile, next.access_token) == "rue");
+    BOOST_TEST(store.size() == 16u);
 }
 
 BOOST_AUTO_TEST_CASE(rotation_can_set_new_attributes)

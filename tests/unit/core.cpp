@@ -38,6 +38,8 @@ BOOST_AUTO_TEST_CASE(error_names_are_stable)
     BOOST_TEST(tessera::to_string(errc::unknown_session) == "unknown_session");
     BOOST_TEST(tessera::to_string(errc::refresh_reused) == "refresh_reused");
     BOOST_TEST(tessera::to_string(errc::store_unavailable) == "store_unavailable");
+    BOOST_TEST(tessera::to_string(errc::store_full) == "store_full");
+    BOOST_TEST((std::error_code{errc::store_full} == tessera::condition::unavailable));
     BOOST_TEST(tessera::to_string(errc::invalid_key) == "invalid_key");
     BOOST_TEST(tessera::to_string(errc::weak_key) == "weak_key");
     BOOST_TEST(tessera::to_string(errc::csrf_mismatch) == "csrf_mismatch");

@@ -4,7 +4,7 @@
 // on the wire, and two processes sharing one store.
 
 #include "faulty_store.hpp"
-#include "store_fixtures.hpp"
+#include "fleet.hpp"
 
 #include <tessera/authenticator.hpp>
 
@@ -25,100 +25,16 @@ using test::outcome;
 namespace jwt = tessera::jwt;
 
 namespace {
-
-using clock_t_ = tessera::manual_clock;
-
-/// A Redis or PostgreSQL server of this test's own, to stop, freeze, crash and start again.
-class private_server {
-public:
-    explicit private_server(std::string which)
-        : which_(std::move(which)),
-          dir_(test::servers_dir() / test::unique_name("private-")) // stopped with the run's servers if not before
-    {
-        run("start");
-    }
-    ~private_server() { (void)std::system(("bash " TESSERA_SERVERS_SH " stop all " + dir_.string()).c_str()); }
-    private_server(const private_server&) = delete;
-    private_server& operator=(const private_server&) = delete;
-
-    void run(const std::string& action) const
-    {
-        const std::string command = "bash " TESSERA_SERVERS_SH " " + action + " " + which_ + " " + dir_.string();
-        BOOST_TEST_REQUIRE(std::system(command.c_str()) == 0, command);
-    }
-    [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
-
-private:
-    std::string which_;
-    std::filesystem::path dir_;
-};
-
-// Short timeouts: a server that cannot answer is found out in a fifth of a second.
-template <class Options>
-Options impatient(Options o)
-{
-    o.connect_timeout = 200ms;
-    o.command_timeout = 200ms;
-    o.connections = 2;
-    return o;
-}
-
-struct redis_kind {
-    static constexpr const char* server = "redis";
-    using store = tessera::basic_redis_store<clock_t_>;
-    static store open(const std::filesystem::path& dir, clock_t_ c)
-    {
-        return store{impatient(test::redis_options(dir)), c};
-    }
-};
-
-struct postgres_kind {
-    static constexpr const char* server = "postgres";
-    using store = tessera::basic_postgres_store<clock_t_>;
-    static store open(const std::filesystem::path& dir, clock_t_ c)
-    {
-        return store{impatient(test::postgres_options(dir)), c};
-    }
-};
-
-using server_kinds = std::tuple<redis_kind, postgres_kind>;
-using network_fixtures = std::tuple<test::redis_fixture, test::postgres_fixture>;
-
-/// The three schemes and the composed JWT policies on one store.
-template <class Store>
-struct fleet_member {
-    using both = tessera::all_of<tessera::deny_list, tessera::token_version>;
-    fleet_member(Store& store, clock_t_ clock, const jwt::hmac_key<jwt::hs256>& key,
-                 const jwt::private_key<jwt::eddsa>& signing, tessera::refresh_options refresh = {})
-        : web(store, {}, clock), api(store, key, named(), clock),
-          mobile(store, signing, named({.refresh = refresh}), clock)
-    {
-    }
-    tessera::session_authenticator<Store, clock_t_> web;
-    tessera::authenticator<Store, jwt::hs256, both, clock_t_> api;
-    tessera::hybrid_authenticator<jwt::eddsa, Store, clock_t_> mobile;
-};
-
-template <class Auth>
-std::string who(Auth& auth, const std::string& token)
-{
-    auto p = auth.authenticate(token);
-    return p ? p->subject : tessera::to_string(p.error());
-}
-
-/// The exit status of a child process that ran `body` (which returns its status).
-template <class Body>
-int in_child(Body body)
-{
-    const pid_t pid = ::fork();
-    BOOST_TEST_REQUIRE(pid >= 0);
-    if (pid == 0)
-        ::_exit(body());
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
-
+using test::clock_t_;
+using test::fleet_member;
+using test::in_child;
+using test::impatient;
+using test::postgres_kind;
+using test::private_server;
+using test::redis_kind;
+using test::who;
+using test::server_kinds;
+using test::network_fixtures;
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(shared_stores)

@@ -371,7 +371,7 @@ BOOST_AUTO_TEST_CASE(bounded_at_max_records)
     // Full: a new key is refused, an existing one may still be overwritten, nothing is evicted.
     auto refused = s.put("new", "v", clock.now() + 100s);
     BOOST_TEST_REQUIRE(!refused);
-    BOOST_TEST((refused.error() == errc::store_unavailable));
+    BOOST_TEST((refused.error() == errc::store_full));
     BOOST_TEST(s.put("k3", "v2", clock.now() + 100s).has_value());
     for (int i = 0; i < 10; ++i)
         BOOST_TEST(s.get("k" + std::to_string(i))->has_value());

@@ -64,6 +64,11 @@ enum class errc : int {
     wrong_subject,
     /// A setting given at construction cannot work (a lifetime, a missing issuer); thrown, never returned.
     invalid_configuration,
+    /** The store answered, and refused a write for lack of room (a full `memory_store`, a Redis at its
+        memory limit under `noeviction`): nothing was written. Unavailable, like `store_unavailable`, but
+        known not to have happened, so a caller may undo the steps before it.
+    */
+    store_full,
 };
 
 /** What an HTTP layer needs to know of an error: one condition per response status.
@@ -116,6 +121,7 @@ constexpr std::string_view to_string(errc e) noexcept
     case errc::unknown_session: return "unknown_session";
     case errc::refresh_reused: return "refresh_reused";
     case errc::store_unavailable: return "store_unavailable";
+    case errc::store_full: return "store_full";
     case errc::invalid_key: return "invalid_key";
     case errc::weak_key: return "weak_key";
     case errc::csrf_mismatch: return "csrf_mismatch";
@@ -147,7 +153,8 @@ constexpr condition condition_of(errc e) noexcept
     switch (e) {
     case errc::csrf_mismatch: return condition::forbidden;
     case errc::rate_limited: return condition::throttled;
-    case errc::store_unavailable: return condition::unavailable;
+    case errc::store_unavailable:
+    case errc::store_full: return condition::unavailable;
     case errc::invalid_key:
     case errc::weak_key:
     case errc::invalid_configuration: return condition::misconfigured;

@@ -403,6 +403,17 @@ public:
         auto family = family_read ? family_from(record->family, family_found) : live_family(record->family);
         if (!family)
             return fail(family.error());
+        // The family moved past this token, so it was rotated before: a second use. Its marker is written
+        // before the family moves (or with it), so it is read again, in case that rotation committed after
+        // the first read (the grace window needs its sealed pair); a marker that is gone even so was lost
+        // (evicted, lost with the store's state), and the family ends all the same. Losing a marker never
+        // lets a used token rotate again and fork the family.
+        if (family->generation > record->generation) {
+            auto again = store_.get(used_key);
+            if (!again)
+                return fail(again.error());
+            return second_use(raw, *record, *again ? std::string_view{(*again)->value} : std::string_view{});
+        }
         const auto now = clock_.now();
         auto granted = mint(refresh_families_grant{family->subject, family->claims, record->family, family->expires_at});
         if (!granted)
@@ -449,6 +460,13 @@ public:
             if (!winner)
                 return fail(winner.error());
             return second_use(raw, *record, *winner ? std::string_view{(*winner)->value} : std::string_view{});
+        }
+        if (!committed && committed.error() == errc::store_full) {
+            // A definite refusal: the commit did not run, so the successor is nobody's. Leaving it would
+            // take, at each retry, the room the retry needs.
+            if (!successor_key.empty())
+                (void)store_.erase(successor_key);
+            return fail(committed.error());
         }
         if (!committed && !ours(raw, used_key, granted->refresh_token)) {
             // Not known to be committed: the token stays usable. The successor is left in place (it
@@ -667,23 +685,22 @@ private:
         return std::optional<credentials>{std::move(*pair)};
     }
 
-    /** Ends a family for reuse. A marker that answers `refresh_reused` for the family's other tokens is
-        written first, then the family record is erased: so no presentation finds the family gone without
-        the marker, and a rotation finishing meanwhile cannot write the family back (`replace` never creates).
+    /** Ends a family for reuse, in one atomic step: the family record is taken (erased), and from then on
+        nothing minted from it works, its access tokens included. An erase is what even a full store
+        still does (Redis under `noeviction` at its memory limit refuses writes, not deletions); a rotation
+        finishing meanwhile cannot write the family back (`replace` never creates). Only then is a marker
+        written, saying why the family is gone, so that its other tokens answer `refresh_reused` rather
+        than `unknown_session`; a store that cannot write it changes that answer, never the outcome.
     */
     result<void> kill(const std::string& family)
     {
-        auto found = store_.get(family_key(family));
+        auto found = store_.take(family_key(family));
         if (!found)
             return fail(found.error());
         if (!*found)
             return {};
-        if (auto r = store_.put(keys::key(keys::kind::family_ended, family), "", (*found)->expires_at,
-                                keys::index(keys::kind::refresh_token, family));
-            !r)
-            return fail(r.error());
-        if (auto r = store_.erase(family_key(family)); !r)
-            return fail(r.error());
+        (void)store_.put(keys::key(keys::kind::family_ended, family), "", (*found)->expires_at,
+                         keys::index(keys::kind::refresh_token, family));
         return {};
     }
 

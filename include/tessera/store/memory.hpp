@@ -30,8 +30,8 @@ struct memory_store_options {
 
         At the bound, a write of a new key first purges expired records and
         counters of every shard; if the store is still full it fails with
-        `store_unavailable` (a new login, or a throttle count from a new
-        client address, is refused). Existing records are never evicted to make
+        `store_full` (a new login, or a throttle count from a new client
+        address, is refused), having written nothing. Existing records are never evicted to make
         room: evicting a session would log a user out, and an attacker who can
         create records could then log out everyone.
     */
@@ -215,7 +215,7 @@ public:
                     return delta;
                 if (auto claimed = claim_room(lock, purged, now); claimed != room::taken) {
                     if (claimed == room::full)
-                        return fail(errc::store_unavailable);
+                        return fail(errc::store_full);
                     continue;
                 }
                 it = s.counters.emplace(std::string{key}, counter_value{0, expires_at}).first;
@@ -331,7 +331,7 @@ private:
             if (it == s.records.end()) {
                 if (auto claimed = claim_room(lock, purged, now); claimed != room::taken) {
                     if (claimed == room::full)
-                        return fail(errc::store_unavailable);
+                        return fail(errc::store_full);
                     continue;
                 }
                 it = s.records.emplace(std::string{key}, record{}).first;

@@ -41,6 +41,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <cstdint>
@@ -54,6 +55,28 @@
 #include <vector>
 
 namespace tessera::inline v0 {
+
+/** Server settings under which Redis may drop writes it acknowledged. Each is refused unless accepted
+    here, in code; what accepting one gives up is said beside it (README, "Running Redis and PostgreSQL").
+*/
+struct redis_accepted_risks {
+    /** A `maxmemory-policy` other than `noeviction`. Redis then deletes keys when memory is full, a deny
+        entry or a used-token marker among them, and a deleted revocation is a revoked credential that
+        works again. Accepted, the store fails closed instead: every operation answers
+        `store_unavailable` once the server has evicted any key (`evicted_keys` in `INFO stats`, read after
+        every request, one more reply in the same round trip), until an operator has checked what was
+        lost and reset the statistics (`CONFIG RESETSTAT`). For a Redis whose memory limit is never met.
+    */
+    bool eviction = false;
+    /** No append-only file (`appendonly no`): a restart goes back to the last RDB snapshot, undoing every
+        logout, refresh and revocation made after it. Accepted, the store notices a server that came back
+        from a snapshot (its `{prefix}boot` key names an earlier run of the server) or without its data
+        (the key is gone) and fails closed: new connections are refused with a message saying so, until
+        an operator deletes `{prefix}boot`. An instance started after such a restart cannot tell a lost
+        store from a new one, and accepts it (see the README's table).
+    */
+    bool no_append_only_file = false;
+};
 
 /// Where a `redis_store` connects and how long it waits.
 struct redis_store_options {
@@ -75,6 +98,13 @@ struct redis_store_options {
     std::chrono::milliseconds connect_timeout{1000};
     /// How long one round trip may take before the store answers `store_unavailable`.
     std::chrono::milliseconds command_timeout{1000};
+    /// The server settings this store refuses unless accepted (by default, every one that loses writes).
+    redis_accepted_risks accept = {};
+    /** How often the store reads the server's settings again (`INFO`, one round trip) after checking
+        them on every new connection: a `CONFIG SET` that turns on eviction or turns off the AOF is found
+        within this bound, and the store then fails closed until the setting is restored.
+    */
+    std::chrono::milliseconds settings_check_interval{5000};
 };
 
 namespace detail {
@@ -144,7 +174,8 @@ return first
 // Deletes a record and its traces, returning it. KEYS: record, expiry set. ARGV: key, {prefix}.
 inline constexpr std::string_view redis_take_lua = R"lua(
 local r = redis.call('HMGET', KEYS[1], 'v', 's', 'e')
-if not r[3] then return false end
+if not r[1] and not r[2] and not r[3] then return false end
+if not (r[1] and r[2] and r[3]) then return redis.error_reply('tessera: a damaged record') end
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 if r[2] ~= '' then redis.call('SREM', ARGV[2] .. 'i:' .. r[2], ARGV[1]) end
@@ -157,6 +188,9 @@ inline constexpr std::string_view redis_list_lua = R"lua(
 local out = {}
 for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   local r = redis.call('HMGET', ARGV[2] .. 'r:' .. key, 'v', 's', 'e')
+  if (r[1] or r[2] or r[3]) and not (r[1] and r[2] and r[3]) then
+    return redis.error_reply('tessera: a damaged record')
+  end
   if r[3] and r[2] == ARGV[1] then
     out[#out + 1] = key; out[#out + 1] = r[1]; out[#out + 1] = r[3]
   else
@@ -173,10 +207,10 @@ local live = 0
 for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   local record = ARGV[3] .. 'r:' .. key
   local r = redis.call('HMGET', record, 's', 'e')
-  if r[2] and r[1] == ARGV[1] then
+  if r[1] == ARGV[1] then
     redis.call('DEL', record)
     redis.call('ZREM', KEYS[2], key)
-    if tonumber(r[2]) > tonumber(ARGV[2]) then live = live + 1 end
+    if not r[2] or tonumber(r[2]) > tonumber(ARGV[2]) then live = live + 1 end
   end
 end
 redis.call('DEL', KEYS[1])
@@ -214,6 +248,53 @@ for _, key in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMI
 end
 return purged
 )lua";
+
+/// The value of `name` in an `INFO` reply (`name:value` lines), or nothing.
+inline std::optional<std::string_view> redis_info_field(std::string_view info, std::string_view name) noexcept
+{
+    for (std::size_t at = 0; at < info.size();) {
+        auto end = info.find('\n', at);
+        if (end == std::string_view::npos)
+            end = info.size();
+        auto line = info.substr(at, end - at);
+        if (!line.empty() && line.back() == '\r')
+            line.remove_suffix(1);
+        if (line.size() > name.size() && line.starts_with(name) && line[name.size()] == ':')
+            return line.substr(name.size() + 1);
+        at = end + 1;
+    }
+    return std::nullopt;
+}
+
+/** Why a server with these `INFO memory` and `INFO persistence` sections cannot keep what tessera
+    writes, given what the application accepts; empty when it can.
+*/
+inline std::string redis_settings_refusal(std::string_view memory, std::string_view persistence,
+                                          const redis_accepted_risks& accept)
+{
+    const auto policy = redis_info_field(memory, "maxmemory_policy");
+    const auto aof = redis_info_field(persistence, "aof_enabled");
+    if (!policy || !aof)
+        return "cannot read the server's maxmemory_policy and aof_enabled from INFO";
+    if (!accept.eviction && *policy != "noeviction")
+        return "the server's maxmemory-policy is " + std::string{*policy} +
+               ", so Redis may evict revocations when memory is full; set `maxmemory-policy noeviction` "
+               "(redis.conf, or CONFIG SET), or accept the risk with redis_store_options::accept.eviction";
+    if (!accept.no_append_only_file && *aof != "1")
+        return "the server runs without an append-only file (appendonly no), so a restart undoes the "
+               "revocations made since its last snapshot; set `appendonly yes` (redis.conf, or CONFIG SET), or "
+               "accept the risk with redis_store_options::accept.no_append_only_file";
+    return {};
+}
+
+/// Whether an `INFO stats` reply says the server has evicted nothing since its statistics were reset.
+inline bool redis_evicted_nothing(const redisReply* r) noexcept
+{
+    if (r == nullptr || r->type != REDIS_REPLY_STRING)
+        return false;
+    const auto n = redis_info_field({r->str, r->len}, "evicted_keys");
+    return n && *n == "0";
+}
 
 enum class redis_op : std::size_t { writes, take, list, erase_subject, increment, purge };
 
@@ -288,12 +369,15 @@ public:
             throw error{errc::invalid_configuration, "redis_store: the key prefix must be non-empty, without braces"};
         if (options_.database < 0)
             throw error{errc::invalid_configuration, "redis_store: the database index must be non-negative"};
+        if (options_.settings_check_interval.count() <= 0)
+            throw error{errc::invalid_configuration, "redis_store: the settings check interval must be positive"};
         tag_ = "{" + options_.key_prefix + "}";
         expiry_set_ = tag_ + "x";
-        std::string why;
-        auto first = connect(why);
+        boot_key_ = tag_ + "boot";
+        refusal no;
+        auto first = connect(no);
         if (!first)
-            throw error{errc::store_unavailable, "redis_store: " + why};
+            throw error{no.code, "redis_store: " + no.why};
         // The scripts' SHA-1 digests, as the server computes them (the same on every server).
         for (std::size_t i = 0; i < detail::redis_scripts.size(); ++i) {
             auto reply = run(first.get(), {"SCRIPT", "LOAD", detail::redis_scripts[i]});
@@ -384,22 +468,26 @@ public:
             if (redisAppendCommandArgv(lease->get(), 5, argv.data(), lens.data()) != REDIS_OK)
                 return lost(*lease);
         }
+        if (!send_guard(lease->get()))
+            return lost(*lease);
         std::vector<std::optional<record>> out;
         out.reserve(keys.size());
         bool ok = true;
         for (std::size_t i = 0; i < names.size(); ++i) {
-            void* raw = nullptr;
-            if (redisGetReply(lease->get(), &raw) != REDIS_OK)
+            auto reply = next_reply(lease->get());
+            if (!reply)
                 return lost(*lease);
-            detail::redis_reply reply{static_cast<redisReply*>(raw)};
-            auto parsed = parse_record(reply.get(), now);
+            auto parsed = parse_record(reply->get(), now);
             if (!parsed)
                 ok = false; // keep reading: the connection stays in step
             else
                 out.push_back(std::move(*parsed));
         }
+        bool evicted = false;
+        if (!read_guard(lease->get(), evicted))
+            return lost(*lease);
         give_back(std::move(*lease));
-        if (!ok)
+        if (!ok || evicted)
             return fail(errc::store_unavailable);
         return out;
     }
@@ -484,8 +572,8 @@ public:
         const redisReply* r = reply->get();
         if (r->type != REDIS_REPLY_ARRAY || r->elements != 2)
             return fail(errc::store_unavailable);
-        if (r->element[1]->type == REDIS_REPLY_NIL)
-            return std::int64_t{0};
+        if (r->element[0]->type == REDIS_REPLY_NIL && r->element[1]->type == REDIS_REPLY_NIL)
+            return std::int64_t{0}; // a counter with one field is damaged: refused below, never read as 0
         const auto e = detail::redis_number(r->element[1], max_time_seconds);
         if (!e || r->element[0]->type != REDIS_REPLY_STRING)
             return fail(errc::store_unavailable);
@@ -521,8 +609,8 @@ private:
         const basic_redis_store* self;
         lease_t operator()() const
         {
-            std::string why;
-            return self->connect(why);
+            refusal no;
+            return self->connect(no);
         }
     };
 
@@ -562,9 +650,18 @@ private:
         return integer_flag(reply->get());
     }
 
-    /// A new connection, authenticated and on the right database; null (and `why`) if that fails.
-    lease_t connect(std::string& why) const
+    /// Why no connection was made: the server could not be reached (`store_unavailable`), or was, and
+    /// its settings or state are refused (`invalid_configuration`, `store_unavailable`).
+    struct refusal {
+        std::string why;
+        errc code = errc::store_unavailable;
+    };
+
+    /// A new connection, authenticated, on the right database, to a server whose settings are accepted;
+    /// null (and why) if that fails.
+    lease_t connect(refusal& no) const
     {
+        std::string& why = no.why;
         const auto tv = detail::to_timeval(options_.connect_timeout);
         lease_t c{options_.unix_socket.empty()
                       ? redisConnectWithTimeout(options_.host.c_str(), options_.port, tv)
@@ -593,7 +690,75 @@ private:
         }
         if (options_.database != 0 && !check({"SELECT", std::to_string(options_.database)}))
             return nullptr;
+        if (auto refused = check_server(c.get())) {
+            no = std::move(*refused);
+            return nullptr;
+        }
         return c;
+    }
+
+    /** What a connection learns of its server before it is used, and again every
+        `settings_check_interval`: the settings (eviction, persistence), evictions where they are
+        accepted, and, without an AOF, whether the data came back from a snapshot. Nothing if all is well.
+    */
+    std::optional<refusal> check_server(redisContext* c) const
+    {
+        const bool aof_accepted = options_.accept.no_append_only_file;
+        auto memory = run(c, {"INFO", "memory"});
+        auto persistence = memory ? run(c, {"INFO", "persistence"}) : std::nullopt;
+        if (!persistence)
+            return refusal{c->errstr};
+        const auto text = [](const detail::redis_reply& r) {
+            return r->type == REDIS_REPLY_STRING ? std::string_view{r->str, r->len} : std::string_view{};
+        };
+        if ((*memory)->type == REDIS_REPLY_ERROR)
+            return refusal{"cannot read the server's settings (INFO: " + std::string{text(*memory)} +
+                               "); allow the user the INFO command",
+                           errc::invalid_configuration};
+        if (auto why = detail::redis_settings_refusal(text(*memory), text(*persistence), options_.accept); !why.empty())
+            return refusal{std::move(why), errc::invalid_configuration};
+        if (options_.accept.eviction) {
+            auto stats = run(c, {"INFO", "stats"});
+            if (!stats)
+                return refusal{c->errstr};
+            if (!detail::redis_evicted_nothing(stats->get()))
+                return refusal{"the server has evicted keys (evicted_keys in INFO stats), revocations among them "
+                               "perhaps; once checked, reset its statistics (CONFIG RESETSTAT)"};
+        }
+        if (aof_accepted && detail::redis_info_field(text(*persistence), "aof_enabled") != "1")
+            return check_boot(c);
+        return std::nullopt;
+    }
+
+    /// Without an AOF: this store's `{prefix}boot` key must name the server's current run (see
+    /// `redis_accepted_risks::no_append_only_file`).
+    std::optional<refusal> check_boot(redisContext* c) const
+    {
+        auto server = run(c, {"INFO", "server"});
+        auto boot = server ? run(c, {"GET", boot_key_}) : std::nullopt;
+        if (!boot)
+            return refusal{c->errstr};
+        const auto run_id = (*server)->type == REDIS_REPLY_STRING
+                                ? detail::redis_info_field({(*server)->str, (*server)->len}, "run_id")
+                                : std::nullopt;
+        if (!run_id || run_id->empty() || ((*boot)->type != REDIS_REPLY_NIL && (*boot)->type != REDIS_REPLY_STRING))
+            return refusal{"cannot read the server's run_id and this store's " + boot_key_};
+        if ((*boot)->type == REDIS_REPLY_STRING) {
+            if (std::string_view{(*boot)->str, (*boot)->len} == *run_id) {
+                saw_boot_.store(true);
+                return std::nullopt;
+            }
+            return refusal{"the server restarted without an append-only file and holds data of an earlier run "
+                           "(restored from a snapshot): revocations made since that snapshot are lost; once checked, "
+                           "DEL " + boot_key_};
+        }
+        if (saw_boot_.load())
+            return refusal{"the server came back without this store's data (" + boot_key_ +
+                           " is gone): revocations are lost; restart the application's instances once checked"};
+        auto set = run(c, {"SET", boot_key_, *run_id, "NX"});
+        if (!set || (*set)->type == REDIS_REPLY_ERROR)
+            return refusal{set ? std::string{(*set)->str, (*set)->len} : std::string{c->errstr}};
+        return check_boot(c); // written, or another instance was first: read what is there
     }
 
     /// One command on a connection; nothing when the connection failed (it must then be closed).
@@ -615,22 +780,107 @@ private:
         return reply;
     }
 
-    result<lease_t> borrow() { return pool_.borrow(); }
+    /// A connection from the pool; every `settings_check_interval`, one borrower checks the server again
+    /// first, and while its settings are refused every request checks them and fails closed.
+    result<lease_t> borrow()
+    {
+        auto lease = pool_.borrow();
+        if (!lease)
+            return lease;
+        const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+        auto due = next_check_.load();
+        if (!settings_refused_.load() && (now < due || !next_check_.compare_exchange_strong(due, now + interval_ticks())))
+            return lease;
+        if (check_server(lease->get())) {
+            settings_refused_.store(true);
+            if (lease->get()->err != 0)
+                return lost(*lease);
+            give_back(std::move(*lease));
+            return fail(errc::store_unavailable);
+        }
+        if (lease->get()->err != 0)
+            return lost(*lease);
+        settings_refused_.store(false);
+        next_check_.store(now + interval_ticks());
+        return lease;
+    }
+    std::chrono::steady_clock::rep interval_ticks() const
+    {
+        return std::chrono::duration_cast<std::chrono::steady_clock::duration>(options_.settings_check_interval).count();
+    }
     void give_back(lease_t c) { pool_.give_back(std::move(c)); }
     failure lost(lease_t& c) { return pool_.lost(c); }
 
     result<detail::redis_reply> command(std::initializer_list<std::string_view> args)
     {
+        constexpr std::size_t most = 8;
+        std::array<const char*, most> argv{};
+        std::array<std::size_t, most> lens{};
+        std::size_t n = 0;
+        for (auto a : args) {
+            argv[n] = a.data() != nullptr ? a.data() : "";
+            lens[n++] = a.size();
+        }
         auto lease = borrow();
         if (!lease)
             return fail(lease.error());
-        auto reply = run(lease->get(), args);
+        bool evicted = false;
+        auto reply = exchange(lease->get(), n, argv.data(), lens.data(), evicted);
         if (!reply)
             return lost(*lease);
         give_back(std::move(*lease));
-        if ((*reply)->type == REDIS_REPLY_ERROR)
-            return fail(errc::store_unavailable);
+        if ((*reply)->type == REDIS_REPLY_ERROR || evicted)
+            return fail(evicted ? errc::store_unavailable : error_code_of(reply->get()));
         return std::move(*reply);
+    }
+
+    /// An error reply's code: `store_full` for Redis's refusal at its memory limit (`OOM`, nothing was
+    /// written: a script is refused at its first write), `store_unavailable` for any other.
+    static errc error_code_of(const redisReply* r) noexcept
+    {
+        return std::string_view{r->str, r->len}.starts_with("OOM ") ? errc::store_full : errc::store_unavailable;
+    }
+
+    /// Whether every request is followed by `INFO stats` (`accept.eviction`: fail closed once anything was evicted).
+    [[nodiscard]] bool guarding() const noexcept { return options_.accept.eviction; }
+
+    /// The next reply on a connection; nothing when the connection failed.
+    static std::optional<detail::redis_reply> next_reply(redisContext* c)
+    {
+        void* raw = nullptr;
+        if (redisGetReply(c, &raw) != REDIS_OK || raw == nullptr)
+            return std::nullopt;
+        return detail::redis_reply{static_cast<redisReply*>(raw)};
+    }
+
+    /// Sends `reads` further `INFO stats` when guarding; false if the connection failed.
+    bool send_guard(redisContext* c) const
+    {
+        return !guarding() || redisAppendCommand(c, "INFO stats") == REDIS_OK;
+    }
+
+    /// Reads the guard's reply when guarding: `evicted` if the server has evicted anything; false if the connection failed.
+    bool read_guard(redisContext* c, bool& evicted) const
+    {
+        if (!guarding())
+            return true;
+        auto stats = next_reply(c);
+        if (!stats)
+            return false;
+        evicted = evicted || !detail::redis_evicted_nothing(stats->get());
+        return true;
+    }
+
+    /// One command and, when guarding, `INFO stats` after it, in one round trip. Nothing when the connection failed.
+    std::optional<detail::redis_reply> exchange(redisContext* c, std::size_t argc, const char** argv,
+                                                const std::size_t* lens, bool& evicted) const
+    {
+        if (redisAppendCommandArgv(c, static_cast<int>(argc), argv, lens) != REDIS_OK || !send_guard(c))
+            return std::nullopt;
+        auto reply = next_reply(c);
+        if (!reply || !read_guard(c, evicted))
+            return std::nullopt;
+        return reply;
     }
 
     /// Runs script `which` by its SHA-1; a server that lost its script cache gets the source once.
@@ -652,23 +902,24 @@ private:
         auto lease = borrow();
         if (!lease)
             return fail(lease.error());
+        bool evicted = false;
         auto call = [&](std::string_view verb, std::string_view body) {
             argv[0] = verb.data();
             lens[0] = verb.size();
             argv[1] = body.data();
             lens[1] = body.size();
-            return detail::redis_reply{static_cast<redisReply*>(
-                redisCommandArgv(lease->get(), static_cast<int>(argv.size()), argv.data(), lens.data()))};
+            return exchange(lease->get(), argv.size(), argv.data(), lens.data(), evicted);
         };
         auto reply = call("EVALSHA", shas_[index]);
-        if (reply && reply->type == REDIS_REPLY_ERROR && std::string_view{reply->str, reply->len}.starts_with("NOSCRIPT"))
+        if (reply && (*reply)->type == REDIS_REPLY_ERROR &&
+            std::string_view{(*reply)->str, (*reply)->len}.starts_with("NOSCRIPT"))
             reply = call("EVAL", detail::redis_scripts[index]);
         if (!reply)
             return lost(*lease);
         give_back(std::move(*lease));
-        if (reply->type == REDIS_REPLY_ERROR)
-            return fail(errc::store_unavailable);
-        return reply;
+        if ((*reply)->type == REDIS_REPLY_ERROR || evicted)
+            return fail(evicted ? errc::store_unavailable : error_code_of(reply->get()));
+        return std::move(*reply);
     }
     result<detail::redis_reply> script(detail::redis_op which, std::initializer_list<std::string_view> keys,
                                        std::initializer_list<std::string_view> args)
@@ -692,14 +943,19 @@ private:
         return *n == 1;
     }
 
-    /// A record from `[v, s, e]` (all nil: none); anything else is a corrupt record, refused.
+    /** A record from `[v, s, e]`: all three nil (or a nil reply) is none; all three present and well formed
+        is a record; anything else (a record missing a field, a field of another type) was not written by
+        tessera and is refused, so that a reader can never take a damaged revocation for "no revocation".
+    */
     static result<std::optional<record>> parse_record(const redisReply* r, time_point now)
     {
         if (r->type == REDIS_REPLY_NIL)
             return std::optional<record>{};
         if (r->type != REDIS_REPLY_ARRAY || r->elements != 3)
             return fail(errc::store_unavailable);
-        if (r->element[2]->type == REDIS_REPLY_NIL)
+        const auto nils = std::count_if(r->element, r->element + 3,
+                                        [](const redisReply* e) { return e->type == REDIS_REPLY_NIL; });
+        if (nils == 3)
             return std::optional<record>{};
         const auto e = detail::redis_number(r->element[2], max_time_seconds);
         if (!e || r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_STRING)
@@ -715,6 +971,12 @@ private:
     redis_store_options options_;
     std::string tag_;
     std::string expiry_set_;
+    std::string boot_key_;
+    mutable std::atomic<bool> saw_boot_{false};
+    std::atomic<bool> settings_refused_{false};
+    std::atomic<std::chrono::steady_clock::rep> next_check_{
+        std::chrono::steady_clock::now().time_since_epoch().count() +
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(options_.settings_check_interval).count()};
     std::array<std::string, detail::redis_scripts.size()> shas_;
     detail::connection_pool<lease_t, opener> pool_{options_.connections, options_.command_timeout, opener{this}};
 };

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: BSL-1.0
+// The shared stores as Redis and PostgreSQL are really run: eviction,
+// snapshots instead of an append-only file, memory that fills up, settings
+// changed under a running store. Revoked stays revoked: a store that cannot
+// keep that promise is refused, and one that broke it fails closed.
+
+#include "fleet.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace std::chrono_literals;
+using test::clock_t_;
+using test::fleet_member;
+using test::must;
+using test::outcome;
+using test::private_server;
+using test::who;
+namespace jwt = tessera::jwt;
+
+namespace {
+
+tessera::redis_store_options redis_of(const private_server& server, tessera::redis_accepted_risks accept = {})
+{
+    auto o = test::impatient(test::redis_options(server.dir()));
+    o.accept = accept;
+    return o;
+}
+
+/// The error a store's construction throws, and its message.
+template <class Store, class Options>
+std::string refusal_of(const Options& options)
+{
+    try {
+        Store store{options};
+    } catch (const tessera::error& e) {
+        return tessera::to_string(e.code()) + ": " + e.what();
+    }
+    return "accepted";
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+/// Credentials of every scheme for `subject`, some of them revoked, as a fleet would hold them.
+template <class Member>
+struct held {
+    explicit held(Member& m, const std::string& subject)
+        : session(must(m.web.issue(subject))), ended_session(must(m.web.issue(subject))),
+          token(must(m.api.issue(subject))), denied(must(m.api.issue(subject))), family(must(m.mobile.issue(subject)))
+    {
+        must(m.web.revoke(ended_session.access_token));
+        must(m.api.revoke(denied.access_token));
+        next = must(m.mobile.refresh(family.refresh_token));
+    }
+    tessera::credentials session, ended_session, token, denied, family, next;
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(store_operations)
+
+// A Redis that may drop acknowledged writes is refused at construction, with the setting and the fix
+// named; each risk can be accepted in code, and only that one.
+BOOST_AUTO_TEST_CASE(a_redis_that_can_lose_writes_is_refused_unless_accepted)
+{
+    private_server server{"redis"};
+    using store = tessera::redis_store;
+    BOOST_TEST(refusal_of<store>(redis_of(server)) == "accepted");
+    for (const std::string policy : {"allkeys-lru", "volatile-lru", "allkeys-lfu", "volatile-ttl", "allkeys-random"}) {
+        BOOST_TEST_CONTEXT("maxmemory-policy " << policy)
+        {
+            test::redis_cli(server.dir(), "CONFIG SET maxmemory-policy " + policy);
+            const auto refused = refusal_of<store>(redis_of(server));
+            BOOST_TEST(refused.starts_with("invalid_configuration: "), refused);
+            BOOST_TEST(contains(refused, "maxmemory-policy is " + policy), refused);
+            BOOST_TEST(contains(refused, "maxmemory-policy noeviction"), refused);
+            BOOST_TEST(refusal_of<store>(redis_of(server, {.eviction = true})) == "accepted");
+            BOOST_TEST(refusal_of<store>(redis_of(server, {.no_append_only_file = true})) != "accepted");
+        }
+    }
+    test::redis_cli(server.dir(), "CONFIG SET maxmemory-policy noeviction");
+    test::redis_cli(server.dir(), "CONFIG SET appendonly no");
+    const auto refused = refusal_of<store>(redis_of(server));
+    BOOST_TEST(refused.starts_with("invalid_configuration: "), refused);
+    BOOST_TEST(contains(refused, "appendonly no"), refused);
+    BOOST_TEST(contains(refused, "appendonly yes"), refused);
+    BOOST_TEST(refusal_of<store>(redis_of(server, {.eviction = true})) != "accepted");
+    BOOST_TEST(refusal_of<store>(redis_of(server, {.no_append_only_file = true})) == "accepted");
+    // A user who may not run INFO cannot show the settings are safe: refused, saying so.
+    test::redis_cli(server.dir(), "CONFIG SET appendonly yes");
+    test::redis_cli(server.dir(), "ACL SETUSER blind on '>blind-password' '~*' '&*' '+@all' '-info'");
+    auto blind = redis_of(server);
+    blind.user = "blind";
+    blind.password = "blind-password";
+    const auto unseen = refusal_of<store>(blind);
+    BOOST_TEST(unseen.starts_with("invalid_configuration: "), unseen);
+    BOOST_TEST(contains(unseen, "INFO"), unseen);
+    auto zero = redis_of(server);
+    zero.settings_check_interval = 0ms;
+    BOOST_TEST(refusal_of<store>(zero).starts_with("invalid_configuration: "));
+}
+
+// The settings changed under a running store (CONFIG SET): found within the check interval, and every
+// scheme fails closed until they are restored.
+BOOST_AUTO_TEST_CASE(settings_changed_at_run_time_fail_closed_until_restored)
+{
+    private_server server{"redis"};
+    clock_t_ clock;
+    auto options = redis_of(server);
+    options.settings_check_interval = 50ms;
+    tessera::basic_redis_store<clock_t_> store{options, clock};
+    fleet_member m{store, clock, jwt::hmac_key<jwt::hs256>::generate(), jwt::private_key<jwt::eddsa>::generate()};
+    held h{m, "ida"};
+    for (const std::string change : {"maxmemory-policy allkeys-lru", "appendonly no"}) {
+        BOOST_TEST_CONTEXT("CONFIG SET " << change)
+        {
+            test::redis_cli(server.dir(), "CONFIG SET " + change);
+            std::this_thread::sleep_for(120ms); // past the interval: the next request checks
+            BOOST_TEST(who(m.web, h.session.access_token) == "store_unavailable");
+            BOOST_TEST(who(m.web, h.ended_session.access_token) == "store_unavailable");
+            BOOST_TEST(who(m.api, h.token.access_token) == "store_unavailable");
+            BOOST_TEST(who(m.api, h.denied.access_token) == "store_unavailable");
+            BOOST_TEST(who(m.mobile, h.next.access_token) == "store_unavailable");
+            BOOST_TEST(outcome(m.mobile.refresh(h.family.refresh_token)) == "store_unavailable");
+            BOOST_TEST(outcome(m.web.issue("ida")) == "store_unavailable");
+            test::redis_cli(server.dir(), change.starts_with("append") ? "CONFIG SET appendonly yes"
+                                                                       : "CONFIG SET maxmemory-policy noeviction");
+            BOOST_TEST(who(m.web, h.session.access_token) == "ida");
+            BOOST_TEST(who(m.web, h.ended_session.access_token) == "unknown_session");
+            BOOST_TEST(who(m.api, h.denied.access_token) == "revoked");
+            BOOST_TEST(who(m.mobile, h.next.access_token) == "ida");
+        }
+    }
+}
+
+// Eviction accepted, and another tenant fills the server's memory: evictions happen, tessera's keys among
+// them. No revoked credential comes back: from the first eviction every answer is store_unavailable, until
+// an operator resets the statistics.
+BOOST_AUTO_TEST_CASE(accepted_eviction_fails_closed_once_anything_is_evicted)
+{
+    for (const std::string policy : {"allkeys-lru", "volatile-lru"}) {
+        BOOST_TEST_CONTEXT("maxmemory-policy " << policy)
+        {
+            private_server server{"redis", "--maxmemory 3mb --maxmemory-policy " + policy};
+            clock_t_ clock;
+            tessera::basic_redis_store<clock_t_> store{redis_of(server, {.eviction = true}), clock};
+            fleet_member m{store, clock, jwt::hmac_key<jwt::hs256>::generate(),
+                           jwt::private_key<jwt::eddsa>::generate()};
+            std::vector<held<decltype(m)>> fleet;
+            for (int i = 0; i < 40; ++i)
+                fleet.emplace_back(m, "user" + std::to_string(i % 4));
+            BOOST_TEST(who(m.api, fleet[0].denied.access_token) == "revoked");
+            // The tenant's keys have TTLs, as a cache's do: volatile-lru may evict them, and ours (which have TTLs too).
+            test::another_tenant_writes(server.dir(), 6000, 1024, 600'000);
+            BOOST_TEST_REQUIRE(test::redis_cli(server.dir(), "INFO stats").find("evicted_keys:0") == std::string::npos);
+            for (auto& h : fleet) {
+                BOOST_TEST(who(m.web, h.session.access_token) == "store_unavailable");
+                BOOST_TEST(who(m.web, h.ended_session.access_token) == "store_unavailable");
+                BOOST_TEST(who(m.api, h.denied.access_token) == "store_unavailable");
+                BOOST_TEST(who(m.mobile, h.next.access_token) == "store_unavailable");
+                BOOST_TEST(outcome(m.mobile.refresh(h.family.refresh_token)) == "store_unavailable");
+            }
+            BOOST_TEST(outcome(m.web.revoke_all("user1")) == "store_unavailable");
+            BOOST_TEST(outcome(m.mobile.sessions("user1")) == "store_unavailable");
+            // A new instance refuses the server too, saying why.
+            const auto refused = refusal_of<tessera::redis_store>(redis_of(server, {.eviction = true}));
+            BOOST_TEST(contains(refused, "evicted keys"), refused);
+            // Once checked, the operator resets the statistics: the store answers again.
+            test::redis_cli(server.dir(), "FLUSHALL");
+            test::redis_cli(server.dir(), "CONFIG RESETSTAT");
+            BOOST_TEST(who(m.web, must(m.web.issue("jo")).access_token) == "jo");
+        }
+    }
+}
+
+// A full Redis under noeviction refuses writes. A replayed refresh token must still end its family (the
+// end is an erase, which a full server still makes), and nothing minted from the family works after.
+BOOST_AUTO_TEST_CASE(a_full_redis_still_ends_a_reused_family)
+{
+    private_server server{"redis"};
+    clock_t_ clock;
+    tessera::basic_redis_store<clock_t_> store{redis_of(server), clock};
+    fleet_member m{store, clock, jwt::hmac_key<jwt::hs256>::generate(), jwt::private_key<jwt::eddsa>::generate()};
+    auto login = must(m.mobile.issue("kim"));
+    auto next = must(m.mobile.refresh(login.refresh_token));
+    // Full, exactly: a limit below what the server uses already. Every write is refused, deletions are not.
+    test::redis_cli(server.dir(), "CONFIG SET maxmemory 1");
+    BOOST_TEST_REQUIRE(outcome(m.web.issue("kim")) == "store_full"); // full: writes are refused, and said to be
+    BOOST_TEST(outcome(m.mobile.refresh(login.refresh_token)) == "refresh_reused");
+    BOOST_TEST(who(m.mobile, next.access_token) == "revoked");
+    BOOST_TEST(outcome(m.mobile.refresh(next.refresh_token)) != "ok");
+    BOOST_TEST(must(m.mobile.sessions("kim")).empty());
+}
+
+// Snapshots instead of an AOF, accepted: a restart from the last snapshot would undo what came after it.
+// The store notices the data is of an earlier run of the server and fails closed, in running instances
+// and in new ones, until an operator has checked and deleted the store's boot key.
+BOOST_AUTO_TEST_CASE(a_redis_restored_from_a_snapshot_fails_closed)
+{
+    private_server server{"redis", "--appendonly no"};
+    clock_t_ clock;
+    const auto options = redis_of(server, {.no_append_only_file = true});
+    BOOST_TEST(contains(refusal_of<tessera::redis_store>(redis_of(server)), "appendonly no"));
+    tessera::basic_redis_store<clock_t_> store{options, clock};
+    fleet_member m{store, clock, jwt::hmac_key<jwt::hs256>::generate(), jwt::private_key<jwt::eddsa>::generate()};
+    auto session = must(m.web.issue("lu"));
+    auto token = must(m.api.issue("lu")), versioned = must(m.api.issue("mo"));
+    auto family = must(m.mobile.issue("lu"));
+    test::redis_cli(server.dir(), "SAVE");
+    // After the snapshot: a logout, a deny-listed JWT, a token-version revoke_all, a refresh.
+    must(m.web.revoke(session.access_token));
+    must(m.api.revoke(token.access_token));
+    must(m.api.revoke_all("mo"));
+    auto next = must(m.mobile.refresh(family.refresh_token));
+    server.run("crash");
+    server.run("start");
+    BOOST_TEST(who(m.web, session.access_token) == "store_unavailable");
+    BOOST_TEST(who(m.api, token.access_token) == "store_unavailable");
+    BOOST_TEST(who(m.api, versioned.access_token) == "store_unavailable");
+    BOOST_TEST(outcome(m.mobile.refresh(family.refresh_token)) == "store_unavailable");
+    BOOST_TEST(who(m.mobile, next.access_token) == "store_unavailable");
+    const auto refused = refusal_of<tessera::redis_store>(options);
+    BOOST_TEST(refused.starts_with("store_unavailable: "), refused);
+    BOOST_TEST(contains(refused, "snapshot"), refused);
+    // A server that came back with nothing at all: running instances fail closed too.
+    test::redis_cli(server.dir(), "FLUSHALL");
+    BOOST_TEST(who(m.api, token.access_token) == "store_unavailable");
+    BOOST_TEST(refusal_of<tessera::redis_store>(options) == "accepted"); // a new instance cannot tell: README
+}
+
+BOOST_AUTO_TEST_SUITE_END()
