@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <hiredis/hiredis.h>
+#include <libpq-fe.h>
 
 #include <atomic>
 #include <chrono>
@@ -173,6 +174,23 @@ inline std::size_t another_tenant_writes(const std::filesystem::path& dir, std::
     }
     redisFree(c);
     return written;
+}
+
+/// Runs `sql` on the PostgreSQL at `connection`; the rows' first columns, as text, one per line.
+inline std::string pg_exec(const std::string& connection, const std::string& sql)
+{
+    PGconn* c = PQconnectdb(connection.c_str());
+    BOOST_TEST_REQUIRE(PQstatus(c) == CONNECTION_OK, PQerrorMessage(c));
+    PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
+    PGresult* r = PQexec(c, sql.c_str());
+    const auto status = PQresultStatus(r);
+    BOOST_TEST((status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK), sql << ": " << PQresultErrorMessage(r));
+    std::string out;
+    for (int row = 0; row < PQntuples(r); ++row)
+        out.append(PQgetvalue(r, row, 0)).append("\n");
+    PQclear(r);
+    PQfinish(c);
+    return out;
 }
 
 } // namespace test

@@ -232,4 +232,55 @@ BOOST_AUTO_TEST_CASE(a_redis_restored_from_a_snapshot_fails_closed)
     BOOST_TEST(refusal_of<tessera::redis_store>(options) == "accepted"); // a new instance cannot tell: README
 }
 
+// A PostgreSQL schema dropped and created again empty under a running store (a migration tool, an
+// operator, a second deployment starting on an empty database): its emptiness is never read as "nothing
+// revoked". The running store refuses it, on its open connections and on new ones.
+BOOST_AUTO_TEST_CASE(a_postgres_schema_created_again_under_a_running_store_is_refused)
+{
+    test::postgres_fixture f;
+    fleet_member m{f.store, f.clock, jwt::hmac_key<jwt::hs256>::generate(), jwt::private_key<jwt::eddsa>::generate()};
+    held h{m, "nia"};
+    auto versioned = must(m.api.issue("oz"));
+    must(m.api.revoke_all("oz"));
+    BOOST_TEST(who(m.api, h.denied.access_token) == "revoked");
+    const auto& options = f.store.options();
+    test::pg_exec(options.connection, "DROP SCHEMA " + options.schema + " CASCADE");
+    // Dropped: nothing to read.
+    BOOST_TEST(who(m.api, h.denied.access_token) == "store_unavailable");
+    // Created again, empty, by another instance starting: the running store still refuses it.
+    tessera::postgres_store again{options};
+    BOOST_TEST(who(m.api, h.denied.access_token) == "store_unavailable");
+    BOOST_TEST(who(m.api, versioned.access_token) == "store_unavailable");
+    BOOST_TEST(who(m.api, h.token.access_token) == "store_unavailable");
+    BOOST_TEST(who(m.web, h.session.access_token) == "store_unavailable");
+    BOOST_TEST(who(m.mobile, h.next.access_token) == "store_unavailable");
+    BOOST_TEST(outcome(m.mobile.refresh(h.family.refresh_token)) == "store_unavailable");
+    BOOST_TEST(outcome(m.mobile.sessions("nia")) == "store_unavailable");
+    BOOST_TEST(outcome(f.store.take("anything")) == "store_unavailable");
+    BOOST_TEST(outcome(f.store.counter("anything")) == "store_unavailable");
+    // A store whose schema is there and its own answers as before.
+    BOOST_TEST(!must(again.get("anything")).has_value());
+    BOOST_TEST(must(again.counter("anything")) == 0);
+}
+
+// Listing a subject's records goes by the subject index, whatever the statistics say: on a table of
+// 100,000 records that was never analyzed, the generic plan of the statement the store prepares.
+BOOST_AUTO_TEST_CASE(a_postgres_subject_listing_uses_the_subject_index)
+{
+    test::postgres_fixture f;
+    const auto& o = f.store.options();
+    const std::string s = o.schema;
+    test::pg_exec(o.connection, "ALTER TABLE " + s + ".records SET (autovacuum_enabled = false)");
+    test::pg_exec(o.connection, "INSERT INTO " + s + ".records SELECT ('k' || i)::bytea, 'v'::bytea, ('s' || (i % 5000))::bytea, "
+                                "4000000000 FROM generate_series(1, 100000) i");
+    const auto& list = tessera::detail::pg_statements[static_cast<std::size_t>(tessera::detail::pg_op::list)];
+    const auto plan = test::pg_exec(
+        o.connection, "SET plan_cache_mode = force_generic_plan; PREPARE listing(bytea, bigint, text) AS " +
+                          tessera::detail::pg_sql(list.sql, s) +
+                          "; EXPLAIN EXECUTE listing('s7'::bytea, 0, 'id')");
+    BOOST_TEST(contains(plan, "records_by_subject"), plan);
+    BOOST_TEST(!contains(plan, "records_expiry"), plan);
+    BOOST_TEST(!contains(plan, "Seq Scan on records"), plan);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -5,7 +5,7 @@
     `postgres_store`: records, the subject index and counters in PostgreSQL,
     shared by every instance of an application.
 
-    Optional: link `tessera::postgres` (libpq; PostgreSQL 12 or later on the
+    Optional: link `tessera::postgres` (libpq; PostgreSQL 13 or later on the
     server). TLS, passwords and the rest of the connection are libpq's, set
     in the connection string as usual (`sslmode=verify-full`, a password
     file, `PGPASSWORD`...).
@@ -13,9 +13,9 @@
     @par Tables (in the schema named by `postgres_store_options::schema`)
     | table | columns |
     |---|---|
-    | `records` | `key bytea` primary key, `value bytea`, `subject bytea` (indexed), `expires_at bigint` (indexed) |
+    | `records` | `key bytea` primary key, `value bytea`, `subject bytea`, `expires_at bigint`; indexed by `(subject, expires_at)` and by `expires_at` |
     | `counters` | `key bytea` primary key, `value bigint`, `expires_at bigint` |
-    | `meta` | `key text` primary key, `value text`: the schema version |
+    | `meta` | `key text` primary key, `value text`: the schema version, the store id |
     | function `erase_subject(bytea, bigint)` | "log out everywhere" as one atomic step |
 
     Keys, values and subjects are `bytea`, so that no byte a caller stores
@@ -165,7 +165,7 @@ struct pg_statement {
     std::array<Oid, 6> types;
 };
 
-inline constexpr Oid pg_bytea = 17, pg_bigint = 20, pg_bytea_array = 1001, pg_bigint_array = 1016;
+inline constexpr Oid pg_bytea = 17, pg_bigint = 20, pg_text = 25, pg_bytea_array = 1001, pg_bigint_array = 1016;
 
 inline constexpr std::array<pg_statement, 16> pg_statements{{
     {"tessera_put",
@@ -180,23 +180,40 @@ inline constexpr std::array<pg_statement, 16> pg_statements{{
      5, {pg_bytea, pg_bytea, pg_bytea, pg_bigint, pg_bigint}},
     {"tessera_replace", "UPDATE $S.records SET value = $1, expires_at = $2 WHERE key = $3 AND expires_at > $4", 4,
      {pg_bytea, pg_bigint, pg_bytea, pg_bigint, 0}},
-    {"tessera_get", "SELECT value, subject, expires_at FROM $S.records WHERE key = $1 AND expires_at > $2", 2,
-     {pg_bytea, pg_bigint, 0, 0, 0}},
+    // Every read that can decide a revocation is driven by this store's id in `meta` (the last parameter):
+    // in the store it opened, it returns the rows found, or one row of nulls when none is; in a schema
+    // dropped and re-created under it (whose emptiness would read as "nothing revoked"), it returns no
+    // row at all, which is refused.
+    {"tessera_get",
+     "SELECT r.value, r.subject, r.expires_at FROM $S.meta m LEFT JOIN $S.records r ON r.key = $1 AND "
+     "r.expires_at > $2 WHERE m.key = 'store_id' AND m.value = $3",
+     3, {pg_bytea, pg_bigint, pg_text, 0, 0}},
     {"tessera_get_many",
-     "SELECT key, value, subject, expires_at FROM $S.records WHERE key = ANY($1) AND expires_at > $2", 2,
-     {pg_bytea_array, pg_bigint, 0, 0, 0}},
+     "SELECT r.key, r.value, r.subject, r.expires_at FROM $S.meta m LEFT JOIN $S.records r ON r.key = ANY($1) AND "
+     "r.expires_at > $2 WHERE m.key = 'store_id' AND m.value = $3",
+     3, {pg_bytea_array, pg_bigint, pg_text, 0, 0}},
     // Two and three keys, the batches revocation checks and refreshes read: `IN` with fixed
     // parameters plans like a single-key read, where `= ANY($1)` costs twice as much on loopback.
     {"tessera_get_2",
-     "SELECT key, value, subject, expires_at FROM $S.records WHERE key IN ($1, $2) AND expires_at > $3", 3,
-     {pg_bytea, pg_bytea, pg_bigint, 0, 0}},
+     "SELECT r.key, r.value, r.subject, r.expires_at FROM $S.meta m LEFT JOIN $S.records r ON r.key IN ($1, $2) AND "
+     "r.expires_at > $3 WHERE m.key = 'store_id' AND m.value = $4",
+     4, {pg_bytea, pg_bytea, pg_bigint, pg_text, 0}},
     {"tessera_get_3",
-     "SELECT key, value, subject, expires_at FROM $S.records WHERE key IN ($1, $2, $3) AND expires_at > $4", 4,
-     {pg_bytea, pg_bytea, pg_bytea, pg_bigint, 0}},
-    {"tessera_take", "DELETE FROM $S.records WHERE key = $1 RETURNING value, subject, expires_at", 1,
-     {pg_bytea, 0, 0, 0, 0}},
-    {"tessera_list", "SELECT key, value, expires_at FROM $S.records WHERE subject = $1 AND expires_at > $2", 2,
-     {pg_bytea, pg_bigint, 0, 0, 0}},
+     "SELECT r.key, r.value, r.subject, r.expires_at FROM $S.meta m LEFT JOIN $S.records r ON r.key IN ($1, $2, $3) "
+     "AND r.expires_at > $4 WHERE m.key = 'store_id' AND m.value = $5",
+     5, {pg_bytea, pg_bytea, pg_bytea, pg_bigint, pg_text}},
+    {"tessera_take",
+     "WITH gone AS (DELETE FROM $S.records WHERE key = $1 RETURNING value, subject, expires_at) "
+     "SELECT g.value, g.subject, g.expires_at FROM $S.meta m LEFT JOIN gone g ON true "
+     "WHERE m.key = 'store_id' AND m.value = $2",
+     2, {pg_bytea, pg_text, 0, 0, 0}},
+    // A subject's records by the subject index whatever the statistics say: `subject <> ''` is the
+    // partial index's own predicate, so a generic plan can use it (without it, only the expiry index
+    // fits, and the listing walks every live record).
+    {"tessera_list",
+     "SELECT r.key, r.value, r.expires_at FROM $S.meta m LEFT JOIN $S.records r ON r.subject = $1 AND "
+     "r.subject <> ''::bytea AND r.expires_at > $2 WHERE m.key = 'store_id' AND m.value = $3",
+     3, {pg_bytea, pg_bigint, pg_text, 0, 0}},
     {"tessera_erase_subject", "SELECT $S.erase_subject($1, $2)", 2, {pg_bytea, pg_bigint, 0, 0, 0}},
     {"tessera_increment",
      "INSERT INTO $S.counters AS c(key, value, expires_at) VALUES($1, $2, $3) "
@@ -205,8 +222,10 @@ inline constexpr std::array<pg_statement, 16> pg_statements{{
      "expires_at = CASE WHEN c.expires_at > $4 THEN greatest(c.expires_at, $3) ELSE $3 END "
      "RETURNING value",
      4, {pg_bytea, pg_bigint, pg_bigint, pg_bigint, 0}},
-    {"tessera_counter", "SELECT value FROM $S.counters WHERE key = $1 AND expires_at > $2", 2,
-     {pg_bytea, pg_bigint, 0, 0, 0}},
+    {"tessera_counter",
+     "SELECT c.value FROM $S.meta m LEFT JOIN $S.counters c ON c.key = $1 AND c.expires_at > $2 "
+     "WHERE m.key = 'store_id' AND m.value = $3",
+     3, {pg_bytea, pg_bigint, pg_text, 0, 0}},
     {"tessera_purge",
      "WITH gone AS (DELETE FROM $S.records WHERE key IN (SELECT key FROM $S.records WHERE expires_at <= $1 "
      "LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1) SELECT count(*) FROM gone",
@@ -274,6 +293,16 @@ inline std::string pg_sql(std::string_view text, std::string_view schema)
     advisory lock so that instances starting together do not race, and
     versioned in its `meta` table; a newer version is refused, not misread.
 
+    @par A schema dropped and created again
+    The schema carries a random store id (`meta`), written when it is
+    created. A store learns it on open, checks it on every new connection,
+    and every read that can decide a revocation is driven by it: a schema
+    dropped and re-created empty under a running store (by a migration tool,
+    an operator, another deployment starting on an empty database) is
+    refused, `store_unavailable`, never read as "nothing revoked". A store
+    opened afterwards cannot tell it from a new deployment (README, "What a
+    lost store means").
+
     @par Failures
     Each statement runs with a client-side deadline (`command_timeout`) as
     well as the server's `statement_timeout`: a server that is down, frozen
@@ -291,8 +320,8 @@ inline std::string pg_sql(std::string_view text, std::string_view schema)
 template <clock Clock = system_clock>
 class basic_postgres_store {
 public:
-    /// The version of the tables this tessera reads and writes.
-    static constexpr int schema_version = 1;
+    /// The version of the tables this tessera reads and writes (1: records and counters; 2: the store id).
+    static constexpr int schema_version = 2;
 
     /** Connects once, creating the schema if needed.
         @throws tessera::error `invalid_configuration` for bad options; `store_unavailable` if the
@@ -317,6 +346,7 @@ public:
         auto first = connect(why, true);
         if (!first)
             throw error{errc::store_unavailable, "postgres_store: " + why};
+        store_id_ = std::move(why); // what a successful first connection leaves there
         pool_.adopt(std::move(first));
     }
 
@@ -371,7 +401,7 @@ public:
     {
         const auto now = clock_.now();
         const detail::pg_int8 n{seconds(now)};
-        auto r = run(detail::pg_op::get, {key, n.view()});
+        auto r = run(detail::pg_op::get, {key, n.view(), store_id_});
         if (!r)
             return fail(r.error());
         return one_record(r->get(), now);
@@ -386,23 +416,25 @@ public:
             return std::vector<std::optional<record>>{};
         result<detail::pg_result> r = fail(errc::store_unavailable);
         if (keys.size() == 2) {
-            r = run(detail::pg_op::get_2, {keys[0], keys[1], n.view()});
+            r = run(detail::pg_op::get_2, {keys[0], keys[1], n.view(), store_id_});
         } else if (keys.size() == 3) {
-            r = run(detail::pg_op::get_3, {keys[0], keys[1], keys[2], n.view()});
+            r = run(detail::pg_op::get_3, {keys[0], keys[1], keys[2], n.view(), store_id_});
         } else {
             detail::pg_array wanted{detail::pg_bytea};
             for (const auto& k : keys)
                 wanted.add(std::string_view{k});
             const auto array = wanted.encode();
-            r = run(detail::pg_op::get_many, {array, n.view()});
+            r = run(detail::pg_op::get_many, {array, n.view(), store_id_});
         }
         if (!r)
             return fail(r.error());
         const PGresult* res = r->get();
-        if (PQnfields(res) != 4)
+        if (PQnfields(res) != 4 || PQntuples(res) == 0) // no row: not the store this object opened
             return fail(errc::store_unavailable);
         std::vector<std::optional<record>> out(keys.size());
         for (int row = 0; row < PQntuples(res); ++row) {
+            if (PQgetisnull(res, row, 0) != 0)
+                continue; // the one row of a read that found nothing
             const auto key = detail::pg_read_bytes(res, row, 0);
             auto rec = row_record(res, row, 1, now);
             if (!rec)
@@ -455,7 +487,7 @@ public:
     result<std::optional<record>> take(std::string_view key)
     {
         const auto now = clock_.now();
-        auto r = run(detail::pg_op::take, {key});
+        auto r = run(detail::pg_op::take, {key, store_id_});
         if (!r)
             return fail(r.error());
         return one_record(r->get(), now);
@@ -468,11 +500,15 @@ public:
         if (subject.empty())
             return out;
         const detail::pg_int8 n{seconds(now)};
-        auto r = run(detail::pg_op::list, {subject, n.view()});
+        auto r = run(detail::pg_op::list, {subject, n.view(), store_id_});
         if (!r)
             return fail(r.error());
         const PGresult* res = r->get();
+        if (PQntuples(res) == 0)
+            return fail(errc::store_unavailable);
         for (int row = 0; row < PQntuples(res); ++row) {
+            if (PQgetisnull(res, row, 0) != 0)
+                continue;
             const auto e = detail::pg_read_int8(res, row, 2);
             if (!e || *e < 0 || *e > max_time_seconds)
                 return fail(errc::store_unavailable);
@@ -511,10 +547,12 @@ public:
     result<std::int64_t> counter(std::string_view key)
     {
         const detail::pg_int8 n{seconds(clock_.now())};
-        auto r = run(detail::pg_op::counter, {key, n.view()});
+        auto r = run(detail::pg_op::counter, {key, n.view(), store_id_});
         if (!r)
             return fail(r.error());
-        if (PQntuples(r->get()) == 0)
+        if (PQntuples(r->get()) != 1)
+            return fail(errc::store_unavailable);
+        if (PQgetisnull(r->get(), 0, 0) != 0)
             return std::int64_t{0};
         auto v = detail::pg_read_int8(r->get(), 0, 0);
         if (!v)
@@ -632,6 +670,16 @@ private:
             return nullptr;
         if (create && !migrate(c.get(), schema, until, why))
             return nullptr;
+        // The store id: learnt by the first connection, checked by every later one (the statements check
+        // it too, on every read: a schema re-created while a connection is open is refused there).
+        auto id = read_store_id(c.get(), schema, until, why);
+        if (!id)
+            return nullptr;
+        if (!create && *id != store_id_) {
+            why = "the schema " + schema + " is not the one this store opened (dropped and created again?): "
+                  "what it lost would read as nothing revoked";
+            return nullptr;
+        }
         for (const auto& st : detail::pg_statements) {
             const auto sql = detail::pg_sql(st.sql, schema);
             if (PQsendPrepare(c.get(), st.name, sql.c_str(), st.params, st.types.data()) == 0) {
@@ -644,7 +692,25 @@ private:
                 return nullptr;
             }
         }
+        if (create)
+            why = std::move(*id);
         return c;
+    }
+
+    static std::optional<std::string> read_store_id(PGconn* c, const std::string& schema,
+                                                    std::chrono::steady_clock::time_point until, std::string& why)
+    {
+        const auto sql = "SELECT value FROM \"" + schema + "\".meta WHERE key = 'store_id'";
+        if (PQsendQuery(c, sql.c_str()) == 0) {
+            why = PQerrorMessage(c);
+            return std::nullopt;
+        }
+        auto r = finish(c, until);
+        if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) != 1) {
+            why = r ? std::string{"the schema " + schema + " has no store id"} : std::string{PQerrorMessage(c)};
+            return std::nullopt;
+        }
+        return std::string{PQgetvalue(r.get(), 0, 0)};
     }
 
     /// Creates the schema, or checks that the one there is this version, in one transaction.
@@ -657,10 +723,17 @@ private:
             "SELECT pg_advisory_xact_lock(hashtext('tessera:' || '" + schema + "'));"
             "CREATE SCHEMA IF NOT EXISTS " + s + ";"
             "CREATE TABLE IF NOT EXISTS " + s + ".meta(key text PRIMARY KEY, value text NOT NULL);"
-            "INSERT INTO " + s + ".meta VALUES('schema_version', '1') ON CONFLICT(key) DO NOTHING;"
+            "INSERT INTO " + s + ".meta VALUES('schema_version', '2') ON CONFLICT(key) DO NOTHING;"
+            // Version 2 adds the store id: random, written once with the schema, never changed.
+            "INSERT INTO " + s + ".meta VALUES('store_id', gen_random_uuid()::text) ON CONFLICT(key) DO NOTHING;"
+            "UPDATE " + s + ".meta SET value = '2' WHERE key = 'schema_version' AND value = '1';"
             "CREATE TABLE IF NOT EXISTS " + s + ".records("
             "  key bytea PRIMARY KEY, value bytea NOT NULL, subject bytea NOT NULL, expires_at bigint NOT NULL);"
-            "CREATE INDEX IF NOT EXISTS records_subject ON " + s + ".records(subject) WHERE subject <> ''::bytea;"
+            // A subject's live records from one index, both conditions in it (version 1 had `subject` alone,
+            // which the planner combined with the expiry index: a cost that grew with the whole table).
+            "CREATE INDEX IF NOT EXISTS records_by_subject ON " + s + ".records(subject, expires_at) "
+            "  WHERE subject <> ''::bytea;"
+            "DROP INDEX IF EXISTS " + s + ".records_subject;"
             "CREATE INDEX IF NOT EXISTS records_expiry ON " + s + ".records(expires_at);"
             "CREATE TABLE IF NOT EXISTS " + s + ".counters("
             "  key bytea PRIMARY KEY, value bigint NOT NULL, expires_at bigint NOT NULL);"
@@ -673,7 +746,8 @@ private:
             // pass began, which deletes it: whatever was written before the last pass is gone.
             "CREATE OR REPLACE FUNCTION " + s + ".erase_subject(p_subject bytea, p_now bigint) RETURNS bigint "
             "LANGUAGE plpgsql AS $f$ DECLARE live bigint := 0; passes int := 0; n bigint; m bigint; BEGIN LOOP "
-            "WITH gone AS (DELETE FROM " + s + ".records r WHERE r.subject = p_subject RETURNING r.expires_at) "
+            "WITH gone AS (DELETE FROM " + s + ".records r WHERE r.subject = p_subject AND r.subject <> ''::bytea "
+            "RETURNING r.expires_at) "
             "SELECT count(*), count(*) FILTER (WHERE g.expires_at > p_now) INTO n, m FROM gone g; "
             "live := live + m; passes := passes + 1; EXIT WHEN n = 0 AND passes >= 2; END LOOP; "
             "RETURN live; END $f$;"
@@ -764,17 +838,19 @@ private:
             record{detail::pg_read_bytes(r, row, first), detail::pg_read_bytes(r, row, first + 1), expires}};
     }
 
+    /// The one row of a single-key read: nulls for none; no row at all is another store's schema, refused.
     static result<std::optional<record>> one_record(const PGresult* r, time_point now)
     {
-        if (PQntuples(r) == 0)
-            return std::optional<record>{};
         if (PQntuples(r) != 1 || PQnfields(r) != 3)
             return fail(errc::store_unavailable);
+        if (PQgetisnull(r, 0, 0) != 0 && PQgetisnull(r, 0, 1) != 0 && PQgetisnull(r, 0, 2) != 0)
+            return std::optional<record>{};
         return row_record(r, 0, 0, now);
     }
 
     [[no_unique_address]] Clock clock_;
     postgres_store_options options_;
+    std::string store_id_;
     detail::connection_pool<handle, opener> pool_{options_.connections, options_.command_timeout, opener{this}};
 };
 
