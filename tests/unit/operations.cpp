@@ -232,6 +232,55 @@ BOOST_AUTO_TEST_CASE(a_redis_restored_from_a_snapshot_fails_closed)
     BOOST_TEST(refusal_of<tessera::redis_store>(options) == "accepted"); // a new instance cannot tell: README
 }
 
+// Records that leave through their Redis TTLs leave nothing behind for long: the expiry set (which has
+// no TTL, and so no eviction policy could reclaim) is trimmed by the writes that follow.
+BOOST_AUTO_TEST_CASE(the_redis_expiry_set_stays_as_large_as_what_is_live)
+{
+    test::redis_fixture f;
+    const auto zcard = [&] {
+        return test::redis_cli(test::servers_dir(), "ZCARD '{" + f.store.options().key_prefix + "}x'");
+    };
+    for (int i = 0; i < 2000; ++i)
+        must(f.store.put("gone:" + std::to_string(i), "v", f.clock.now() + 1s, "someone"));
+    BOOST_TEST(zcard() == "2000");
+    std::this_thread::sleep_for(1500ms); // the records' TTLs pass
+    f.clock.advance(2s);
+    BOOST_TEST(test::redis_cli(test::servers_dir(), "EXISTS '{" + f.store.options().key_prefix + "}r:gone:0'") == "0");
+    for (int i = 0; i < 100; ++i)
+        must(f.store.put("live:" + std::to_string(i), "v", f.clock.now() + 1h, "someone"));
+    BOOST_TEST(zcard() == "100"); // 100 writes dropped up to 3,200 expired entries: all 2,000 of them
+    BOOST_TEST(must(f.store.list_subject("someone")).size() == 100u);
+}
+
+// A Redis record that tessera did not write whole (a field missing: damaged, or written by something
+// else) is refused, never read as "no record": the deny list would read "none" as "not revoked".
+BOOST_AUTO_TEST_CASE(a_partial_redis_record_is_refused)
+{
+    test::redis_fixture f;
+    const auto dir = test::servers_dir();
+    const std::string tag = "'{" + f.store.options().key_prefix + "}";
+    fleet_member m{f.store, f.clock, jwt::hmac_key<jwt::hs256>::generate(), jwt::private_key<jwt::eddsa>::generate()};
+    auto denied = must(m.api.issue("pia"));
+    must(m.api.revoke(denied.access_token));
+    const auto deny_key = test::redis_cli(dir, "--scan --pattern " + tag + "r:deny:*'");
+    BOOST_TEST_REQUIRE(deny_key.find('\n') == std::string::npos);
+    BOOST_TEST_REQUIRE(!deny_key.empty());
+    test::redis_cli(dir, "HDEL '" + deny_key + "' e");
+    BOOST_TEST(who(m.api, denied.access_token) == "store_unavailable");
+
+    must(f.store.put("k", "v", f.clock.now() + 1h, "pia-index"));
+    must(f.store.increment("n", 3, f.clock.now() + 1h));
+    test::redis_cli(dir, "HDEL " + tag + "r:k' e");
+    test::redis_cli(dir, "HDEL " + tag + "c:n' e");
+    BOOST_TEST(outcome(f.store.get("k")) == "store_unavailable");
+    BOOST_TEST(outcome(f.store.take("k")) == "store_unavailable");
+    BOOST_TEST(outcome(f.store.list_subject("pia-index")) == "store_unavailable");
+    BOOST_TEST(outcome(f.store.counter("n")) == "store_unavailable");
+    // Erasing by subject still erases it: a damaged record never outlives "log out everywhere".
+    BOOST_TEST(must(f.store.erase_subject("pia-index")) == 1u);
+    BOOST_TEST(!must(f.store.get("k")).has_value());
+}
+
 // A PostgreSQL schema dropped and created again empty under a running store (a migration tool, an
 // operator, a second deployment starting on an empty database): its emptiness is never read as "nothing
 // revoked". The running store refuses it, on its open connections and on new ones.

@@ -22,14 +22,18 @@
     | `{P}r:` + key | hash `v s e` | a record: value, subject-index entry, expiry (Unix seconds) |
     | `{P}i:` + subject | set | the keys of the records listed under that index entry |
     | `{P}c:` + key | hash `n e` | a counter and its expiry |
-    | `{P}x` | sorted set | record keys by expiry, for `purge_expired` |
+    | `{P}x` | sorted set | record keys by expiry, for `purge_expired`; every write trims its expired entries |
+    | `{P}boot` | string | the server's `run_id` when the data was written, where the AOF is off (see `redis_accepted_risks`) |
 
     @par Expiry
     Each record and counter carries its expiry, read against the store's
     clock on every read, and a Redis TTL (`PEXPIRE`) of the same length, so
-    Redis reclaims the memory itself even if `purge_expired` never runs;
-    `purge_expired` trims the subject index and the expiry set, and
-    `list_subject` drops index entries whose record is gone.
+    Redis reclaims the memory itself even if `purge_expired` never runs:
+    every write drops up to 32 expired entries of the expiry set (which has
+    no TTL of its own, so that no eviction policy could take it), subject
+    index sets expire with their longest-lived record, and `list_subject`
+    drops index entries whose record is gone. `purge_expired` trims both
+    at once.
 */
 
 #include <tessera/core/clock.hpp>
@@ -168,6 +172,11 @@ for g = 0, (#ARGV - 2) / 6 - 1 do
     end
   end
 end
+-- Records leave through their TTLs, their entries here would stay: each write that was made also drops
+-- up to 32 entries already expired (after the writes, so that a write refused at the memory limit has
+-- changed nothing), and the set stays as large as what is live.
+local stale = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 32)
+if #stale > 0 then redis.call('ZREM', KEYS[1], unpack(stale)) end
 return first
 )lua";
 
