@@ -14,6 +14,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <limits>
 #include <set>
 #include <thread>
 
@@ -648,6 +649,86 @@ BOOST_AUTO_TEST_CASE(issue_refuses_what_authenticate_would_refuse)
     BOOST_TEST(outcome(app.api.issue("pat", big)) == "token_too_large");
     BOOST_TEST(outcome(app.mobile.issue("pat", big)) == "token_too_large");
     BOOST_TEST(must(app.mobile.sessions("pat")).empty());
+}
+
+namespace {
+/// A claims object `depth` deep, itself counting as one.
+boost::json::object nested(int depth)
+{
+    boost::json::object o{{"leaf", 1}};
+    for (int i = 1; i < depth; ++i)
+        o = boost::json::object{{"a", std::move(o)}};
+    return o;
+}
+} // namespace
+
+// Whatever `issue` accepts, `authenticate`, `refresh` and `sessions` accept: every input a reader would
+// refuse (a non-finite number, bytes that are not UTF-8, nesting past the reader's depth) is refused at
+// issue as malformed, and a client's context of any bytes round-trips, on every store.
+BOOST_AUTO_TEST_CASE_TEMPLATE(whatever_is_issued_authenticates_and_refreshes, F, test::store_fixtures)
+{
+    F f;
+    using store_t = decltype(f.store);
+    tessera::session_authenticator<store_t, clock_t_> web{f.store, {}, f.clock};
+    tessera::authenticator<store_t, jwt::hs256, tessera::all_of<tessera::deny_list, tessera::token_version>, clock_t_>
+        api{f.store, jwt::hmac_key<jwt::hs256>::generate(), named(), f.clock};
+    tessera::hybrid_authenticator<jwt::eddsa, store_t, clock_t_> mobile{f.store, jwt::private_key<jwt::eddsa>::generate(),
+                                                                         named(), f.clock};
+    struct input {
+        std::string name, subject;
+        boost::json::object claims;
+        tessera::session_context context;
+        std::string web, api, mobile; // "ok" or the refusal at issue
+    };
+    const std::vector<input> inputs{
+        {"infinite number", "ana", {{"x", std::numeric_limits<double>::infinity()}}, {}, "malformed", "malformed", "malformed"},
+        {"NaN", "ana", {{"x", std::numeric_limits<double>::quiet_NaN()}}, {}, "malformed", "malformed", "malformed"},
+        {"claim not UTF-8", "ana", {{"x", "\xff\xfe"}}, {}, "malformed", "malformed", "malformed"},
+        {"claim name not UTF-8", "ana", {{"\xc0\xaf", 1}}, {}, "malformed", "malformed", "malformed"},
+        {"surrogate", "ana", {{"x", "\xed\xa0\x80"}}, {}, "malformed", "malformed", "malformed"},
+        {"subject not UTF-8", "\xff\xfe", {}, {}, "ok", "malformed", "malformed"},
+        {"nested 17 deep", "ana", nested(17), {}, "malformed", "malformed", "malformed"},
+        {"nested 16 deep", "ana", nested(16), {}, "ok", "ok", "malformed"},
+        {"nested 15 deep", "ana", nested(15), {}, "ok", "ok", "ok"},
+        {"user agent not UTF-8", "ana", {{"x", "caf\xc3\xa9"}}, {"Caf\xe9/1.0", "192.0.2.\xff"}, "ok", "ok", "ok"},
+    };
+    for (const auto& in : inputs) {
+        BOOST_TEST_CONTEXT(in.name)
+        {
+            auto s = web.issue(in.subject, in.claims, in.context);
+            BOOST_TEST_REQUIRE(outcome(s) == in.web);
+            if (s) {
+                BOOST_TEST(who_is(web, s->access_token) == in.subject);
+                BOOST_TEST(outcome(web.refresh(s->access_token)) == "ok");
+                auto listed = must(web.sessions(in.subject));
+                BOOST_TEST_REQUIRE(!listed.empty());
+                BOOST_TEST(listed.back().data.user_agent == in.context.user_agent);
+            }
+            auto a = api.issue(in.subject, in.claims);
+            BOOST_TEST(outcome(a) == in.api);
+            if (a)
+                BOOST_TEST(who_is(api, a->access_token) == in.subject);
+            auto h = mobile.issue(in.subject, in.claims, in.context);
+            BOOST_TEST_REQUIRE(outcome(h) == in.mobile);
+            if (h) {
+                BOOST_TEST(who_is(mobile, h->access_token) == in.subject);
+                auto next = must(mobile.refresh(h->refresh_token));
+                BOOST_TEST(who_is(mobile, next.access_token) == in.subject);
+                auto families = must(mobile.sessions(in.subject));
+                BOOST_TEST_REQUIRE(families.size() == 1u);
+                BOOST_TEST(families[0].user_agent == in.context.user_agent);
+                BOOST_TEST(families[0].ip == in.context.ip);
+                must(mobile.revoke_all(in.subject));
+            } else {
+                BOOST_TEST(must(mobile.sessions(in.subject)).empty()); // a refused login leaves no family
+            }
+            must(web.revoke_all(in.subject));
+        }
+    }
+    // The signer refuses what no verifier reads, on its own too.
+    jwt::signer<jwt::hs256> sign{jwt::hmac_key<jwt::hs256>::generate()};
+    BOOST_TEST(outcome(sign.sign(jwt::claims{}.set("x", std::numeric_limits<double>::infinity()))) == "malformed");
+    BOOST_TEST(outcome(sign.sign(jwt::claims{}.subject("\xff"))) == "malformed");
 }
 
 BOOST_AUTO_TEST_CASE(a_full_memory_store_purges_every_shard_and_bounds_counters)

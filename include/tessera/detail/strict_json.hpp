@@ -309,6 +309,88 @@ inline bool all_finite(const boost::json::object& o) noexcept
     return true;
 }
 
+/// Whether `s` is well-formed UTF-8 as the parser requires: no overlong form, no surrogate, nothing past U+10FFFF.
+inline bool valid_utf8(std::string_view s) noexcept
+{
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const auto* end = p + s.size();
+    while (p != end) {
+        const unsigned char c = *p;
+        if (c < 0x80) {
+            ++p;
+            continue;
+        }
+        std::size_t n = 0;
+        unsigned char lo = 0x80, hi = 0xbf; // the range of the second byte
+        if (c >= 0xc2 && c <= 0xdf)
+            n = 1;
+        else if (c >= 0xe0 && c <= 0xef) {
+            n = 2;
+            if (c == 0xe0)
+                lo = 0xa0; // overlong
+            else if (c == 0xed)
+                hi = 0x9f; // surrogates
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 3;
+            if (c == 0xf0)
+                lo = 0x90; // overlong
+            else if (c == 0xf4)
+                hi = 0x8f; // past U+10FFFF
+        } else
+            return false;
+        if (static_cast<std::size_t>(end - p) <= n || p[1] < lo || p[1] > hi)
+            return false;
+        for (std::size_t i = 2; i <= n; ++i)
+            if ((p[i] & 0xc0) != 0x80)
+                return false;
+        p += n + 1;
+    }
+    return true;
+}
+
+/** Whether `v`, written out by Boost.JSON, is read back by `parse_object` with `max_depth`.
+
+    Boost.JSON writes what it holds: a non-finite number as a word no JSON
+    parser reads, and strings byte for byte, invalid UTF-8 included. So what
+    tessera writes (token payloads, records) is checked against the reader's
+    rules first, and refused (`malformed`) where the reader would refuse it:
+    every number finite, every string and member name valid UTF-8, arrays
+    and objects nested at most `max_depth` deep (`v` itself counts as one).
+*/
+inline bool readable_back(const boost::json::value& v, std::size_t max_depth) noexcept
+{
+    switch (v.kind()) {
+    case boost::json::kind::double_: return std::isfinite(v.get_double());
+    case boost::json::kind::string: return valid_utf8(v.get_string());
+    case boost::json::kind::array:
+        if (max_depth == 0)
+            return false;
+        for (const auto& e : v.get_array())
+            if (!readable_back(e, max_depth - 1))
+                return false;
+        return true;
+    case boost::json::kind::object:
+        if (max_depth == 0)
+            return false;
+        for (const auto& m : v.get_object())
+            if (!valid_utf8(m.key()) || !readable_back(m.value(), max_depth - 1))
+                return false;
+        return true;
+    default: return true;
+    }
+}
+
+/// `readable_back` for an object that is itself the top level (depth 1).
+inline bool readable_back(const boost::json::object& o, std::size_t max_depth = json_limits{}.max_depth) noexcept
+{
+    if (max_depth == 0)
+        return false;
+    for (const auto& m : o)
+        if (!valid_utf8(m.key()) || !readable_back(m.value(), max_depth - 1))
+            return false;
+    return true;
+}
+
 /** Parses `text` as one JSON object, strictly.
 
     @return the object, allocated from `sp`, or `errc::malformed` for invalid

@@ -6,6 +6,7 @@
 */
 
 #include <tessera/core/random.hpp>
+#include <tessera/detail/strict_json.hpp>
 #include <tessera/jwt/claims.hpp>
 #include <tessera/jwt/keys.hpp>
 #include <tessera/jwt/token.hpp>
@@ -40,12 +41,16 @@ public:
     explicit signer(key_type key, sign_options options = {}) : key_(std::move(key)), options_(std::move(options)) {}
 
     /** A compact JWS of `c` with header `{"alg":..,"typ":..,"kid":..}`.
-        @return `malformed` when a registered claim has the wrong JSON type.
+        @return `malformed` when a registered claim has the wrong JSON type, or when the claims could
+        not be read back by a verifier (a non-finite number, a string or name that is not UTF-8,
+        nesting deeper than a verifier's default 16): nothing is signed that tessera would refuse.
     */
     [[nodiscard]] result<std::string> sign(const claims& c) const
     {
         if (auto ok = detail::check_registered_types(c.json()); !ok)
             return ok.error();
+        if (!tessera::detail::readable_back(c.json()))
+            return fail(errc::malformed);
         if (options_.generate_jti && !c.contains("jti")) {
             boost::json::object with_jti = c.json();
             with_jti["jti"] = random_id();

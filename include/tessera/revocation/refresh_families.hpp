@@ -156,15 +156,38 @@ inline bool read_member(const boost::json::object& o, std::string_view name, std
     return true;
 }
 
+/// A client context member, written as text or (bytes that are not UTF-8) base64url; never both.
+inline bool read_context(const boost::json::object& o, std::string_view text, std::string_view encoded, std::string& out)
+{
+    std::string b64;
+    if (!read_member(o, text, out, false) || !read_member(o, encoded, b64, false))
+        return false;
+    if (b64.empty())
+        return true;
+    auto bytes = base64url::decode(b64);
+    if (!out.empty() || !bytes || bytes->empty())
+        return false;
+    out.assign(bytes->begin(), bytes->end());
+    return true;
+}
+
 inline std::string encode(const family_record& f)
 {
     boost::json::object o{{"sub", f.subject},           {"gen", f.generation},
                           {"created", epoch(f.created_at)}, {"last", epoch(f.last_used)},
                           {"exp", epoch(f.expires_at)},     {"claims", f.claims}};
-    if (!f.user_agent.empty())
-        o["ua"] = f.user_agent;
-    if (!f.ip.empty())
-        o["ip"] = f.ip;
+    // The client's context is whatever bytes it sent (HTTP allows a User-Agent that is not UTF-8): text
+    // that a JSON reader takes is written as text, anything else base64url-encoded, so that both come back.
+    const auto context = [&o](const std::string& value, std::string_view text, std::string_view encoded) {
+        if (value.empty())
+            return;
+        if (tessera::detail::valid_utf8(value))
+            o[text] = value;
+        else
+            o[encoded] = base64url::encode(value);
+    };
+    context(f.user_agent, "ua", "ua64");
+    context(f.ip, "ip", "ip64");
     return boost::json::serialize(o);
 }
 
@@ -175,8 +198,8 @@ inline result<family_record> decode_family(std::string_view text)
     family_record f;
     if (!o || !read_member(*o, "sub", f.subject) || !read_member(*o, "gen", f.generation) ||
         !read_member(*o, "created", f.created_at) || !read_member(*o, "last", f.last_used) ||
-        !read_member(*o, "exp", f.expires_at) || !read_member(*o, "ua", f.user_agent, false) ||
-        !read_member(*o, "ip", f.ip, false))
+        !read_member(*o, "exp", f.expires_at) || !read_context(*o, "ua", "ua64", f.user_agent) ||
+        !read_context(*o, "ip", "ip64", f.ip))
         return fail(errc::store_unavailable);
     const auto* c = o->if_contains("claims");
     if (c == nullptr || !c->is_object())
@@ -324,6 +347,11 @@ public:
     {
         if (auto ok = check_subject(subject); !ok)
             return fail(ok.error());
+        // What the family record's reader would refuse is refused here: its subject is JSON text, and
+        // its claims sit one level down in it.
+        if (!tessera::detail::valid_utf8(subject) ||
+            !tessera::detail::readable_back(claims, tessera::detail::json_limits{}.max_depth - 1))
+            return fail(errc::malformed);
         const auto now = clock_.now();
         detail::family_record family{std::string{subject}, 0, now, now, now + options_.family_lifetime,
                                      context.user_agent, context.ip, std::move(claims)};

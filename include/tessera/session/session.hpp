@@ -280,7 +280,7 @@ public:
     {
         if (auto ok = check_subject(subject); !ok)
             return fail(ok.error());
-        if (!tessera::detail::all_finite(attributes))
+        if (!tessera::detail::readable_back(attributes)) // what the record's reader would refuse
             return fail(errc::malformed);
         const auto now = clock_.now();
         session_data data{std::string{subject}, now, now, now + options_.absolute_timeout, context.user_agent,
@@ -369,7 +369,7 @@ public:
             return fail(errc::unknown_session);
         data->last_seen = now;
         if (attributes) {
-            if (!tessera::detail::all_finite(*attributes))
+            if (!tessera::detail::readable_back(*attributes))
                 return fail(errc::malformed);
             data->attributes = std::move(*attributes);
         }
