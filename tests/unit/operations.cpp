@@ -8,7 +8,10 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -44,6 +47,24 @@ std::string refusal_of(const Options& options)
 }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+/// The system clock, off by `skew` and moved by `shift`, which the instances of one test share.
+struct skewed_clock {
+    std::chrono::seconds skew{0};
+    std::shared_ptr<std::atomic<long>> shift = std::make_shared<std::atomic<long>>(0);
+    [[nodiscard]] tessera::time_point now() const noexcept
+    {
+        return tessera::system_clock{}.now() + skew + std::chrono::seconds{shift->load()};
+    }
+};
+
+template <class Kind>
+auto skewed_options(std::chrono::seconds most)
+{
+    auto o = test::impatient(Kind::options_of(test::servers_dir()));
+    o.max_clock_skew = most;
+    return o;
+}
 
 /// Credentials of every scheme for `subject`, some of them revoked, as a fleet would hold them.
 template <class Member>
@@ -330,6 +351,86 @@ BOOST_AUTO_TEST_CASE(a_postgres_subject_listing_uses_the_subject_index)
     BOOST_TEST(contains(plan, "records_by_subject"), plan);
     BOOST_TEST(!contains(plan, "records_expiry"), plan);
     BOOST_TEST(!contains(plan, "Seq Scan on records"), plan);
+}
+
+namespace {
+struct redis_skew {
+    template <class C>
+    using store = tessera::basic_redis_store<C>;
+    static tessera::redis_store_options options_of(const std::filesystem::path& d) { return test::redis_options(d); }
+};
+struct postgres_skew {
+    template <class C>
+    using store = tessera::basic_postgres_store<C>;
+    static tessera::postgres_store_options options_of(const std::filesystem::path& d)
+    {
+        return test::postgres_options(d);
+    }
+};
+using skew_kinds = std::tuple<redis_skew, postgres_skew>;
+} // namespace
+
+// Instances decide expiry with their own clocks, so how far apart they may be is a setting: an instance
+// further from the server's clock than `max_clock_skew` (30 s and 120 s, either way) is refused at
+// construction, saying by how much and which way.
+BOOST_AUTO_TEST_CASE_TEMPLATE(an_instance_whose_clock_is_off_is_refused, K, skew_kinds)
+{
+    using store_t = typename K::template store<skewed_clock>;
+    for (const long off : {-120L, -30L, 30L, 120L}) {
+        BOOST_TEST_CONTEXT("clock off by " << off << " s")
+        {
+            const skewed_clock clock{std::chrono::seconds{off}};
+            std::string refused;
+            try {
+                store_t store{skewed_options<K>(5s), clock};
+            } catch (const tessera::error& e) {
+                refused = tessera::to_string(e.code()) + ": " + e.what();
+            }
+            BOOST_TEST(refused.starts_with("invalid_configuration: "), refused);
+            BOOST_TEST(contains(refused, off > 0 ? "ahead of" : "behind"), refused);
+            BOOST_TEST(contains(refused, "max_clock_skew (5 s)"), refused);
+            // Allowed further apart, 30 s is accepted and 120 s still refused.
+            bool accepted = true;
+            try {
+                store_t store{skewed_options<K>(60s), clock};
+            } catch (const tessera::error&) {
+                accepted = false;
+            }
+            BOOST_TEST(accepted == (off == 30 || off == -30));
+        }
+    }
+    // In step: accepted with the default bound.
+    BOOST_CHECK_NO_THROW((store_t{skewed_options<K>(5s), skewed_clock{}}));
+}
+
+// The sharpest skew: a JWT denied, inside its leeway, by an instance 20 s ahead, read by one 20 s behind.
+// The entry must outlive what the behind instance accepts: without a margin it lived 2 s (a Redis TTL, or
+// the ahead instance's purge), and the behind one accepted the denied token for 42 s more.
+BOOST_AUTO_TEST_CASE_TEMPLATE(a_denial_outlives_the_clocks_that_disagree_on_it, K, skew_kinds)
+{
+    using store_t = typename K::template store<skewed_clock>;
+    const skewed_clock ahead{20s}, behind{-20s, ahead.shift};
+    const auto options = skewed_options<K>(30s); // one namespace for both instances
+    store_t ahead_store{options, ahead}, behind_store{options, behind};
+    BOOST_TEST(tessera::clock_skew_of(ahead_store) == 30s);
+    const auto key = jwt::hmac_key<jwt::hs256>::generate();
+    tessera::authenticator<store_t, jwt::hs256, tessera::deny_list, skewed_clock> a{
+        ahead_store, key, test::named({.access_ttl = 60s}), ahead};
+    tessera::authenticator<store_t, jwt::hs256, tessera::deny_list, skewed_clock> b{
+        behind_store, key, test::named({.access_ttl = 60s}), behind};
+    auto token = must(a.issue("quin"));
+    // Move both to 2 s before the ahead instance stops accepting the token (exp + leeway), and deny it there.
+    const auto last = token.access_expires_at + 60s;
+    ahead.shift->store(static_cast<long>((last - 2s - ahead.now()).count()));
+    must(a.revoke(token.access_token));
+    BOOST_TEST(who(b, token.access_token) == "revoked");
+    // 3 s later: past the entry's end by the ahead clock without the margin; Redis's TTL and the ahead
+    // instance's purge have had their chance.
+    std::this_thread::sleep_for(2500ms);
+    ahead.shift->fetch_add(3);
+    (void)ahead_store.purge_expired(1000);
+    BOOST_TEST(who(a, token.access_token) == "expired"); // past exp + leeway by its clock
+    BOOST_TEST(who(b, token.access_token) == "revoked");  // 37 s before exp + leeway by its clock
 }
 
 BOOST_AUTO_TEST_SUITE_END()

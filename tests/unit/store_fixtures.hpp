@@ -88,6 +88,7 @@ inline tessera::redis_store_options redis_options(const std::filesystem::path& d
     o.user = server_setting(dir, "TESSERA_REDIS_USER");
     o.password = server_setting(dir, "TESSERA_REDIS_PASSWORD");
     o.key_prefix = unique_name("t_");
+    o.max_clock_skew = std::chrono::seconds{0}; // the fixtures' manual clocks stand in 2023
     return o;
 }
 
@@ -96,6 +97,7 @@ inline tessera::postgres_store_options postgres_options(const std::filesystem::p
     tessera::postgres_store_options o;
     o.connection = server_setting(dir, "TESSERA_POSTGRES");
     o.schema = unique_name("t_");
+    o.max_clock_skew = std::chrono::seconds{0};
     return o;
 }
 

@@ -60,7 +60,10 @@ struct deny_list {
         return check_by_lookup<deny_list>(ctx, claims);
     }
 
-    /// Denies the token until the verifier would refuse it anyway, and not a second longer.
+    /** Denies the token until the verifier would refuse it anyway: its `exp` plus leeway, plus twice
+        the store's `max_clock_skew` (`clock_skew_of`), so that an instance whose clock is behind the
+        revoker's still finds the entry for as long as it would accept the token.
+    */
     template <class Ctx>
     static result<void> revoke(Ctx& ctx, const jwt::verified_claims& claims)
     {
@@ -69,7 +72,8 @@ struct deny_list {
         const auto exp = claims.expires_at();
         if (!exp)
             return fail(errc::missing_claim);
-        return ctx.store.put(key(claims.issuer(), claims.jwt_id()), "", *exp + ctx.options.leeway, {});
+        return ctx.store.put(key(claims.issuer(), claims.jwt_id()), "",
+                             *exp + ctx.options.leeway + 2 * clock_skew_of(ctx.store), {});
     }
 };
 

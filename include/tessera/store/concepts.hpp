@@ -18,6 +18,7 @@
 #include <tessera/core/clock.hpp>
 #include <tessera/core/result.hpp>
 
+#include <chrono>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -143,5 +144,31 @@ template <class S>
 concept conditional_batches = requires(S& s, const store_write& first, std::span<const store_write> then) {
     { s.insert_then(first, then) } -> std::same_as<result<bool>>;
 };
+
+/** How far apart the clocks of the instances sharing `s` may be: the store's `max_clock_skew()` where it
+    has one (the network stores, which check it against the server's clock), else zero (one process, one
+    clock). A record whose presence revokes something (a deny entry) is kept this much longer, twice:
+    the revoking instance may be ahead by as much as a reading instance is behind.
+*/
+template <class S>
+std::chrono::seconds clock_skew_of(const S& s) noexcept
+{
+    if constexpr (requires { { s.max_clock_skew() } -> std::convertible_to<std::chrono::seconds>; })
+        return s.max_clock_skew();
+    else
+        return std::chrono::seconds{0};
+}
+
+/// Why `mine` and the store server's clock `theirs` are too far apart for `most`; empty when they are not.
+inline std::string skew_refusal(time_point mine, time_point theirs, std::chrono::seconds most, std::string_view whose)
+{
+    const auto apart = mine > theirs ? mine - theirs : theirs - mine;
+    if (most.count() <= 0 || apart <= most)
+        return {};
+    return "this instance's clock is " + std::to_string(apart.count()) + " s " + (mine > theirs ? "ahead of " : "behind ") +
+           std::string{whose} + " clock, more than max_clock_skew (" + std::to_string(most.count()) +
+           " s): instances that disagree on time disagree on what has expired; synchronise the clocks (NTP), or "
+           "raise max_clock_skew";
+}
 
 } // namespace tessera::inline v0

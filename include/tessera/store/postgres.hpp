@@ -32,6 +32,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -59,6 +60,11 @@ struct postgres_store_options {
     std::chrono::milliseconds connect_timeout{2000};
     /// How long one statement may take (also the server's `statement_timeout`) before `store_unavailable`.
     std::chrono::milliseconds command_timeout{2000};
+    /** How far this instance's clock may be from the server's, checked on every new connection: instances
+        decide expiry with their own clocks (README, "Clocks"). Further apart, the store is refused at
+        construction, and later connections are refused (fail closed). Zero: not checked.
+    */
+    std::chrono::seconds max_clock_skew{5};
 };
 
 namespace detail {
@@ -342,10 +348,13 @@ public:
             throw error{errc::invalid_configuration, "postgres_store: connections must be 1 to 256"};
         if (options_.connect_timeout.count() <= 0 || options_.command_timeout.count() <= 0)
             throw error{errc::invalid_configuration, "postgres_store: timeouts must be positive"};
+        if (options_.max_clock_skew.count() < 0)
+            throw error{errc::invalid_configuration, "postgres_store: max_clock_skew cannot be negative"};
         std::string why;
         auto first = connect(why, true);
         if (!first)
-            throw error{errc::store_unavailable, "postgres_store: " + why};
+            throw error{why.starts_with("this instance's clock") ? errc::invalid_configuration : errc::store_unavailable,
+                        "postgres_store: " + why};
         store_id_ = std::move(why); // what a successful first connection leaves there
         pool_.adopt(std::move(first));
     }
@@ -576,6 +585,8 @@ public:
 
     [[nodiscard]] const Clock& clock() const noexcept { return clock_; }
     [[nodiscard]] const postgres_store_options& options() const noexcept { return options_; }
+    /// How far apart the clocks of the instances sharing this store may be (what revocations add as a margin).
+    [[nodiscard]] std::chrono::seconds max_clock_skew() const noexcept { return options_.max_clock_skew; }
 
 private:
     using handle = detail::pg_connection;
@@ -675,6 +686,8 @@ private:
         auto id = read_store_id(c.get(), schema, until, why);
         if (!id)
             return nullptr;
+        if (options_.max_clock_skew.count() > 0 && !check_clock(c.get(), until, why))
+            return nullptr;
         if (!create && *id != store_id_) {
             why = "the schema " + schema + " is not the one this store opened (dropped and created again?): "
                   "what it lost would read as nothing revoked";
@@ -695,6 +708,30 @@ private:
         if (create)
             why = std::move(*id);
         return c;
+    }
+
+    /// Whether this instance's clock is within `max_clock_skew` of the server's; false (and why) if not.
+    bool check_clock(PGconn* c, std::chrono::steady_clock::time_point until, std::string& why) const
+    {
+        if (PQsendQuery(c, "SELECT floor(extract(epoch FROM clock_timestamp()))::bigint") == 0) {
+            why = PQerrorMessage(c);
+            return false;
+        }
+        auto r = finish(c, until);
+        if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) != 1) {
+            why = r ? std::string{"cannot read the server's clock"} : std::string{PQerrorMessage(c)};
+            return false;
+        }
+        const std::string text = PQgetvalue(r.get(), 0, 0);
+        std::int64_t server = 0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), server);
+        if (ec != std::errc{} || end != text.data() + text.size()) {
+            why = "cannot read the server's clock";
+            return false;
+        }
+        why = skew_refusal(clock_.now(), time_point{std::chrono::seconds{server}}, options_.max_clock_skew,
+                           "the PostgreSQL server's");
+        return why.empty();
     }
 
     static std::optional<std::string> read_store_id(PGconn* c, const std::string& schema,

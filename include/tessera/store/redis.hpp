@@ -109,6 +109,12 @@ struct redis_store_options {
         within this bound, and the store then fails closed until the setting is restored.
     */
     std::chrono::milliseconds settings_check_interval{5000};
+    /** How far this instance's clock may be from the server's (`TIME`), checked with the settings:
+        instances decide expiry with their own clocks, so this is how much they may disagree (README,
+        "Clocks"). Further apart, the store is refused at construction and fails closed later. Zero: not
+        checked (a test's manual clock).
+    */
+    std::chrono::seconds max_clock_skew{5};
 };
 
 namespace detail {
@@ -378,6 +384,8 @@ public:
             throw error{errc::invalid_configuration, "redis_store: the key prefix must be non-empty, without braces"};
         if (options_.database < 0)
             throw error{errc::invalid_configuration, "redis_store: the database index must be non-negative"};
+        if (options_.max_clock_skew.count() < 0)
+            throw error{errc::invalid_configuration, "redis_store: max_clock_skew cannot be negative"};
         if (options_.settings_check_interval.count() <= 0)
             throw error{errc::invalid_configuration, "redis_store: the settings check interval must be positive"};
         tag_ = "{" + options_.key_prefix + "}";
@@ -610,6 +618,8 @@ public:
 
     [[nodiscard]] const Clock& clock() const noexcept { return clock_; }
     [[nodiscard]] const redis_store_options& options() const noexcept { return options_; }
+    /// How far apart the clocks of the instances sharing this store may be (what revocations add as a margin).
+    [[nodiscard]] std::chrono::seconds max_clock_skew() const noexcept { return options_.max_clock_skew; }
 
 private:
     using lease_t = detail::redis_connection;
@@ -733,6 +743,20 @@ private:
             if (!detail::redis_evicted_nothing(stats->get()))
                 return refusal{"the server has evicted keys (evicted_keys in INFO stats), revocations among them "
                                "perhaps; once checked, reset its statistics (CONFIG RESETSTAT)"};
+        }
+        if (options_.max_clock_skew.count() > 0) {
+            auto time = run(c, {"TIME"});
+            if (!time)
+                return refusal{c->errstr};
+            const auto server = (*time)->type == REDIS_REPLY_ARRAY && (*time)->elements == 2
+                                    ? detail::redis_number((*time)->element[0], max_time_seconds)
+                                    : std::nullopt;
+            if (!server)
+                return refusal{"cannot read the server's clock (TIME)"};
+            if (auto why = skew_refusal(clock_.now(), time_point{std::chrono::seconds{*server}},
+                                        options_.max_clock_skew, "the Redis server's");
+                !why.empty())
+                return refusal{std::move(why), errc::invalid_configuration};
         }
         if (aof_accepted && detail::redis_info_field(text(*persistence), "aof_enabled") != "1")
             return check_boot(c);
