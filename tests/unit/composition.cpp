@@ -157,7 +157,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(rotate_racing_revoke_all_never_survives, F, test::
 {
     F f;
     tessera::session_authenticator<decltype(f.store), clock_t_> web{f.store, {}, f.clock};
-    int survivors = 0, rotated = 0;
+    int survivors = 0, rotated = 0, refused = 0;
     for (int round = 0; round < 300; ++round) {
         auto login = must(web.issue("dan"));
         tessera::result<tessera::credentials> next = tessera::fail(tessera::errc::malformed);
@@ -167,11 +167,15 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(rotate_racing_revoke_all_never_survives, F, test::
         revoker.join();
         if (next)
             ++rotated;
+        else if (next.error() == tessera::errc::unknown_session) // the revocation came first
+            ++refused;
         if (next && who_is(web, next->access_token) == "dan")
             ++survivors;
         survivors += static_cast<int>(must(web.sessions("dan")).size());
     }
     BOOST_TEST(survivors == 0);
+    // Every round ended one of the two ways the race allows, and no other.
+    BOOST_TEST(rotated + refused == 300);
     BOOST_TEST_MESSAGE("rotations that completed before the revocation: " << rotated << " of 300");
 }
 
@@ -346,6 +350,8 @@ void at_every_call(Setup setup, Op op, Check check)
                 auto state = setup(w);
                 w.store.arm(at, kind);
                 auto first = op(w, state);
+                // The fault was injected, exactly once, as armed: a matrix that injected nothing would pass.
+                BOOST_TEST_REQUIRE((w.store.injected() == std::vector<test::fault>{kind}));
                 w.store.heal();
                 check(w, state, first);
             }

@@ -49,6 +49,12 @@ public:
         at_ = 0;
         hook_ = {};
     }
+    /// The faults `arm` injected so far, in order (a matrix checks that it injected what it meant to).
+    std::vector<fault> injected() const
+    {
+        std::lock_guard lock{mutex_};
+        return injected_;
+    }
     /// Operations so far, and their names.
     std::size_t calls() const
     {
@@ -137,6 +143,8 @@ private:
                 kind = kind_;
                 hook = std::move(hook_);
                 at_ = 0;
+                if (kind != fault::none)
+                    injected_.push_back(kind);
             }
             if (down_)
                 kind = fault::fail;
@@ -157,6 +165,7 @@ private:
     std::size_t at_ = 0;
     fault kind_ = fault::none;
     std::function<void()> hook_;
+    std::vector<fault> injected_;
     std::atomic<bool> down_{false};
     std::vector<std::string> log_;
 };
