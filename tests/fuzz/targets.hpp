@@ -16,6 +16,7 @@
 #include <tessera/jwt/decode.hpp>
 #include <tessera/jwt/jwks.hpp>
 #include <tessera/password/hash.hpp>
+#include <tessera/store/memory.hpp>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -276,6 +277,7 @@ inline void records(std::string_view in)
     if (auto f = tessera::detail::decode_family(in)) {
         auto again = tessera::detail::decode_family(tessera::detail::encode(*f));
         require(again && again->subject == f->subject && again->generation == f->generation &&
+                    again->user_agent == f->user_agent && again->ip == f->ip &&
                     (has_double(f->claims) || again->claims == f->claims),
                 "a family record did not survive encode and decode");
     }
@@ -286,6 +288,69 @@ inline void records(std::string_view in)
     }
     (void)tessera::detail::decode_used(in);
     (void)tessera::detail::credentials_from_json(in);
+}
+
+/** Whatever is issued authenticates, and refreshes where the scheme refreshes: subject, a claim's
+    bytes, claims parsed leniently from the input (where 1e400 is infinity and nesting is unbounded), and
+    the client's context, all from the fuzzer, into the three schemes on one memory store. A refusal at
+    issue is `malformed` (or `token_too_large` for a token), and leaves no family behind.
+    Fields, NUL-separated: subject, user agent, ip, a claim's bytes, JSON.
+*/
+inline void issued(std::string_view in)
+{
+    const auto f = fields(in, 5);
+    if (f.size() < 5 || f[0].empty() || f[0].size() > 256)
+        return;
+    const std::string subject{f[0]};
+    const tessera::session_context context{std::string{f[1]}, std::string{f[2]}};
+    boost::json::object claims{{"bytes", std::string{f[3]}}};
+    boost::json::error_code ec;
+    boost::json::parse_options lenient;
+    lenient.max_depth = 64;
+    if (auto j = boost::json::parse(f[4], ec, {}, lenient); !ec)
+        claims["json"] = std::move(j);
+
+    static tessera::manual_clock clock{now};
+    static tessera::basic_memory_store<tessera::manual_clock> store{{}, clock};
+    static tessera::session_authenticator<decltype(store), tessera::manual_clock> web{store, {}, clock};
+    static const tessera::authenticator_options named{.issuer = "https://auth.example", .audience = "api"};
+    static tessera::authenticator<tessera::stateless, jwt::hs256, tessera::expiry_only, tessera::manual_clock> api{
+        hs256_key(), named, clock};
+    static tessera::hybrid_authenticator<jwt::hs256, decltype(store), tessera::manual_clock> mobile{store, hs256_key(),
+                                                                                                    named, clock};
+    const auto refused_at_issue = [](const std::error_code& e) {
+        return e == tessera::errc::malformed || e == tessera::errc::token_too_large;
+    };
+    if (auto s = web.issue(subject, claims, context)) {
+        auto who = web.authenticate(s->access_token);
+        require(who && who->subject == subject, "an issued session did not authenticate");
+        auto next = web.refresh(s->access_token);
+        require(next && web.authenticate(next->access_token), "an issued session did not rotate");
+        (void)web.revoke(next->access_token);
+    } else {
+        require(s.error() == tessera::errc::malformed, "a session was refused at issue other than as malformed");
+    }
+    if (auto a = api.issue(subject, claims)) {
+        auto who = api.authenticate(a->access_token);
+        require(who && who->subject == subject, "an issued JWT did not authenticate");
+    } else {
+        require(refused_at_issue(a.error()), "a JWT was refused at issue other than as malformed or too large");
+    }
+    if (auto h = mobile.issue(subject, claims, context)) {
+        auto who = mobile.authenticate(h->access_token);
+        require(who && who->subject == subject, "an issued hybrid access token did not authenticate");
+        auto next = mobile.refresh(h->refresh_token);
+        require(next && mobile.authenticate(next->access_token), "an issued family did not refresh");
+        auto listed = mobile.sessions(subject);
+        require(listed && listed->size() == 1 && (*listed)[0].user_agent == context.user_agent &&
+                    (*listed)[0].ip == context.ip,
+                "an issued family was not listed with its context");
+        (void)mobile.revoke_all(subject);
+    } else {
+        require(refused_at_issue(h.error()), "a family was refused at issue other than as malformed or too large");
+        auto listed = mobile.sessions(subject);
+        require(listed && listed->empty(), "a refused login left a family behind");
+    }
 }
 
 struct target {
@@ -299,7 +364,7 @@ inline constexpr target targets[] = {
     {"base64url", base64url},   {"jwk", jwk},
     {"cookie", cookie},         {"csrf", csrf},
     {"phc", phc},               {"session_id", session_id},
-    {"records", records},
+    {"records", records},       {"issued", issued},
 };
 
 inline const target* find(std::string_view name)
