@@ -17,15 +17,19 @@
 #include <tessera/jwt/jwks.hpp>
 #include <tessera/password/hash.hpp>
 #include <tessera/store/memory.hpp>
+#include <tessera/store/postgres.hpp>
+#include <tessera/store/redis.hpp>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -353,6 +357,105 @@ inline void issued(std::string_view in)
     }
 }
 
+/** The Redis store's reply decoder, on replies hiredis's own reader makes from the fuzzer's bytes (RESP):
+    a record comes only from an array of exactly three strings, and says what they say; none only from
+    nil or three nils (or a record that expired); everything else is refused.
+*/
+inline void redis_reply(std::string_view in)
+{
+    // hiredis 0.14 allocates an array's elements before reading them: a large count is not a decoder question.
+    for (std::size_t at = in.find('*'); at != std::string_view::npos; at = in.find('*', at + 1)) {
+        std::size_t digits = 0;
+        while (at + 1 + digits < in.size() && in[at + 1 + digits] >= '0' && in[at + 1 + digits] <= '9')
+            ++digits;
+        if (digits > 2)
+            return;
+    }
+    std::unique_ptr<redisReader, void (*)(redisReader*)> reader{redisReaderCreate(), redisReaderFree};
+    require(reader != nullptr, "no hiredis reader");
+    if (redisReaderFeed(reader.get(), in.data(), in.size()) != REDIS_OK)
+        return;
+    for (int n = 0; n < 4; ++n) {
+        void* raw = nullptr;
+        if (redisReaderGetReply(reader.get(), &raw) != REDIS_OK || raw == nullptr)
+            return;
+        tessera::detail::redis_reply reply{static_cast<redisReply*>(raw)};
+        const redisReply* r = reply.get();
+        auto decoded = tessera::detail::redis_record(r, now);
+        const bool triple = r->type == REDIS_REPLY_ARRAY && r->elements == 3;
+        const auto is = [&](std::size_t i, int type) { return triple && r->element[i]->type == type; };
+        if (decoded && *decoded) {
+            require(is(0, REDIS_REPLY_STRING) && is(1, REDIS_REPLY_STRING) && is(2, REDIS_REPLY_STRING),
+                    "a Redis record from a reply that is not three strings");
+            require((*decoded)->value == std::string_view{r->element[0]->str, r->element[0]->len} &&
+                        (*decoded)->subject == std::string_view{r->element[1]->str, r->element[1]->len} &&
+                        (*decoded)->expires_at > now,
+                    "a Redis record that says something else than its reply");
+        } else if (decoded) {
+            const bool nothing = r->type == REDIS_REPLY_NIL ||
+                                 (is(0, REDIS_REPLY_NIL) && is(1, REDIS_REPLY_NIL) && is(2, REDIS_REPLY_NIL)) ||
+                                 (is(0, REDIS_REPLY_STRING) && is(1, REDIS_REPLY_STRING) && is(2, REDIS_REPLY_STRING));
+            require(nothing, "a partial or malformed Redis reply read as no record");
+        }
+    }
+}
+
+/** The PostgreSQL store's row decoder, on results libpq builds without a server (binary columns value,
+    subject, expires_at; rows and cells from the fuzzer, a cell null or not): a single-key read yields a
+    record only from exactly one row whose expiry is an 8-byte integer in range and in the future, none
+    only from one row of nulls (or expired), and refuses everything else.
+    Input: a byte for the number of rows (0 to 2), then per cell a byte (odd: null) and a length byte.
+*/
+inline void pg_result(std::string_view in)
+{
+    if (in.empty())
+        return;
+    tessera::detail::pg_result res{PQmakeEmptyPGresult(nullptr, PGRES_TUPLES_OK)};
+    require(res != nullptr, "no libpq result");
+    std::array<PGresAttDesc, 3> columns{};
+    const std::array<const char*, 3> names{"value", "subject", "expires_at"};
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+        columns[i].name = const_cast<char*>(names[i]);
+        columns[i].format = 1;
+        columns[i].typid = i == 2 ? tessera::detail::pg_bigint : tessera::detail::pg_bytea;
+        columns[i].typlen = i == 2 ? 8 : -1;
+        columns[i].atttypmod = -1;
+    }
+    require(PQsetResultAttrs(res.get(), 3, columns.data()) != 0, "no libpq columns");
+    const std::size_t rows = static_cast<unsigned char>(in[0]) % 3u;
+    in.remove_prefix(1);
+    // Row-major, three cells a row (a nested std::array of strings crashes clang 14's parser here).
+    std::vector<bool> null(6, false);
+    std::vector<std::string> cell(6);
+    for (std::size_t row = 0; row < rows; ++row)
+        for (std::size_t col = 0; col < 3; ++col) {
+            if (in.size() < 2)
+                return;
+            const bool is_null = (static_cast<unsigned char>(in[0]) & 1) != 0;
+            const std::size_t length = std::min<std::size_t>(static_cast<unsigned char>(in[1]), in.size() - 2);
+            const auto value = in.substr(2, length);
+            in.remove_prefix(2 + length);
+            null[row * 3 + col] = is_null;
+            cell[row * 3 + col] = std::string{value};
+            require(PQsetvalue(res.get(), static_cast<int>(row), static_cast<int>(col), is_null ? nullptr : const_cast<char*>(value.data()),
+                               is_null ? -1 : static_cast<int>(value.size())) != 0,
+                    "libpq refused a cell");
+        }
+    auto decoded = tessera::detail::pg_one_record(res.get(), now);
+    if (rows != 1u) {
+        require(!decoded, "a PostgreSQL read of other than one row was not refused");
+        return;
+    }
+    if (decoded && *decoded) {
+        require(!null[2] && cell[2].size() == 8 && (*decoded)->value == cell[0] && (*decoded)->subject == cell[1] &&
+                    (*decoded)->expires_at > now,
+                "a PostgreSQL record that says something else than its row");
+    } else if (decoded) {
+        require((null[0] && null[1] && null[2]) || (!null[2] && cell[2].size() == 8),
+                "a partial or malformed PostgreSQL row read as no record");
+    }
+}
+
 struct target {
     const char* name;
     void (*run)(std::string_view);
@@ -365,6 +468,7 @@ inline constexpr target targets[] = {
     {"cookie", cookie},         {"csrf", csrf},
     {"phc", phc},               {"session_id", session_id},
     {"records", records},       {"issued", issued},
+    {"redis_reply", redis_reply}, {"pg_result", pg_result},
 };
 
 inline const target* find(std::string_view name)

@@ -283,6 +283,30 @@ inline std::string pg_sql(std::string_view text, std::string_view schema)
     return out;
 }
 
+/// The record in columns `first`.. (value, subject, expires_at) of `row`; expired: none. A null value or
+/// subject (the columns are NOT NULL: not a row tessera wrote) is refused, never read as empty.
+inline result<std::optional<record>> pg_row_record(const PGresult* r, int row, int first, time_point now)
+{
+    const auto e = detail::pg_read_int8(r, row, first + 2);
+    if (!e || *e < 0 || *e > max_time_seconds || PQgetisnull(r, row, first) != 0 || PQgetisnull(r, row, first + 1) != 0)
+        return fail(errc::store_unavailable);
+    const time_point expires{std::chrono::seconds{*e}};
+    if (expires <= now)
+        return std::optional<record>{};
+    return std::optional<record>{
+        record{detail::pg_read_bytes(r, row, first), detail::pg_read_bytes(r, row, first + 1), expires}};
+}
+
+/// The one row of a single-key read: nulls for none; no row at all is another store's schema, refused.
+inline result<std::optional<record>> pg_one_record(const PGresult* r, time_point now)
+{
+    if (PQntuples(r) != 1 || PQnfields(r) != 3)
+        return fail(errc::store_unavailable);
+    if (PQgetisnull(r, 0, 0) != 0 && PQgetisnull(r, 0, 1) != 0 && PQgetisnull(r, 0, 2) != 0)
+        return std::optional<record>{};
+    return pg_row_record(r, 0, 0, now);
+}
+
 } // namespace detail
 
 /** Records and counters in PostgreSQL, for a fleet of instances that must agree.
@@ -862,27 +886,13 @@ private:
         return static_cast<std::size_t>(*n);
     }
 
-    /// The record in columns `first`.. (value, subject, expires_at) of `row`; expired: none.
     static result<std::optional<record>> row_record(const PGresult* r, int row, int first, time_point now)
     {
-        const auto e = detail::pg_read_int8(r, row, first + 2);
-        if (!e || *e < 0 || *e > max_time_seconds)
-            return fail(errc::store_unavailable);
-        const time_point expires{std::chrono::seconds{*e}};
-        if (expires <= now)
-            return std::optional<record>{};
-        return std::optional<record>{
-            record{detail::pg_read_bytes(r, row, first), detail::pg_read_bytes(r, row, first + 1), expires}};
+        return detail::pg_row_record(r, row, first, now);
     }
-
-    /// The one row of a single-key read: nulls for none; no row at all is another store's schema, refused.
     static result<std::optional<record>> one_record(const PGresult* r, time_point now)
     {
-        if (PQntuples(r) != 1 || PQnfields(r) != 3)
-            return fail(errc::store_unavailable);
-        if (PQgetisnull(r, 0, 0) != 0 && PQgetisnull(r, 0, 1) != 0 && PQgetisnull(r, 0, 2) != 0)
-            return std::optional<record>{};
-        return row_record(r, 0, 0, now);
+        return detail::pg_one_record(r, now);
     }
 
     [[no_unique_address]] Clock clock_;

@@ -335,6 +335,30 @@ inline std::string redis_text(const redisReply* r)
     return r != nullptr && r->type == REDIS_REPLY_STRING ? std::string{r->str, r->len} : std::string{};
 }
 
+/** A record from `[v, s, e]`: all three nil (or a nil reply) is none; all three present and well formed
+    is a record; anything else (a record missing a field, a field of another type) was not written by
+    tessera and is refused, so that a reader can never take a damaged revocation for "no revocation".
+*/
+inline result<std::optional<record>> redis_record(const redisReply* r, time_point now)
+{
+    if (r->type == REDIS_REPLY_NIL)
+        return std::optional<record>{};
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 3)
+        return fail(errc::store_unavailable);
+    const auto nils = std::count_if(r->element, r->element + 3,
+                                    [](const redisReply* e) { return e->type == REDIS_REPLY_NIL; });
+    if (nils == 3)
+        return std::optional<record>{};
+    const auto e = detail::redis_number(r->element[2], max_time_seconds);
+    if (!e || r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_STRING)
+        return fail(errc::store_unavailable);
+    const time_point expires{std::chrono::seconds{*e}};
+    if (expires <= now)
+        return std::optional<record>{};
+    return std::optional<record>{
+        record{detail::redis_text(r->element[0]), detail::redis_text(r->element[1]), expires}};
+}
+
 } // namespace detail
 
 /** Records and counters in Redis, for a fleet of instances that must agree.
@@ -976,28 +1000,9 @@ private:
         return *n == 1;
     }
 
-    /** A record from `[v, s, e]`: all three nil (or a nil reply) is none; all three present and well formed
-        is a record; anything else (a record missing a field, a field of another type) was not written by
-        tessera and is refused, so that a reader can never take a damaged revocation for "no revocation".
-    */
     static result<std::optional<record>> parse_record(const redisReply* r, time_point now)
     {
-        if (r->type == REDIS_REPLY_NIL)
-            return std::optional<record>{};
-        if (r->type != REDIS_REPLY_ARRAY || r->elements != 3)
-            return fail(errc::store_unavailable);
-        const auto nils = std::count_if(r->element, r->element + 3,
-                                        [](const redisReply* e) { return e->type == REDIS_REPLY_NIL; });
-        if (nils == 3)
-            return std::optional<record>{};
-        const auto e = detail::redis_number(r->element[2], max_time_seconds);
-        if (!e || r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_STRING)
-            return fail(errc::store_unavailable);
-        const time_point expires{std::chrono::seconds{*e}};
-        if (expires <= now)
-            return std::optional<record>{};
-        return std::optional<record>{
-            record{detail::redis_text(r->element[0]), detail::redis_text(r->element[1]), expires}};
+        return detail::redis_record(r, now);
     }
 
     [[no_unique_address]] Clock clock_;
