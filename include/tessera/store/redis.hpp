@@ -910,7 +910,7 @@ private:
         return detail::redis_reply{static_cast<redisReply*>(raw)};
     }
 
-    /// Sends `reads` further `INFO stats` when guarding; false if the connection failed.
+    /// Queues `INFO stats` behind a request when guarding; false if the connection failed.
     bool send_guard(redisContext* c) const
     {
         return !guarding() || redisAppendCommand(c, "INFO stats") == REDIS_OK;
