@@ -230,6 +230,38 @@ BOOST_AUTO_TEST_CASE(a_racing_refresh_without_grace_is_reuse_at_every_step)
     }
 }
 
+// The family's current token presented between each store call of a reuse that ends the family: it
+// rotates (and its pair dies with the family), or it is the reuse it has become; never `unknown_session`,
+// which would tell the thief's victim that they had merely been logged out.
+BOOST_AUTO_TEST_CASE(a_family_ending_for_reuse_is_reuse_at_every_step)
+{
+    test::memory_fixture f;
+    test::faulty_store store{f.store};
+    tessera::hybrid_authenticator<jwt::hs256, decltype(store), clock_t_> mobile{
+        store, jwt::hmac_key<jwt::hs256>::generate(), named(), f.clock};
+    auto probe = must(mobile.issue("gil"));
+    must(mobile.refresh(probe.refresh_token));
+    const auto before = store.calls();
+    BOOST_TEST(outcome(mobile.refresh(probe.refresh_token)) == "refresh_reused");
+    const auto steps = store.calls() - before;
+    BOOST_TEST(steps == 4u); // get token, get marker, put the ended marker, take the family
+    for (std::size_t at = 1; at <= steps; ++at) {
+        auto stolen = must(mobile.issue("gil"));
+        auto current = must(mobile.refresh(stolen.refresh_token));
+        tessera::result<tessera::credentials> other = tessera::fail(tessera::errc::malformed);
+        store.arm(at, test::fault::none, [&] { other = mobile.refresh(current.refresh_token); });
+        BOOST_TEST(outcome(mobile.refresh(stolen.refresh_token)) == "refresh_reused");
+        BOOST_TEST((outcome(other) == "ok" || outcome(other) == "refresh_reused"), "current token before call "
+                                                                                      << at << ": "
+                                                                                      << outcome(other));
+        if (other)
+            BOOST_TEST(who_is(mobile, other->access_token) == "revoked");
+        BOOST_TEST(outcome(mobile.refresh(current.refresh_token)) == "refresh_reused");
+        BOOST_TEST(who_is(mobile, current.access_token) == "revoked");
+    }
+    BOOST_TEST(must(mobile.sessions("gil")).empty());
+}
+
 // "Log out everywhere" (and logout of the device) between each store call of a refresh and of a login:
 // whatever the operation returns, nothing of the family works afterwards.
 BOOST_AUTO_TEST_CASE(revocation_between_the_store_calls_of_refresh_and_issue)

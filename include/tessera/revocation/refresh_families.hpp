@@ -716,19 +716,26 @@ private:
     /** Ends a family for reuse, in one atomic step: the family record is taken (erased), and from then on
         nothing minted from it works, its access tokens included. An erase is what even a full store
         still does (Redis under `noeviction` at its memory limit refuses writes, not deletions); a rotation
-        finishing meanwhile cannot write the family back (`replace` never creates). Only then is a marker
-        written, saying why the family is gone, so that its other tokens answer `refresh_reused` rather
-        than `unknown_session`; a store that cannot write it changes that answer, never the outcome.
+        finishing meanwhile cannot write the family back (`replace` never creates).
+
+        A marker saying why the family is gone is written *before* the take, so that its other tokens
+        answer `refresh_reused` rather than `unknown_session` even when they are presented between the
+        two steps (a racing presentation that finds the family gone reads the marker next). It is kept
+        for the longest a family may live; one that lives longer gets it again for its own end. A store
+        that cannot write it changes that answer, never the outcome. A marker for a family that was
+        already gone (logged out) is never read: its tokens went with it.
     */
     result<void> kill(const std::string& family)
     {
+        const std::string ended_key = keys::key(keys::kind::family_ended, family);
+        const auto index = keys::index(keys::kind::refresh_token, family);
+        const auto kept_until = clock_.now() + options_.family_lifetime;
+        (void)store_.put(ended_key, "", kept_until, index);
         auto found = store_.take(family_key(family));
         if (!found)
             return fail(found.error());
-        if (!*found)
-            return {};
-        (void)store_.put(keys::key(keys::kind::family_ended, family), "", (*found)->expires_at,
-                         keys::index(keys::kind::refresh_token, family));
+        if (*found && (*found)->expires_at > kept_until)
+            (void)store_.put(ended_key, "", (*found)->expires_at, index);
         return {};
     }
 
