@@ -360,16 +360,17 @@ struct fault_world {
         store, jwt::hmac_key<jwt::hs256>::generate(), named(), f.clock};
 };
 
-/// Runs `op` clean to count its store calls, then with `kind` at each of them; `check` judges each outcome.
+/// Runs `op` clean (where it answers `clean`) to count its store calls, then with `kind` at each of them;
+/// `check` judges each outcome.
 template <class World, class Setup, class Op, class Check>
-void at_every_call(Setup setup, Op op, Check check)
+void at_every_call(Setup setup, Op op, Check check, std::string_view clean = "ok")
 {
     std::size_t calls = 0;
     {
         World w;
         auto state = setup(w);
         const auto before = w.store.calls();
-        BOOST_TEST_REQUIRE(outcome(op(w, state)) == "ok");
+        BOOST_TEST_REQUIRE(outcome(op(w, state)) == clean);
         calls = w.store.calls() - before;
     }
     BOOST_TEST_REQUIRE(calls > 0u);
@@ -410,6 +411,37 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(hybrid_refresh_with_a_fault_at_every_call_then_ret
                       // And only a real second presentation is reuse.
                       BOOST_TEST(outcome(w.mobile.refresh(s.login.refresh_token)) == "refresh_reused");
                   });
+}
+
+// A stolen token presented again, with a fault at each store call of the reuse that ends its family: the
+// answer is the reuse or `store_unavailable`, the client's retry is the reuse, and the family is dead
+// either way. Only a lost ended-marker (a best-effort write) turns its other tokens' answer into
+// `unknown_session`; nothing of the family works again.
+BOOST_AUTO_TEST_CASE_TEMPLATE(hybrid_reuse_with_a_fault_at_every_call_then_retry, F, test::store_fixtures)
+{
+    struct state {
+        tessera::credentials stolen, current;
+    };
+    at_every_call<fault_world<F>>(
+        [](auto& w) {
+            auto stolen = must(w.mobile.issue("ivo"));
+            auto current = must(w.mobile.refresh(stolen.refresh_token));
+            return state{stolen, current};
+        },
+        [](auto& w, state& s) { return w.mobile.refresh(s.stolen.refresh_token); },
+        [](auto& w, state& s, const tessera::result<tessera::credentials>& first) {
+            const bool marker_lost =
+                w.store.injected().front() == test::fault::fail && w.store.injected_into().front() == "put";
+            BOOST_TEST((outcome(first) == "refresh_reused" || outcome(first) == "store_unavailable"));
+            if (!first && first.error() == tessera::errc::store_unavailable)
+                BOOST_TEST(outcome(w.mobile.refresh(s.stolen.refresh_token)) == "refresh_reused");
+            BOOST_TEST(outcome(w.mobile.refresh(s.current.refresh_token)) ==
+                       (marker_lost ? "unknown_session" : "refresh_reused"));
+            BOOST_TEST(who_is(w.mobile, s.current.access_token) == "revoked");
+            BOOST_TEST(who_is(w.mobile, s.stolen.access_token) == "revoked");
+            BOOST_TEST(must(w.mobile.sessions("ivo")).empty());
+        },
+        "refresh_reused");
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(hybrid_issue_revoke_and_authenticate_with_a_fault_at_every_call, F, test::store_fixtures)

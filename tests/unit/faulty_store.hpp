@@ -55,6 +55,12 @@ public:
         std::lock_guard lock{mutex_};
         return injected_;
     }
+    /// The names of the operations those faults hit ("put", "take"...), in the same order.
+    std::vector<std::string> injected_into() const
+    {
+        std::lock_guard lock{mutex_};
+        return injected_into_;
+    }
     /// Operations so far, and their names.
     std::size_t calls() const
     {
@@ -143,8 +149,10 @@ private:
                 kind = kind_;
                 hook = std::move(hook_);
                 at_ = 0;
-                if (kind != fault::none)
+                if (kind != fault::none) {
                     injected_.push_back(kind);
+                    injected_into_.emplace_back(name);
+                }
             }
             if (down_)
                 kind = fault::fail;
@@ -166,6 +174,7 @@ private:
     fault kind_ = fault::none;
     std::function<void()> hook_;
     std::vector<fault> injected_;
+    std::vector<std::string> injected_into_;
     std::atomic<bool> down_{false};
     std::vector<std::string> log_;
 };
