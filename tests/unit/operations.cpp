@@ -433,4 +433,64 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(a_denial_outlives_the_clocks_that_disagree_on_it, 
     BOOST_TEST(who(b, token.access_token) == "revoked");  // 37 s before exp + leeway by its clock
 }
 
+// Within the bound, what the schemes that decide expiry by the instance's clock tolerate, exactly as
+// README's table says: an instance `d` behind accepts a session (idle or absolute timeout) and rotates a
+// refresh token (family lifetime) up to `d` late, never later; one `d` ahead refuses `d` early; the
+// instance in step is exact. 30 s either way, with `max_clock_skew` 60 s, on Redis and PostgreSQL.
+BOOST_AUTO_TEST_CASE_TEMPLATE(instances_whose_clocks_disagree_within_the_bound, K, skew_kinds)
+{
+    using store_t = typename K::template store<skewed_clock>;
+    for (const long off : {-30L, 30L}) {
+        BOOST_TEST_CONTEXT("the other instance's clock off by " << off << " s")
+        {
+            const skewed_clock exact{}, other{std::chrono::seconds{off}, exact.shift};
+            auto options = skewed_options<K>(60s); // one namespace for both instances
+            // The test moves the instances' clocks up to 20 minutes past the server's: the periodic check
+            // of Redis's settings and clock (which would fail them closed) must not run meanwhile.
+            if constexpr (requires { options.settings_check_interval; })
+                options.settings_check_interval = std::chrono::hours{1};
+            store_t exact_store{options, exact}, other_store{options, other};
+            const auto set = test::named({.session = {.idle_timeout = 300s, .absolute_timeout = 3600s,
+                                                      .renewal_interval = 60s},
+                                          .refresh = {.token_ttl = 3600s, .family_lifetime = 1200s}});
+            const auto key = jwt::hmac_key<jwt::hs256>::generate();
+            tessera::session_authenticator<store_t, skewed_clock> web_exact{exact_store, set, exact},
+                web_other{other_store, set, other};
+            tessera::hybrid_authenticator<jwt::hs256, store_t, skewed_clock> mobile_exact{exact_store, key, set, exact},
+                mobile_other{other_store, key, set, other};
+            const long d = off < 0 ? -off : off;
+            // At `at` s after login (by the exact clock), a fresh session and family each, asked of `who`.
+            const auto session_at = [&](long at, auto& who) {
+                exact.shift->store(0);
+                auto s = must(web_exact.issue("rae"));
+                exact.shift->store(at);
+                auto p = who.authenticate(s.access_token);
+                return p ? std::string{"ok"} : tessera::to_string(p.error());
+            };
+            const auto rotate_at = [&](long at, auto& who) {
+                exact.shift->store(0);
+                auto c = must(mobile_exact.issue("rae")); // its token outlives the family: only the family ends it
+                exact.shift->store(at);
+                return outcome(who.refresh(c.refresh_token));
+            };
+            // The instance in step: exact at the idle timeout and the family's end.
+            BOOST_TEST(session_at(299, web_exact) == "ok");
+            BOOST_TEST(session_at(301, web_exact) == "unknown_session");
+            BOOST_TEST(rotate_at(1199, mobile_exact) == "ok");
+            BOOST_TEST(rotate_at(1201, mobile_exact) == "unknown_session");
+            if (off < 0) { // behind: up to d late, never later
+                BOOST_TEST(session_at(300 + d - 2, web_other) == "ok");
+                BOOST_TEST(session_at(300 + d + 2, web_other) == "unknown_session");
+                BOOST_TEST(rotate_at(1200 + d - 2, mobile_other) == "ok");
+                BOOST_TEST(rotate_at(1200 + d + 2, mobile_other) == "unknown_session");
+            } else { // ahead: d early
+                BOOST_TEST(session_at(300 - d + 2, web_other) == "unknown_session");
+                BOOST_TEST(session_at(300 - d - 2, web_other) == "ok");
+                BOOST_TEST(rotate_at(1200 - d + 2, mobile_other) == "unknown_session");
+                BOOST_TEST(rotate_at(1200 - d - 2, mobile_other) == "ok");
+            }
+        }
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
