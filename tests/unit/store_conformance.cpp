@@ -137,6 +137,86 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(insert_writes_only_where_no_live_record_is, F, sto
     BOOST_TEST(must(s.list_subject("bob")).size() == 1u);
 }
 
+// The write rules, one per case, the same on every store (the store concept states them).
+
+// A put whose expiry is not after now erases: the record and its index entry are gone.
+BOOST_AUTO_TEST_CASE_TEMPLATE(a_put_with_a_past_expiry_erases, F, store_fixtures)
+{
+    F f;
+    auto& s = f.store;
+    must(s.put("k", "v", f.clock.now() + 60s, "alice"));
+    must(s.put("k", "w", f.clock.now(), "alice"));
+    BOOST_TEST(!must(s.get("k")).has_value());
+    BOOST_TEST(must(s.list_subject("alice")).empty());
+    must(s.put("k2", "v", f.clock.now() - 10s, "alice"));
+    BOOST_TEST(!must(s.get("k2")).has_value());
+    BOOST_TEST(must(s.list_subject("alice")).empty());
+}
+
+// An insert decides among racing callers, so what it writes lives at least 1 s: an earlier expiry is
+// raised to now + 1 s, and within that second every other insert is refused.
+BOOST_AUTO_TEST_CASE_TEMPLATE(an_insert_lives_at_least_a_second, F, store_fixtures)
+{
+    F f;
+    auto& s = f.store;
+    for (const auto asked : {f.clock.now(), f.clock.now() - 10s}) {
+        const auto key = "k" + std::to_string(asked.time_since_epoch().count());
+        BOOST_TEST(must(s.insert(key, "first", asked, "alice")));
+        BOOST_TEST(!must(s.insert(key, "second", asked, "alice")));
+        auto r = must(s.get(key));
+        BOOST_TEST_REQUIRE(r.has_value());
+        BOOST_TEST(r->value == "first");
+        BOOST_TEST((r->expires_at == f.clock.now() + 1s));
+        BOOST_TEST(must(s.list_subject("alice")).size() == 1u);
+        f.clock.advance(1s);
+        BOOST_TEST(!must(s.get(key)).has_value());
+        BOOST_TEST(must(s.insert(key, "third", f.clock.now() + 60s, "alice")));
+        must(s.erase(key));
+    }
+}
+
+// A replace whose expiry is not after now writes nothing and erases what was there.
+BOOST_AUTO_TEST_CASE_TEMPLATE(a_replace_with_a_past_expiry_erases, F, store_fixtures)
+{
+    F f;
+    auto& s = f.store;
+    must(s.put("k", "v", f.clock.now() + 60s, "alice"));
+    BOOST_TEST(!must(s.replace("k", "w", f.clock.now())));
+    BOOST_TEST(!must(s.get("k")).has_value());
+    BOOST_TEST(must(s.list_subject("alice")).empty());
+    BOOST_TEST(!must(s.replace("k", "w", f.clock.now() + 60s))); // and never brings it back
+}
+
+// An increment is a decision too (the first failed login, a new token version): its counter lives at
+// least 1 s, so two callers never both see the first count.
+BOOST_AUTO_TEST_CASE_TEMPLATE(an_increment_lives_at_least_a_second, F, store_fixtures)
+{
+    F f;
+    auto& s = f.store;
+    BOOST_TEST(must(s.increment("c", 1, f.clock.now() - 10s)) == 1);
+    BOOST_TEST(must(s.increment("c", 1, f.clock.now())) == 2);
+    BOOST_TEST(must(s.counter("c")) == 2);
+    f.clock.advance(1s);
+    BOOST_TEST(must(s.counter("c")) == 0);
+    BOOST_TEST(must(s.increment("c", 5, f.clock.now() + 60s)) == 5);
+}
+
+// The longest lifetime tessera's options allow is kept to the second.
+BOOST_AUTO_TEST_CASE_TEMPLATE(the_longest_lifetime_is_kept, F, store_fixtures)
+{
+    F f;
+    auto& s = f.store;
+    const auto far = f.clock.now() + tessera::max_lifetime;
+    must(s.put("k", "v", far, "alice"));
+    BOOST_TEST((must(s.get("k"))->expires_at == far));
+    BOOST_TEST(must(s.insert("i", "v", far)));
+    BOOST_TEST((must(s.get("i"))->expires_at == far));
+    BOOST_TEST(must(s.replace("k", "w", far + 1s)));
+    BOOST_TEST((must(s.get("k"))->expires_at == far + 1s));
+    BOOST_TEST(must(s.increment("c", 1, far)) == 1);
+    BOOST_TEST(must(s.counter("c")) == 1);
+}
+
 BOOST_AUTO_TEST_CASE_TEMPLATE(insert_is_atomic_under_contention, F, store_fixtures)
 {
     F f;

@@ -449,10 +449,11 @@ public:
 
         // The commit: one insert decides which presentation rotated the token. The marker lives as long
         // as the token's record (so a later presentation is reuse, not unknown), and is live when written
-        // even if the token expires this very second (an expired write would let two presentations win).
+        // even if the token expires this very second: every store gives an insert at least
+        // `min_decision_life` (an expired write would let two presentations win).
         family->generation = record->generation + 1;
         family->last_used = now;
-        const auto mark_expires = std::max(found->expires_at, now + std::chrono::seconds{1});
+        const auto mark_expires = found->expires_at;
         const auto token_index = keys::index(keys::kind::refresh_token, record->family);
         result<bool> committed = false;
         std::string successor_key;

@@ -57,7 +57,16 @@ struct store_write {
     bool replace_only = false;
 };
 
+/// The least a deciding write (`insert`, `insert_then`'s first write, `increment`) lives: see the write rules.
+inline constexpr std::chrono::seconds min_decision_life{1};
+
 namespace detail {
+
+/// The expiry a deciding write is given: the one asked for, but at least `min_decision_life` from `now`.
+constexpr time_point decision_expiry(time_point asked, time_point now) noexcept
+{
+    return asked > now + min_decision_life ? asked : now + min_decision_life;
+}
 
 // Writing: put overwrites; insert writes only where no live record is (the
 // one atomic decision a refresh rotation commits with); replace writes only
@@ -120,6 +129,15 @@ concept store_purge = requires(S& s, std::size_t budget) {
     - `increment` is atomic; a counter that does not exist counts as 0 and is
       created with the given expiry (extended, never shortened, by later increments).
     - Thread-safe: every operation may be called from many threads at once.
+
+    @par Write rules (the same on every store, each a conformance case)
+    - `put` or `replace` with an expiry not after now erases: the record and its index entry are
+      gone (`replace` then answers false). A past expiry never writes a record that is dead on arrival.
+    - `replace` never creates: over a missing or expired record it answers false and writes nothing.
+    - What decides among racing callers lives at least `min_decision_life` (1 s): `insert`, the
+      first write of `insert_then`, and `increment` raise an earlier expiry to now + 1 s, so that one
+      caller wins (or sees the first count) and every other within that second is refused.
+    - Expiries up to now + `max_lifetime` (100 years) are kept to the second.
 */
 template <class S>
 concept store = detail::store_writes<S> && detail::store_reads<S> && detail::store_subject_index<S> &&

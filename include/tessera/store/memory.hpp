@@ -206,6 +206,7 @@ public:
     result<std::int64_t> increment(std::string_view key, std::int64_t delta, time_point expires_at)
     {
         const auto now = clock_.now();
+        expires_at = detail::decision_expiry(expires_at, now);
         auto& s = shard_of(key);
         for (bool purged = false;; purged = true) {
             std::unique_lock lock{s.mutex};
@@ -316,6 +317,8 @@ private:
                        bool overwrite)
     {
         const auto now = clock_.now();
+        if (!overwrite) // an insert decides: it lives at least min_decision_life
+            expires_at = detail::decision_expiry(expires_at, now);
         auto& s = shard_of(key);
         for (bool purged = false;; purged = true) {
             std::unique_lock lock{s.mutex};

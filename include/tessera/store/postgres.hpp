@@ -406,8 +406,7 @@ public:
                         std::string_view subject = {})
     {
         const auto now = clock_.now();
-        // Written live even if it expires this second: a marker that is dead on arrival decides nothing.
-        const detail::pg_int8 e{seconds(std::max(expires_at, now + std::chrono::seconds{1}))}, n{seconds(now)};
+        const detail::pg_int8 e{seconds(detail::decision_expiry(expires_at, now))}, n{seconds(now)};
         auto r = run(detail::pg_op::insert, {key, value, subject, e.view(), n.view()});
         if (!r)
             return fail(r.error());
@@ -495,7 +494,7 @@ public:
             r.add(std::int64_t{w.replace_only ? 1 : 0});
         };
         // The guard is live when written, even if it expires this second (as insert).
-        add(first, std::max(first.expires_at, now + std::chrono::seconds{1}));
+        add(first, detail::decision_expiry(first.expires_at, now));
         for (const auto& w : then)
             add(w, w.expires_at);
         const auto ka = k.encode(), va = v.encode(), sa = s.encode(), ea = e.encode(), ra = r.encode();
@@ -565,7 +564,8 @@ public:
 
     result<std::int64_t> increment(std::string_view key, std::int64_t delta, time_point expires_at)
     {
-        const detail::pg_int8 d{delta}, e{seconds(expires_at)}, n{seconds(clock_.now())};
+        const auto now = clock_.now();
+        const detail::pg_int8 d{delta}, e{seconds(detail::decision_expiry(expires_at, now))}, n{seconds(now)};
         auto r = run(detail::pg_op::increment, {key, d.view(), e.view(), n.view()});
         if (!r)
             return fail(r.error());

@@ -450,9 +450,8 @@ public:
                         std::string_view subject = {})
     {
         const auto now = clock_.now();
-        // Written live even if it expires this second: a marker that is dead on arrival decides nothing.
-        return writes(std::array{store_write{key, value, std::max(expires_at, now + std::chrono::seconds{1}), subject}},
-                      now, true);
+        return writes(std::array{store_write{key, value, detail::decision_expiry(expires_at, now), subject}}, now,
+                      true);
     }
 
     /** `first` only where no live record is, and then, only if it was written, each of `then`
@@ -464,7 +463,7 @@ public:
         std::vector<store_write> all;
         all.reserve(1 + then.size());
         all.push_back(first);
-        all.back().expires_at = std::max(first.expires_at, now + std::chrono::seconds{1});
+        all.back().expires_at = detail::decision_expiry(first.expires_at, now);
         all.insert(all.end(), then.begin(), then.end());
         return writes(all, now, true);
     }
@@ -596,8 +595,8 @@ public:
         const auto now = clock_.now();
         const auto k = counter_key(key);
         const auto d = std::to_string(delta);
-        const auto live = std::max(expires_at, now + std::chrono::seconds{1});
-        auto reply = script(detail::redis_op::increment, {k}, {d, number(expires_at), number(now), ttl_ms(live, now)});
+        const auto live = detail::decision_expiry(expires_at, now);
+        auto reply = script(detail::redis_op::increment, {k}, {d, number(live), number(now), ttl_ms(live, now)});
         if (!reply)
             return fail(reply.error());
         return integer(reply->get());

@@ -169,7 +169,8 @@ public:
         std::lock_guard lock{mutex_};
         if (!usable())
             return failed();
-        auto* s = statements_.insert.bind(key, value, subject, detail::seconds(expires_at), detail::seconds(now));
+        auto* s = statements_.insert.bind(key, value, subject, detail::seconds(detail::decision_expiry(expires_at, now)),
+                                          detail::seconds(now));
         if (auto r = done(s); !r)
             return fail(r.error());
         return sqlite3_changes(db_) == 1;
@@ -268,7 +269,8 @@ public:
         std::lock_guard lock{mutex_};
         if (!usable())
             return failed();
-        auto* s = statements_.increment.bind(key, delta, detail::seconds(expires_at), detail::seconds(now));
+        auto* s = statements_.increment.bind(key, delta, detail::seconds(detail::decision_expiry(expires_at, now)),
+                                             detail::seconds(now));
         return one_integer(s, true);
     }
 
