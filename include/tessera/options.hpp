@@ -2,18 +2,48 @@
 #pragma once
 
 /** @file
-    `authenticator_options`: the lifetimes and names every scheme shares,
-    validated when an authenticator is made.
+    The options of every scheme: sessions, refresh families, and
+    `authenticator_options`, which holds them with the lifetimes and names the
+    JWT schemes share; validated when an authenticator is made. Plain structs
+    over `core` only, so that any layer may name them.
 */
 
+#include <tessera/core/clock.hpp>
 #include <tessera/core/error.hpp>
-#include <tessera/revocation/refresh_families.hpp>
-#include <tessera/session/session.hpp>
 
 #include <chrono>
 #include <string>
 
 namespace tessera::inline v0 {
+
+/// Lifetimes of sessions; validated when a `session_manager` is made.
+struct session_options {
+    /// A session unused this long ends (OWASP: 15-30 minutes for most applications).
+    std::chrono::seconds idle_timeout = std::chrono::minutes{30};
+    /// A session ends this long after login, however active it is.
+    std::chrono::seconds absolute_timeout = std::chrono::hours{12};
+    /// `last_seen` is written at most this often, so a busy user does not cost a write per request.
+    std::chrono::seconds renewal_interval = std::chrono::minutes{1};
+};
+
+/// Where a session was created from; shown when a user lists their sessions.
+struct session_context {
+    std::string user_agent{};
+    std::string ip{};
+};
+
+/// Lifetimes of refresh tokens and families.
+struct refresh_options {
+    /// A refresh token unused this long expires (RFC 9700: expire after inactivity).
+    std::chrono::seconds token_ttl = std::chrono::hours{24 * 30};
+    /// A family ends this long after login, however often it is refreshed.
+    std::chrono::seconds family_lifetime = std::chrono::hours{24 * 30};
+    /// A second use of the immediately previous token within this window gets the same successor. At most 60 s.
+    std::chrono::seconds grace = std::chrono::seconds{0};
+};
+
+/// The largest grace window tessera allows.
+inline constexpr std::chrono::seconds max_refresh_grace{60};
 
 /// Lifetimes and names shared by every scheme; validated when the authenticator is made.
 struct authenticator_options {

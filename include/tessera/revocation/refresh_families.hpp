@@ -32,8 +32,9 @@
 #include <tessera/core/result.hpp>
 #include <tessera/credentials.hpp>
 #include <tessera/detail/botan.hpp>
+#include <tessera/detail/opaque.hpp>
 #include <tessera/detail/strict_json.hpp>
-#include <tessera/session/session.hpp>
+#include <tessera/options.hpp>
 #include <tessera/store/concepts.hpp>
 #include <tessera/store/keys.hpp>
 
@@ -51,19 +52,6 @@
 #include <vector>
 
 namespace tessera::inline v0 {
-
-/// Lifetimes of refresh tokens and families.
-struct refresh_options {
-    /// A refresh token unused this long expires (RFC 9700: expire after inactivity).
-    std::chrono::seconds token_ttl = std::chrono::hours{24 * 30};
-    /// A family ends this long after login, however often it is refreshed.
-    std::chrono::seconds family_lifetime = std::chrono::hours{24 * 30};
-    /// A second use of the immediately previous token within this window gets the same successor. At most 60 s.
-    std::chrono::seconds grace = std::chrono::seconds{0};
-};
-
-/// The largest grace window tessera allows.
-inline constexpr std::chrono::seconds max_refresh_grace{60};
 
 /// A refresh family as listed for its subject.
 struct family_info {
@@ -383,7 +371,7 @@ public:
     template <class Mint>
     result<credentials> rotate(std::string_view token, Mint&& mint)
     {
-        std::array<std::uint8_t, detail::session_id_bytes> raw;
+        std::array<std::uint8_t, detail::opaque_bytes> raw;
         auto parsed = token_key(token, raw);
         if (!parsed)
             return fail(parsed.error());
@@ -513,7 +501,7 @@ public:
     /// Ends the family of `token` (logout): its refresh tokens and its access tokens. True if there was one.
     result<bool> revoke(std::string_view token)
     {
-        std::array<std::uint8_t, detail::session_id_bytes> raw;
+        std::array<std::uint8_t, detail::opaque_bytes> raw;
         auto parsed = token_key(token, raw);
         Botan::secure_scrub_memory(raw.data(), raw.size());
         if (!parsed)
@@ -602,10 +590,10 @@ private:
         the secret (43 characters, 256 bits) is what the store knows only the hash of. The key is
         `rtk:` + base64url(SHA-256(secret)), after checking the token's exact shape.
     */
-    static result<parsed_token> token_key(std::string_view token, std::span<std::uint8_t, detail::session_id_bytes> raw)
+    static result<parsed_token> token_key(std::string_view token, std::span<std::uint8_t, detail::opaque_bytes> raw)
     {
         constexpr std::size_t family_length = 22;
-        if (token.size() != family_length + 1 + detail::session_id_length || token[family_length] != '.')
+        if (token.size() != family_length + 1 + detail::opaque_length || token[family_length] != '.')
             return fail(errc::malformed);
         const auto family = token.substr(0, family_length);
         std::array<std::uint8_t, 16> id{};
@@ -700,7 +688,7 @@ private:
         auto pair = detail::credentials_from_json(*plain);
         if (!pair)
             return fail(errc::store_unavailable);
-        std::array<std::uint8_t, detail::session_id_bytes> next_raw;
+        std::array<std::uint8_t, detail::opaque_bytes> next_raw;
         auto next_key = token_key(pair->refresh_token, next_raw);
         Botan::secure_scrub_memory(next_raw.data(), next_raw.size());
         if (!next_key)

@@ -24,7 +24,9 @@
 #include <tessera/core/random.hpp>
 #include <tessera/core/result.hpp>
 #include <tessera/credentials.hpp>
+#include <tessera/detail/opaque.hpp>
 #include <tessera/detail/strict_json.hpp>
+#include <tessera/options.hpp>
 #include <tessera/store/concepts.hpp>
 #include <tessera/store/keys.hpp>
 
@@ -45,22 +47,6 @@
 #include <vector>
 
 namespace tessera::inline v0 {
-
-/// Lifetimes of sessions; validated when a `session_manager` is made.
-struct session_options {
-    /// A session unused this long ends (OWASP: 15-30 minutes for most applications).
-    std::chrono::seconds idle_timeout = std::chrono::minutes{30};
-    /// A session ends this long after login, however active it is.
-    std::chrono::seconds absolute_timeout = std::chrono::hours{12};
-    /// `last_seen` is written at most this often, so a busy user does not cost a write per request.
-    std::chrono::seconds renewal_interval = std::chrono::minutes{1};
-};
-
-/// Where a session was created from; shown when a user lists their sessions.
-struct session_context {
-    std::string user_agent{};
-    std::string ip{};
-};
 
 /// The state of one session.
 struct session_data {
@@ -101,54 +87,6 @@ struct session_info {
 };
 
 namespace detail {
-
-inline constexpr std::size_t session_id_bytes = 32;
-inline constexpr std::size_t session_id_length = 43;
-
-inline std::array<std::uint8_t, 32> sha256(std::span<const std::uint8_t> bytes)
-{
-    // One hash object per thread: creating it costs more than hashing 32 bytes.
-    thread_local const std::unique_ptr<Botan::HashFunction> hash = Botan::HashFunction::create_or_throw("SHA-256");
-    std::array<std::uint8_t, 32> out;
-    hash->update(bytes.data(), bytes.size());
-    hash->final(out.data());
-    return out;
-}
-
-/** The store key of an opaque credential (session id, refresh token): `prefix`
-    and base64url(SHA-256(its 32 bytes)). `raw` receives the decoded bytes.
-    @return `malformed` unless `token` is exactly 43 canonical base64url characters.
-*/
-inline result<std::string> opaque_key(std::string_view token, std::string_view prefix,
-                                      std::span<std::uint8_t, session_id_bytes> raw)
-{
-    if (token.size() != session_id_length)
-        return fail(errc::malformed);
-    auto n = base64url::decode_into(token, raw);
-    if (!n || *n != raw.size())
-        return fail(errc::malformed);
-    std::string key;
-    key.reserve(prefix.size() + session_id_length);
-    key = prefix;
-    base64url::encode_to(sha256(raw), key);
-    return key;
-}
-
-/// A fresh opaque credential and its store key; the raw bytes are wiped.
-struct opaque_credential {
-    std::string token;
-    std::string key;
-};
-
-inline opaque_credential new_opaque(std::string_view prefix)
-{
-    std::array<std::uint8_t, session_id_bytes> raw;
-    random_bytes(raw);
-    opaque_credential out{base64url::encode(raw), std::string{prefix}};
-    base64url::encode_to(sha256(raw), out.key);
-    Botan::secure_scrub_memory(raw.data(), raw.size());
-    return out;
-}
 
 inline time_point session_expiry(const session_data& s, const session_options& o) noexcept
 {
@@ -477,7 +415,7 @@ public:
     */
     result<std::string> key_of(std::string_view id) const
     {
-        std::array<std::uint8_t, detail::session_id_bytes> raw;
+        std::array<std::uint8_t, detail::opaque_bytes> raw;
         auto key = detail::opaque_key(id, prefix, raw);
         // The id's bytes are the session's secret: they do not stay behind on the stack.
         Botan::secure_scrub_memory(raw.data(), raw.size());

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: BSL-1.0
+#pragma once
+
+/** @file
+    Opaque credentials, the layer both cookie-carried schemes stand on
+    (session ids, refresh tokens): 256 random bits the client holds, and a
+    store key that is a hash of them, so that the store never sees a
+    credential. Nothing here knows sessions or refresh families.
+*/
+
+#include <tessera/core/base64url.hpp>
+#include <tessera/core/random.hpp>
+#include <tessera/core/result.hpp>
+
+#include <botan/hash.h>
+#include <botan/mem_ops.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace tessera::inline v0::detail {
+
+/// An opaque credential is 32 random bytes, 43 base64url characters.
+inline constexpr std::size_t opaque_bytes = 32;
+inline constexpr std::size_t opaque_length = 43;
+
+inline std::array<std::uint8_t, 32> sha256(std::span<const std::uint8_t> bytes)
+{
+    // One hash object per thread: creating it costs more than hashing 32 bytes.
+    thread_local const std::unique_ptr<Botan::HashFunction> hash = Botan::HashFunction::create_or_throw("SHA-256");
+    std::array<std::uint8_t, 32> out;
+    hash->update(bytes.data(), bytes.size());
+    hash->final(out.data());
+    return out;
+}
+
+/** The store key of an opaque credential (session id, refresh token): `prefix`
+    and base64url(SHA-256(its 32 bytes)). `raw` receives the decoded bytes.
+    @return `malformed` unless `token` is exactly 43 canonical base64url characters.
+*/
+inline result<std::string> opaque_key(std::string_view token, std::string_view prefix,
+                                      std::span<std::uint8_t, opaque_bytes> raw)
+{
+    if (token.size() != opaque_length)
+        return fail(errc::malformed);
+    auto n = base64url::decode_into(token, raw);
+    if (!n || *n != raw.size())
+        return fail(errc::malformed);
+    std::string key;
+    key.reserve(prefix.size() + opaque_length);
+    key = prefix;
+    base64url::encode_to(sha256(raw), key);
+    return key;
+}
+
+/// A fresh opaque credential and its store key; the raw bytes are wiped.
+struct opaque_credential {
+    std::string token;
+    std::string key;
+};
+
+inline opaque_credential new_opaque(std::string_view prefix)
+{
+    std::array<std::uint8_t, opaque_bytes> raw;
+    random_bytes(raw);
+    opaque_credential out{base64url::encode(raw), std::string{prefix}};
+    base64url::encode_to(sha256(raw), out.key);
+    Botan::secure_scrub_memory(raw.data(), raw.size());
+    return out;
+}
+
+} // namespace tessera::inline v0::detail
