@@ -697,6 +697,52 @@ BOOST_AUTO_TEST_CASE(a_corrupt_version_or_family_record_refuses)
     }
 }
 
+// A record of another kind listed under a subject's sessions or families (an index that came back
+// corrupt): the listing fails closed, it never hands out a handle cut from a foreign key.
+BOOST_AUTO_TEST_CASE_TEMPLATE(a_foreign_record_in_an_index_fails_the_listing_closed, F, test::store_fixtures)
+{
+    namespace keys = tessera::keys;
+    F f;
+    tessera::session_authenticator<decltype(f.store), clock_t_> web{f.store, {}, f.clock};
+    tessera::hybrid_authenticator<jwt::hs256, decltype(f.store), clock_t_> mobile{
+        f.store, jwt::hmac_key<jwt::hs256>::generate(), named(), f.clock};
+    auto session = must(web.issue("pia"));
+    auto family = must(mobile.issue("pia"));
+    const auto live_session = must(f.store.get(keys::key(keys::kind::session, must(web.sessions("pia"))[0].handle)));
+    const auto live_family = must(f.store.get(keys::key(keys::kind::family, must(mobile.sessions("pia"))[0].family)));
+    BOOST_TEST_REQUIRE(live_session.has_value());
+    BOOST_TEST_REQUIRE(live_family.has_value());
+    // Each record's value, under a key of another kind, listed where its own kind is.
+    must(f.store.put(keys::key(keys::kind::deny, "x"), live_session->value, f.clock.now() + 1h,
+                     keys::index(keys::kind::session, "pia")));
+    must(f.store.put(keys::key(keys::kind::deny, "y"), live_family->value, f.clock.now() + 1h,
+                     keys::index(keys::kind::family, "pia")));
+    BOOST_TEST(outcome(web.sessions("pia")) == "store_unavailable");
+    BOOST_TEST(outcome(mobile.sessions("pia")) == "store_unavailable");
+    BOOST_TEST(who_is(web, session.access_token) == "pia"); // what is not listed is untouched
+    BOOST_TEST(who_is(mobile, family.access_token) == "pia");
+}
+
+// The key schema recovers a key's kind and what it names from the string alone, for every kind.
+BOOST_AUTO_TEST_CASE(the_key_schema_reads_back_every_kind)
+{
+    namespace keys = tessera::keys;
+    for (keys::kind k : keys::all_kinds) {
+        const auto key = keys::key(k, "n\x1fm");
+        BOOST_TEST((keys::kind_of(key) == k), key);
+        BOOST_TEST((keys::id_of(k, key) == std::optional<std::string_view>{"n\x1fm"}), key);
+        for (keys::kind other : keys::all_kinds)
+            if (other != k) {
+                BOOST_TEST(!keys::id_of(other, key).has_value(), key);
+                BOOST_TEST(!keys::prefix(other).starts_with(keys::prefix(k)), keys::prefix(other));
+            }
+        BOOST_TEST(keys::take_id(k, keys::key(k, "abc")) == "abc");
+    }
+    BOOST_TEST(std::size(keys::all_kinds) == static_cast<std::size_t>(keys::kind::extension) + 1);
+    BOOST_TEST(!keys::kind_of("sess:x").has_value());
+    BOOST_TEST(!keys::kind_of("").has_value());
+}
+
 // ---- bounds -----------------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(issue_refuses_what_authenticate_would_refuse)
@@ -832,7 +878,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(a_lost_used_marker_is_still_reuse, F, test::store_
     const auto family = login.refresh_token.substr(0, 22);
     std::size_t forgotten = 0;
     for (const auto& r : must(f.store.list_subject(tessera::keys::index(tessera::keys::kind::refresh_token, family))))
-        if (r.key.starts_with(tessera::keys::prefix(tessera::keys::kind::refresh_used))) {
+        if (tessera::keys::kind_of(r.key) == tessera::keys::kind::refresh_used) {
             must(f.store.erase(r.key));
             ++forgotten;
         }

@@ -540,8 +540,11 @@ public:
             auto f = detail::decode_family(r.data.value);
             if (!f)
                 return fail(f.error());
-            out.push_back({r.key.substr(keys::prefix(keys::kind::family).size()), f->subject, f->created_at,
-                           f->last_used, f->expires_at, f->generation, f->user_agent, f->ip});
+            auto id = keys::id_of(keys::kind::family, r.key);
+            if (!id) // listed under a subject's families, yet not a family: a corrupt index
+                return fail(errc::store_unavailable);
+            out.push_back({std::string{*id}, f->subject, f->created_at, f->last_used, f->expires_at, f->generation,
+                           f->user_agent, f->ip});
         }
         std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.created_at < b.created_at; });
         return out;
@@ -577,7 +580,8 @@ private:
     static std::string family_key(std::string_view id) { return keys::key(keys::kind::family, id); }
 
     /// The hash part of a token key (what follows its kind's prefix).
-    static std::string_view hash_of(std::string_view key) { return key.substr(keys::prefix(keys::kind::refresh_token).size()); }
+    /// The hash a refresh token's key names (its used-marker is keyed by the same hash).
+    static std::string_view hash_of(std::string_view key) { return *keys::id_of(keys::kind::refresh_token, key); }
 
     /// A presented refresh token: its store key and the family it names.
     struct parsed_token {

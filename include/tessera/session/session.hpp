@@ -269,9 +269,8 @@ public:
                           std::min(previous + options_.idle_timeout, out.data.absolute_expires_at);
         }
         out.max_age = std::chrono::duration_cast<std::chrono::seconds>(detail::session_expiry(out.data, options_) - now);
-        // The handle is the store key without its prefix: the key's own buffer, reused.
-        out.handle = std::move(*key);
-        out.handle.erase(0, prefix.size());
+        // The handle is what the store key names (the id's hash): the key's own buffer, reused.
+        out.handle = keys::take_id(keys::kind::session, std::move(*key));
         return out;
     }
 
@@ -401,7 +400,10 @@ public:
                 return fail(data.error());
             if (now >= detail::session_expiry(*data, options_))
                 continue;
-            out.push_back({r.key.substr(prefix.size()), std::move(*data)});
+            auto hash = keys::id_of(keys::kind::session, r.key);
+            if (!hash) // listed under a subject's sessions, yet not a session: a corrupt index
+                return fail(errc::store_unavailable);
+            out.push_back({std::string{*hash}, std::move(*data)});
         }
         std::sort(out.begin(), out.end(),
                   [](const auto& a, const auto& b) { return a.data.created_at < b.data.created_at; });

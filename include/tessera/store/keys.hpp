@@ -35,6 +35,7 @@
 
 #include <tessera/core/error.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -70,6 +71,39 @@ constexpr std::string_view prefix(kind k) noexcept
     case kind::extension: return "ext:";
     }
     return "?:";
+}
+
+/// Every kind, in the order of the enumeration.
+inline constexpr kind all_kinds[] = {kind::session,       kind::refresh_token,     kind::refresh_used,
+                                     kind::family,        kind::family_ended,      kind::deny,
+                                     kind::token_version, kind::throttle_failures, kind::throttle_lock,
+                                     kind::extension};
+
+/// The kind of `key` (or of an index entry), if it is one of tessera's: the prefixes decide it alone.
+constexpr std::optional<kind> kind_of(std::string_view key) noexcept
+{
+    for (kind k : all_kinds)
+        if (key.starts_with(prefix(k)))
+            return k;
+    return std::nullopt;
+}
+
+/// What `key` names under kind `k` (an id, a hash, an owner), if `key` is of that kind.
+constexpr std::optional<std::string_view> id_of(kind k, std::string_view key) noexcept
+{
+    if (!key.starts_with(prefix(k)))
+        return std::nullopt;
+    return key.substr(prefix(k).size());
+}
+
+/// `id_of` for a key the caller made itself (so known to be of kind `k`), reusing its buffer.
+inline std::string take_id(kind k, std::string&& key)
+{
+    if (key.starts_with(prefix(k)))
+        key.erase(0, prefix(k).size());
+    else
+        key.clear();
+    return std::move(key);
 }
 
 /// The key of the record of kind `k` named `id`.
