@@ -7,6 +7,7 @@
     that an attacker wrote.
 */
 
+#include <tessera/core/ascii.hpp>
 #include <tessera/core/result.hpp>
 
 #include <algorithm>
@@ -103,21 +104,7 @@ constexpr std::optional<std::string_view> cookie_options_error(const cookie_opti
     if (!detail::all_of(o.domain, detail::is_domain_char))
         return "cookie domain may hold only letters, digits, '-' and '.'";
     // The prefixes are matched case-insensitively by browsers (RFC 6265bis).
-    auto has_prefix = [&](std::string_view prefix) {
-        if (o.name.size() < prefix.size())
-            return false;
-        for (std::size_t i = 0; i < prefix.size(); ++i) {
-            char c = o.name[i];
-            if (c >= 'A' && c <= 'Z')
-                c = static_cast<char>(c - 'A' + 'a');
-            char p = prefix[i];
-            if (p >= 'A' && p <= 'Z')
-                p = static_cast<char>(p - 'A' + 'a');
-            if (c != p)
-                return false;
-        }
-        return true;
-    };
+    auto has_prefix = [&](std::string_view prefix) { return tessera::detail::starts_with_ignoring_ascii_case(o.name, prefix); };
     if (has_prefix("__Host-")) {
         if (!o.secure)
             return "__Host- cookies must be Secure";

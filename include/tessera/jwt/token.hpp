@@ -6,6 +6,7 @@
     reading the protected header, strictly (RFC 7515 §5.2, §7.1).
 */
 
+#include <tessera/core/ascii.hpp>
 #include <tessera/core/base64url.hpp>
 #include <tessera/core/result.hpp>
 #include <tessera/jwt/algorithms.hpp>
@@ -222,9 +223,7 @@ private:
 
     static bool is_jwt(std::string_view c) noexcept
     {
-        // Letters only are folded: `c | 0x20` would also take other bytes for letters elsewhere.
-        auto lower = [](char x) { return x >= 'A' && x <= 'Z' ? static_cast<char>(x - 'A' + 'a') : x; };
-        return c.size() == 3 && lower(c[0]) == 'j' && lower(c[1]) == 'w' && lower(c[2]) == 't';
+        return tessera::detail::equal_ignoring_ascii_case(c, "jwt");
     }
 
     jose_header& out_;

@@ -17,6 +17,7 @@
        (`missing_claim`).
 */
 
+#include <tessera/core/ascii.hpp>
 #include <tessera/core/clock.hpp>
 #include <tessera/jwt/claims.hpp>
 #include <tessera/jwt/jwks.hpp>
@@ -71,31 +72,15 @@ struct verified_jws {
 
 namespace detail {
 
-/// ASCII case folding of letters only (RFC 2045 media types): no other byte ever equals a letter or '/'.
-constexpr char ascii_lower(char c) noexcept
-{
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-constexpr bool equal_ignoring_ascii_case(std::string_view a, std::string_view b) noexcept
-{
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (ascii_lower(a[i]) != ascii_lower(b[i]))
-            return false;
-    return true;
-}
-
 inline bool type_matches(std::string_view expected, std::string_view actual) noexcept
 {
     auto strip = [](std::string_view t) {
         constexpr std::string_view prefix = "application/";
-        if (t.size() >= prefix.size() && equal_ignoring_ascii_case(t.substr(0, prefix.size()), prefix))
+        if (tessera::detail::starts_with_ignoring_ascii_case(t, prefix))
             t.remove_prefix(prefix.size());
         return t;
     };
-    return equal_ignoring_ascii_case(strip(expected), strip(actual));
+    return tessera::detail::equal_ignoring_ascii_case(strip(expected), strip(actual));
 }
 
 inline bool any_equal(const std::vector<std::string>& accepted, std::string_view value) noexcept
