@@ -101,32 +101,28 @@ redis_start() {
 
 redis_pid() { cat "$dir/redis/redis.pid" 2>/dev/null || true; }
 
-redis_stop() {
+redis_end() { # SIGNAL: TERM (a clean stop: asked again for a while, then killed) or KILL (a crash)
   local pid
   pid="$(redis_pid)"
   [[ -n "$pid" ]] || return 0
   kill -CONT "$pid" 2>/dev/null || true
-  # Redis ignores a SIGTERM while it writes its first AOF (just after `CONFIG SET appendonly yes`): ask
-  # again for a while, then kill it.
-  local i
-  for i in $(seq 250); do
-    kill -0 "$pid" 2>/dev/null || break
-    ((i % 25 != 1)) || kill -TERM "$pid" 2>/dev/null || true
-    sleep 0.02
-  done
+  if [[ "$1" == TERM ]]; then
+    # Redis ignores a SIGTERM while it writes its first AOF (just after `CONFIG SET appendonly yes`): ask
+    # again for a while, then kill it.
+    local i
+    for i in $(seq 250); do
+      kill -0 "$pid" 2>/dev/null || break
+      ((i % 25 != 1)) || kill -TERM "$pid" 2>/dev/null || true
+      sleep 0.02
+    done
+  fi
   kill -KILL "$pid" 2>/dev/null || true
   while kill -0 "$pid" 2>/dev/null; do sleep 0.02; done
   rm -f "$dir/redis/redis.pid"
 }
 
-redis_crash() {
-  local pid
-  pid="$(redis_pid)"
-  [[ -n "$pid" ]] || return 0
-  kill -KILL "$pid" 2>/dev/null || true
-  while kill -0 "$pid" 2>/dev/null; do sleep 0.02; done
-  rm -f "$dir/redis/redis.pid"
-}
+redis_stop() { redis_end TERM; }
+redis_crash() { redis_end KILL; }
 
 pg_data() {
   local data
