@@ -584,10 +584,7 @@ public:
         auto reply = script(detail::redis_op::erase_subject, {index, expiry_set_}, {subject, number(now), tag_});
         if (!reply)
             return fail(reply.error());
-        auto n = integer(reply->get());
-        if (!n)
-            return fail(n.error());
-        return static_cast<std::size_t>(*n);
+        return count(reply->get());
     }
 
     result<std::int64_t> increment(std::string_view key, std::int64_t delta, time_point expires_at)
@@ -633,10 +630,7 @@ public:
         auto reply = script(detail::redis_op::purge, {expiry_set_}, {number(now), std::to_string(budget), tag_});
         if (!reply)
             return fail(reply.error());
-        auto n = integer(reply->get());
-        if (!n)
-            return fail(n.error());
-        return static_cast<std::size_t>(*n);
+        return count(reply->get());
     }
 
     [[nodiscard]] const Clock& clock() const noexcept { return clock_; }
@@ -989,6 +983,17 @@ private:
         if (r->type != REDIS_REPLY_INTEGER)
             return fail(errc::store_unavailable);
         return static_cast<std::int64_t>(r->integer);
+    }
+
+    /// A count the server returned: a non-negative integer, or a reply that fails closed.
+    static result<std::size_t> count(const redisReply* r)
+    {
+        auto n = integer(r);
+        if (!n)
+            return fail(n.error());
+        if (*n < 0)
+            return fail(errc::store_unavailable);
+        return static_cast<std::size_t>(*n);
     }
 
     static result<bool> integer_flag(const redisReply* r)
