@@ -104,7 +104,9 @@ constexpr std::optional<std::string_view> cookie_options_error(const cookie_opti
     if (!detail::all_of(o.domain, detail::is_domain_char))
         return "cookie domain may hold only letters, digits, '-' and '.'";
     // The prefixes are matched case-insensitively by browsers (RFC 6265bis).
-    auto has_prefix = [&](std::string_view prefix) { return tessera::detail::starts_with_ignoring_ascii_case(o.name, prefix); };
+    auto has_prefix = [&](std::string_view prefix) {
+        return tessera::detail::starts_with_ignoring_ascii_case(o.name, prefix);
+    };
     if (has_prefix("__Host-")) {
         if (!o.secure)
             return "__Host- cookies must be Secure";
