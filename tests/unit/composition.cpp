@@ -262,6 +262,29 @@ BOOST_AUTO_TEST_CASE(a_family_ending_for_reuse_is_reuse_at_every_step)
     BOOST_TEST(must(mobile.sessions("gil")).empty());
 }
 
+// "Log out everywhere" between each store call of a reuse that ends a family. It erases the families,
+// not their tokens, so the stolen token is still found used: the reuse is reported, and from then on the
+// family's other tokens say so too (`refresh_reused`, not `unknown_session`: the victim learns that a
+// token was stolen, which is true). Nothing of the family works afterwards, and the subject has no family.
+BOOST_AUTO_TEST_CASE(revoke_all_between_the_store_calls_of_a_reuse)
+{
+    test::memory_fixture f;
+    test::faulty_store store{f.store};
+    tessera::hybrid_authenticator<jwt::hs256, decltype(store), clock_t_> mobile{
+        store, jwt::hmac_key<jwt::hs256>::generate(), named(), f.clock};
+    for (std::size_t at = 1; at <= 4; ++at) { // get token, get marker, put the ended marker, take the family
+        auto stolen = must(mobile.issue("hew"));
+        auto current = must(mobile.refresh(stolen.refresh_token));
+        store.arm(at, test::fault::none, [&] { must(mobile.revoke_all("hew")); });
+        BOOST_TEST(outcome(mobile.refresh(stolen.refresh_token)) == "refresh_reused", "revoke_all before call " << at);
+        store.heal();
+        BOOST_TEST(outcome(mobile.refresh(current.refresh_token)) == "refresh_reused");
+        BOOST_TEST(who_is(mobile, current.access_token) == "revoked");
+        BOOST_TEST(who_is(mobile, stolen.access_token) == "revoked");
+        BOOST_TEST(must(mobile.sessions("hew")).empty());
+    }
+}
+
 // "Log out everywhere" (and logout of the device) between each store call of a refresh and of a login:
 // whatever the operation returns, nothing of the family works afterwards.
 BOOST_AUTO_TEST_CASE(revocation_between_the_store_calls_of_refresh_and_issue)

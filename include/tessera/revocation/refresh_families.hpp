@@ -715,8 +715,9 @@ private:
         answer `refresh_reused` rather than `unknown_session` even when they are presented between the
         two steps (a racing presentation that finds the family gone reads the marker next). It is kept
         for the longest a family may live; one that lives longer gets it again for its own end. A store
-        that cannot write it changes that answer, never the outcome. A marker for a family that was
-        already gone (logged out) is never read: its tokens went with it.
+        that cannot write it changes that answer, never the outcome. A reuse of a family that was already
+        gone (its subject logged out everywhere, which erases families, not tokens) writes the marker
+        too: the reuse happened, and the family's other tokens then say so (`refresh_reused`).
     */
     result<void> kill(const std::string& family)
     {
