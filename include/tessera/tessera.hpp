@@ -6,6 +6,7 @@
 */
 
 #include <tessera/authenticator.hpp>
+#include <tessera/context.hpp>
 #include <tessera/core.hpp>
 #include <tessera/credentials.hpp>
 #include <tessera/http/cookie.hpp>
@@ -14,12 +15,12 @@
 #include <tessera/options.hpp>
 #include <tessera/password/hash.hpp>
 #include <tessera/password/throttle.hpp>
-#include <tessera/session/session.hpp>
+#include <tessera/revocation/policies.hpp>
+#include <tessera/scheme/refresh_families.hpp>
+#include <tessera/scheme/session_manager.hpp>
 #include <tessera/store/concepts.hpp>
 #include <tessera/store/keys.hpp>
 #include <tessera/store/memory.hpp>
-#include <tessera/revocation/policies.hpp>
-#include <tessera/revocation/refresh_families.hpp>
 #include <tessera/version.hpp>
 
 // Optional stores are included on their own, with their component target:

@@ -26,7 +26,8 @@
     still work alone (`check_by_lookup` writes it from the two).
 
     `ctx` is a `policy_context`: the store (when there is one), the instant
-    of the call and the authenticator's options. A check that cannot reach
+    of the call, the authenticator's options and its event sink; write a
+    policy's functions over any `Ctx`, as the built-in ones are. A check that cannot reach
     its state must fail (`store_unavailable`), and a check whose state must
     exist but does not must refuse (`revoked`): never accept by default.
 */
@@ -34,6 +35,7 @@
 #include <tessera/core/clock.hpp>
 #include <tessera/core/result.hpp>
 #include <tessera/jwt/claims.hpp>
+#include <tessera/context.hpp>
 #include <tessera/options.hpp>
 #include <tessera/store/concepts.hpp>
 
@@ -53,18 +55,13 @@ namespace tessera::inline v0 {
 /// The Storage policy of a scheme that keeps no server-side state.
 struct stateless {};
 
-/** What a revocation policy is handed on every call.
+/** What a revocation policy is handed on every call: the operation's `request_context`
+    (context.hpp) — the store, the instant of the call, the options and the event sink.
 
     @tparam Store the authenticator's storage policy (`stateless` or a `tessera::store`).
 */
-template <class Store>
-struct policy_context {
-    /// The authenticator's store (a `stateless` placeholder when it has none).
-    Store& store;
-    /// The instant of this call, on the authenticator's clock.
-    time_point now;
-    const authenticator_options& options;
-};
+template <class Store, class Events = no_events>
+using policy_context = request_context<Store, Events>;
 
 /// True when policy `P` contributes `issue` for a context `Ctx`.
 template <class P, class Ctx>

@@ -5,7 +5,8 @@
     `server_side`: the revocation of server-side sessions. The session record
     in the store *is* the credential: deleting it revokes, at once. It selects
     the session scheme, `authenticator<Store, opaque, server_side>`, whose
-    behaviour is `session_manager`'s (session/session.hpp).
+    behaviour is the session scheme's (scheme/session.hpp, over
+    scheme/session_manager.hpp).
 */
 
 namespace tessera::inline v0 {

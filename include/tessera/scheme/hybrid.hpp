@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: BSL-1.0
+#pragma once
+
+/** @file
+    The hybrid scheme, `authenticator<Store, Alg, refresh_rotation>`: a
+    short-lived JWT access token (the JWT scheme's core, jwt.hpp) and an
+    opaque refresh token that rotates on every use, in a family kept in the
+    store (refresh_families.hpp). Every access token names its family in
+    `sid`, and is accepted only while the family is alive.
+*/
+
+#include <tessera/context.hpp>
+#include <tessera/core/clock.hpp>
+#include <tessera/core/result.hpp>
+#include <tessera/credentials.hpp>
+#include <tessera/options.hpp>
+#include <tessera/revocation/refresh_rotation.hpp>
+#include <tessera/scheme/jwt.hpp>
+#include <tessera/scheme/refresh_families.hpp>
+#include <tessera/scheme/scheme.hpp>
+#include <tessera/store/concepts.hpp>
+
+#include <boost/json/object.hpp>
+#include <boost/json/string.hpp>
+
+#include <cstddef>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace tessera::inline v0 {
+
+/** Hybrid: a short JWT access token and a rotating, server-side refresh token.
+
+    Each login starts a refresh family (refresh_families.hpp); every access
+    token names its family in `sid`, and `authenticate` accepts it only while
+    the family is alive: one store read, which answers logout of this device
+    (`revoke`), "log out everywhere" (`revoke_all`), a detected refresh-token
+    reuse, and a store that lost its state, at once.
+
+    @par Thread Safety
+    Every member function may be called from many threads at once.
+*/
+template <store Storage, jwt::algorithm Alg, clock Clock>
+class hybrid_scheme {
+public:
+    /// @throws tessera::error `invalid_configuration` without issuer/audience, or for lifetimes that cannot work.
+    hybrid_scheme(Storage& store, jwt::signing_key_t<Alg> key, authenticator_options options, Clock clock = {})
+        : core_{detail::jwt_core<Alg>::make(std::move(key), std::move(options))}, store_(store),
+          families_(store, core_.options.refresh, clock), clock_(std::move(clock))
+    {
+    }
+
+    /// A new family: an access token and its first refresh token.
+    result<credentials> issue(std::string_view subject, boost::json::object claims = {},
+                              const session_context& context = {})
+    {
+        auto ctx = begin();
+        auto family = families_.start(ctx.now, subject, claims, context);
+        if (!family)
+            return fail(family.error());
+        auto token = mint(ctx, subject, std::move(claims), family->family, family->family_expires_at);
+        if (!token) {
+            (void)families_.revoke(family->token); // never handed out
+            return fail(token.error());
+        }
+        token->refresh_token = std::move(family->token);
+        token->refresh_expires_at = family->expires_at;
+        return token;
+    }
+
+    /// The access token, and its family alive (one store read).
+    result<principal> authenticate(std::string_view access_token)
+    {
+        auto ctx = begin();
+        auto claims = core_.verifier.verify(access_token, ctx.now);
+        if (!claims)
+            return fail(claims.error());
+        if (auto r = family_alive(*claims); !r)
+            return fail(r.error());
+        return detail::jwt_core<Alg>::principal_of(std::move(*claims));
+    }
+
+    /** Exchanges a refresh token for a new access token and a new refresh token.
+
+        @return `refresh_reused` when the token was already used (outside the
+        grace window): its family is ended, and every access token minted
+        from it; `unknown_session` for a token with no live family;
+        `store_unavailable` when the store cannot answer, leaving the token
+        usable (or its retry gets the same successor).
+    */
+    result<credentials> refresh(std::string_view refresh_token)
+    {
+        auto ctx = begin();
+        return families_.rotate(ctx.now, refresh_token, [&](const refresh_families_grant& grant) {
+            return mint(ctx, grant.subject, grant.claims, grant.family, grant.family_expires_at);
+        });
+    }
+
+    /// Ends the family of `refresh_token` (logout of this device) and its access tokens at once.
+    result<bool> revoke(std::string_view refresh_token) { return families_.revoke(refresh_token); }
+
+    /// Ends every family of `subject`, and every access token minted from them; returns how many families.
+    result<std::size_t> revoke_all(std::string_view subject) { return families_.revoke_all(subject); }
+
+    /// The subject's live refresh families ("where you're logged in").
+    result<std::vector<family_info>> sessions(std::string_view subject) { return families_.list(subject); }
+
+    [[nodiscard]] const authenticator_options& options() const noexcept { return core_.options; }
+
+private:
+    using request = request_context<Storage>;
+
+    /// The operation's context: the clock is read here, once.
+    request begin() const { return request{store_, clock_.now(), core_.options, events_}; }
+
+    /// `revoked` unless the token's family is alive; `missing_claim` without one.
+    result<void> family_alive(const jwt::verified_claims& claims)
+    {
+        const auto* sid = claims.find(refresh_rotation::family_claim);
+        if (sid == nullptr)
+            return fail(errc::missing_claim);
+        if (!sid->is_string())
+            return fail(errc::malformed);
+        return families_.check_alive(sid->get_string());
+    }
+
+    result<credentials> mint(const request& ctx, std::string_view subject, boost::json::object claims,
+                             std::string_view family, time_point family_end)
+    {
+        auto c = core_.claims_for(subject, std::move(claims), ctx.now, family_end);
+        c.set(refresh_rotation::family_claim, boost::json::string{family});
+        return core_.sign(c);
+    }
+
+    detail::jwt_core<Alg> core_;
+    Storage& store_;
+    refresh_families<Storage, Clock> families_;
+    [[no_unique_address]] Clock clock_;
+    [[no_unique_address]] mutable no_events events_;
+};
+
+template <store Storage, jwt::algorithm Alg, clock Clock>
+struct scheme_of<Storage, Alg, refresh_rotation, Clock> {
+    using type = hybrid_scheme<Storage, Alg, Clock>;
+};
+
+} // namespace tessera::inline v0

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: BSL-1.0
+#pragma once
+
+/** @file
+    The JWT scheme, `authenticator<Storage, Alg, Revocation>` with a
+    revocation policy (revocation/policy.hpp): signed access tokens that any
+    service verifies with the key alone, and whatever revocation the policy
+    adds. `detail::jwt_core` — the signer, the verifier and the options — is
+    what every JWT-carrying scheme holds; the hybrid scheme (hybrid.hpp) is
+    built on it too.
+*/
+
+#include <tessera/context.hpp>
+#include <tessera/core/clock.hpp>
+#include <tessera/core/random.hpp>
+#include <tessera/core/result.hpp>
+#include <tessera/credentials.hpp>
+#include <tessera/jwt/sign.hpp>
+#include <tessera/jwt/verify.hpp>
+#include <tessera/options.hpp>
+#include <tessera/revocation/policy.hpp>
+#include <tessera/scheme/scheme.hpp>
+#include <tessera/store/concepts.hpp>
+
+#include <boost/json/object.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+namespace tessera::inline v0 {
+
+namespace detail {
+
+inline jwt::verify_options verify_options_of(const authenticator_options& o)
+{
+    jwt::verify_options v;
+    v.issuers = {o.issuer};
+    v.audiences = {o.audience};
+    v.leeway = o.leeway;
+    v.type = "JWT";
+    return v;
+}
+
+/// What every JWT authenticator holds, whatever its policies: the sizeof baseline.
+template <jwt::algorithm Alg>
+struct jwt_core {
+    jwt::signer<Alg> signer;
+    jwt::verifier<Alg> verifier;
+    authenticator_options options;
+
+    static jwt_core make(jwt::signing_key_t<Alg> key, authenticator_options options)
+    {
+        validate(options, true);
+        auto verification = verification_of(key);
+        auto verify_options = verify_options_of(options);
+        return jwt_core{jwt::signer<Alg>{std::move(key)},
+                        jwt::verifier<Alg>{std::move(verification), std::move(verify_options)}, std::move(options)};
+    }
+
+    static jwt::verification_key_t<Alg> verification_of(const jwt::signing_key_t<Alg>& key)
+    {
+        if constexpr (jwt::symmetric_algorithm<Alg>)
+            return key;
+        else
+            return key.public_key();
+    }
+
+    /// Registered claims of a new token; `exp` no later than `not_after`.
+    jwt::claims claims_for(std::string_view subject, boost::json::object extra, time_point now,
+                           time_point not_after) const
+    {
+        jwt::claims c{std::move(extra)};
+        c.subject(subject).issuer(options.issuer).audience(options.audience);
+        c.issued_at(now).expires_at(std::min(now + options.access_ttl, not_after)).jwt_id(random_id());
+        return c;
+    }
+
+    /// Signs, refusing what the verifier would refuse for its size.
+    result<credentials> sign(const jwt::claims& c) const
+    {
+        auto token = signer.sign(c);
+        if (!token)
+            return fail(token.error());
+        if (token->size() > jwt::default_max_token_size)
+            return fail(errc::token_too_large);
+        const auto exp = c.json().at("exp").as_int64();
+        return credentials{std::move(*token), time_point{std::chrono::seconds{exp}}, {}, {}};
+    }
+
+    static principal principal_of(jwt::verified_claims claims)
+    {
+        // The verifier checked every registered claim's type; read them in one pass.
+        const auto& r = claims.registered();
+        std::string subject{r.sub != nullptr ? std::string_view{r.sub->get_string()} : std::string_view{}};
+        std::string id{r.jti != nullptr ? std::string_view{r.jti->get_string()} : std::string_view{}};
+        const auto expires_at =
+            r.exp != nullptr
+                ? time_point{std::chrono::seconds{*jwt::detail::numeric_date(*r.exp, jwt::detail::rounding::down)}}
+                : time_point{};
+        // Constructed, not assigned: the claims' table moves, nothing is copied.
+        return principal{std::move(subject), std::move(claims).json(), expires_at, std::move(id)};
+    }
+};
+
+} // namespace detail
+
+/** JWT access tokens: `authenticator<Storage, Alg, Revocation>` with a revocation policy.
+
+    The authenticator calls its policy (revocation/policy.hpp) and knows
+    none by name: `issue` runs the policy's `issue` before signing,
+    `authenticate` its `check` after verifying, and `revoke`/`revoke_all`
+    exist exactly when the policy offers them. With `expiry_only` and
+    `stateless` storage it touches no store at all.
+
+    @par Thread Safety
+    Every member function may be called from many threads at once.
+*/
+template <class Storage, jwt::algorithm Alg, class Revocation, clock Clock>
+class jwt_scheme {
+    using request = request_context<Storage>;
+
+public:
+    /// A stateless authenticator (`expiry_only`). @throws tessera::error `invalid_configuration` without issuer/audience.
+    explicit jwt_scheme(jwt::signing_key_t<Alg> key, authenticator_options options, Clock clock = {})
+        requires std::is_same_v<Storage, stateless>
+        : core_{detail::jwt_core<Alg>::make(std::move(key), std::move(options))}, clock_(std::move(clock))
+    {
+    }
+
+    /// An authenticator whose revocation state lives in `store`.
+    jwt_scheme(Storage& store, jwt::signing_key_t<Alg> key, authenticator_options options, Clock clock = {})
+        requires(!std::is_same_v<Storage, stateless>)
+        : core_{detail::jwt_core<Alg>::make(std::move(key), std::move(options))}, storage_(store),
+          clock_(std::move(clock))
+    {
+    }
+
+    /** A signed access token for `subject` with `claims` added (registered claims are set by tessera).
+        @return `malformed` for an empty or oversized subject, `token_too_large` for claims
+        that would make a token the verifier refuses.
+    */
+    result<credentials> issue(std::string_view subject, boost::json::object claims = {},
+                              const session_context& = {})
+    {
+        if (auto ok = check_subject(subject); !ok)
+            return fail(ok.error());
+        auto ctx = begin();
+        auto c = core_.claims_for(subject, std::move(claims), ctx.now, time_point::max());
+        if constexpr (policy_issues<Revocation, request>)
+            if (auto r = Revocation::issue(ctx, subject, c); !r)
+                return fail(r.error());
+        return core_.sign(c);
+    }
+
+    /// Verifies signature and claims, then asks the revocation policy.
+    result<principal> authenticate(std::string_view token)
+    {
+        auto ctx = begin();
+        auto claims = core_.verifier.verify(token, ctx.now);
+        if (!claims)
+            return fail(claims.error());
+        if (auto r = Revocation::check(ctx, *claims); !r)
+            return fail(r.error());
+        return detail::jwt_core<Alg>::principal_of(std::move(*claims));
+    }
+
+    /// Revokes `token` as the policy does it (`deny_list`: until its `exp`). True once done.
+    result<bool> revoke(std::string_view token)
+        requires policy_revokes<Revocation, request>
+    {
+        auto ctx = begin();
+        auto claims = core_.verifier.verify(token, ctx.now);
+        if (!claims)
+            return fail(claims.error());
+        if (auto r = Revocation::revoke(ctx, *claims); !r)
+            return fail(r.error());
+        return true;
+    }
+
+    /** Makes every token issued so far to `subject` fail (`revoked`), as the policy does it
+        (`token_version`: a new version). Returns the number of server-side records ended (0 for token versions).
+    */
+    result<std::size_t> revoke_all(std::string_view subject)
+        requires policy_revokes_all<Revocation, request>
+    {
+        auto ctx = begin();
+        return Revocation::revoke_all(ctx, subject);
+    }
+
+    [[nodiscard]] const authenticator_options& options() const noexcept { return core_.options; }
+
+private:
+    /// The operation's context: the clock is read here, once.
+    request begin() const { return request{storage_.get(), clock_.now(), core_.options, events_}; }
+
+    detail::jwt_core<Alg> core_;
+    [[no_unique_address]] detail::storage_ref<Storage> storage_;
+    [[no_unique_address]] Clock clock_;
+    [[no_unique_address]] mutable no_events events_;
+};
+
+template <class Storage, jwt::algorithm Alg, class Revocation, clock Clock>
+    requires(revocation_policy<Revocation, Storage> && (!Revocation::needs_store || store<Storage>))
+struct scheme_of<Storage, Alg, Revocation, Clock> {
+    using type = jwt_scheme<Storage, Alg, Revocation, Clock>;
+};
+
+} // namespace tessera::inline v0
