@@ -9,16 +9,40 @@
     its server is back).
 */
 
+#include <tessera/core/error.hpp>
 #include <tessera/core/result.hpp>
 
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <mutex>
+#include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace tessera::inline v0::detail {
+
+/** The checks every network store's options share (`connections`, the timeouts, `max_clock_skew`,
+    and `settings_check_interval` where the store has one), in one place.
+    @throws tessera::error `invalid_configuration`, naming the store and the setting.
+*/
+template <class Options>
+void check_network_options(std::string_view store, const Options& o)
+{
+    const auto refuse = [&](std::string_view why) {
+        throw error{errc::invalid_configuration, std::string{store} + ": " + std::string{why}};
+    };
+    if (o.connections == 0 || o.connections > 256)
+        refuse("connections must be 1 to 256");
+    if (o.connect_timeout.count() <= 0 || o.command_timeout.count() <= 0)
+        refuse("timeouts must be positive");
+    if (o.max_clock_skew.count() < 0)
+        refuse("max_clock_skew cannot be negative");
+    if constexpr (requires { o.settings_check_interval; })
+        if (o.settings_check_interval.count() <= 0)
+            refuse("the settings check interval must be positive");
+}
 
 /** Connections of type `Handle` (a move-only owner, such as a `unique_ptr`), opened by `Open`.
 

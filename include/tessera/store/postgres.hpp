@@ -110,12 +110,7 @@ public:
         if (!schema_ok)
             throw error{errc::invalid_configuration,
                         "postgres_store: the schema name is lower-case letters, digits and '_', at most 63"};
-        if (options_.connections == 0 || options_.connections > 256)
-            throw error{errc::invalid_configuration, "postgres_store: connections must be 1 to 256"};
-        if (options_.connect_timeout.count() <= 0 || options_.command_timeout.count() <= 0)
-            throw error{errc::invalid_configuration, "postgres_store: timeouts must be positive"};
-        if (options_.max_clock_skew.count() < 0)
-            throw error{errc::invalid_configuration, "postgres_store: max_clock_skew cannot be negative"};
+        detail::check_network_options("postgres_store", options_);
         std::string why;
         auto first = connect(why, true);
         if (!first)

@@ -130,4 +130,32 @@ inline result<std::optional<record>> redis_record(const redisReply* r, time_poin
         record{detail::redis_text(r->element[0]), detail::redis_text(r->element[1]), expires}};
 }
 
+/// An integer reply; any other reply fails closed.
+inline result<std::int64_t> redis_integer(const redisReply* r)
+{
+    if (r->type != REDIS_REPLY_INTEGER)
+        return fail(errc::store_unavailable);
+    return static_cast<std::int64_t>(r->integer);
+}
+
+/// A count the server returned: a non-negative integer, or a reply that fails closed.
+inline result<std::size_t> redis_count(const redisReply* r)
+{
+    auto n = redis_integer(r);
+    if (!n)
+        return fail(n.error());
+    if (*n < 0)
+        return fail(errc::store_unavailable);
+    return static_cast<std::size_t>(*n);
+}
+
+/// A script's yes/no: the integer 1 is yes.
+inline result<bool> redis_flag(const redisReply* r)
+{
+    auto n = redis_integer(r);
+    if (!n)
+        return fail(n.error());
+    return *n == 1;
+}
+
 } // namespace tessera::inline v0::detail
