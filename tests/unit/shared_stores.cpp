@@ -255,6 +255,64 @@ BOOST_AUTO_TEST_CASE(network_stores_check_their_settings)
     BOOST_CHECK_EXCEPTION(tessera::postgres_store{wrong}, tessera::error, refused(tessera::errc::store_unavailable));
 }
 
+// Options that cannot work are refused before any connection is tried, each with what to change; the
+// checks both network stores share are one function, run here on both.
+BOOST_AUTO_TEST_CASE(network_stores_refuse_options_that_cannot_work)
+{
+    const auto dir = test::servers_dir();
+    const auto refusal = [](auto make) -> std::string {
+        try {
+            make();
+        } catch (const tessera::error& e) {
+            return e.what(); // the setting and why, then the code
+        }
+        return "accepted";
+    };
+    const auto shared = [&](std::string_view store, auto options, auto make) {
+        using namespace std::chrono_literals;
+        auto o = options;
+        o.connections = 0;
+        BOOST_TEST(refusal([&] { make(o); }) ==
+                   std::string{store} + ": connections must be 1 to 256: invalid_configuration");
+        o.connections = 257;
+        BOOST_TEST(refusal([&] { make(o); }) ==
+                   std::string{store} + ": connections must be 1 to 256: invalid_configuration");
+        o = options;
+        o.connect_timeout = 0ms;
+        BOOST_TEST(refusal([&] { make(o); }) ==
+                   std::string{store} + ": timeouts must be positive: invalid_configuration");
+        o = options;
+        o.command_timeout = -1ms;
+        BOOST_TEST(refusal([&] { make(o); }) ==
+                   std::string{store} + ": timeouts must be positive: invalid_configuration");
+        o = options;
+        o.max_clock_skew = -1s;
+        BOOST_TEST(refusal([&] { make(o); }) ==
+                   std::string{store} + ": max_clock_skew cannot be negative: invalid_configuration");
+        o = options;
+        o.connections = 256; // the bound itself is accepted
+        BOOST_TEST(refusal([&] { make(o); }) == "accepted");
+    };
+    const auto redis = test::redis_options(dir);
+    const auto make_redis = [](const tessera::redis_store_options& o) { tessera::redis_store s{o}; };
+    shared("redis_store", redis, make_redis);
+    auto r = redis;
+    r.settings_check_interval = std::chrono::milliseconds{0};
+    BOOST_TEST(refusal([&] { make_redis(r); }) ==
+               "redis_store: the settings check interval must be positive: invalid_configuration");
+    r = redis;
+    r.database = -1;
+    BOOST_TEST(refusal([&] { make_redis(r); }) ==
+               "redis_store: the database index must be non-negative: invalid_configuration");
+    r = redis;
+    r.key_prefix = "";
+    BOOST_TEST(refusal([&] { make_redis(r); }) ==
+               "redis_store: the key prefix must be non-empty, without braces: invalid_configuration");
+
+    const auto pg = test::postgres_options(dir);
+    shared("postgres_store", pg, [](const tessera::postgres_store_options& o) { tessera::postgres_store s{o}; });
+}
+
 // Two processes, one store: what one does, the other sees before the call returns.
 BOOST_AUTO_TEST_CASE_TEMPLATE(two_processes_share_one_store, F, network_fixtures)
 {
