@@ -58,6 +58,17 @@ inline result<std::string> opaque_key(std::string_view token, std::string_view p
     return key;
 }
 
+/// Wipes a credential's raw bytes when the scope that decoded them ends, however it ends.
+struct scrub_on_exit {
+    explicit scrub_on_exit(std::span<std::uint8_t> raw) noexcept : bytes(raw) {}
+    scrub_on_exit(const scrub_on_exit&) = delete;
+    scrub_on_exit& operator=(const scrub_on_exit&) = delete;
+    ~scrub_on_exit() { Botan::secure_scrub_memory(bytes.data(), bytes.size()); }
+
+private:
+    std::span<std::uint8_t> bytes;
+};
+
 /// A fresh opaque credential and its store key; the raw bytes are wiped.
 struct opaque_credential {
     std::string token;

@@ -173,12 +173,12 @@ public:
     result<credentials> rotate(time_point now, std::string_view token, Mint&& mint)
     {
         std::array<std::uint8_t, detail::opaque_bytes> raw;
-        auto parsed = token_key(token, raw);
+        auto parsed = detail::refresh_token_key(token, raw);
         if (!parsed)
             return fail(parsed.error());
-        const scrub_on_exit scrub{raw};
+        const detail::scrub_on_exit scrub{raw};
         const std::string& key = parsed->key;
-        const std::string used_key = keys::key(keys::kind::refresh_used, hash_of(key));
+        const std::string used_key = keys::key(keys::kind::refresh_used, detail::refresh_hash_of(key));
 
         // Read: the token's record, its used-marker and its family; one round trip where the store
         // reads in batches, otherwise one read at a time, each only when the last one allows.
@@ -302,7 +302,7 @@ public:
     result<bool> revoke(std::string_view token)
     {
         std::array<std::uint8_t, detail::opaque_bytes> raw;
-        auto parsed = token_key(token, raw);
+        auto parsed = detail::refresh_token_key(token, raw);
         Botan::secure_scrub_memory(raw.data(), raw.size());
         if (!parsed)
             return fail(parsed.error());
@@ -372,42 +372,7 @@ private:
         time_point expires_at;
     };
 
-    struct scrub_on_exit {
-        std::span<std::uint8_t> bytes;
-        ~scrub_on_exit() { Botan::secure_scrub_memory(bytes.data(), bytes.size()); }
-    };
-
     static std::string family_key(std::string_view id) { return keys::key(keys::kind::family, id); }
-
-    /// The hash part of a token key (what follows its kind's prefix).
-    /// The hash a refresh token's key names (its used-marker is keyed by the same hash).
-    static std::string_view hash_of(std::string_view key) { return *keys::id_of(keys::kind::refresh_token, key); }
-
-    /// A presented refresh token: its store key and the family it names.
-    struct parsed_token {
-        std::string key;
-        std::string_view family;
-    };
-
-    /** `family` + '.' + secret: the family id (22 base64url characters, 128 bits) routes the token to
-        its family without a store read, so a refresh reads token, marker and family in one round trip;
-        the secret (43 characters, 256 bits) is what the store knows only the hash of. The key is
-        `rtk:` + base64url(SHA-256(secret)), after checking the token's exact shape.
-    */
-    static result<parsed_token> token_key(std::string_view token, std::span<std::uint8_t, detail::opaque_bytes> raw)
-    {
-        constexpr std::size_t family_length = 22;
-        if (token.size() != family_length + 1 + detail::opaque_length || token[family_length] != '.')
-            return fail(errc::malformed);
-        const auto family = token.substr(0, family_length);
-        std::array<std::uint8_t, 16> id{};
-        if (auto n = base64url::decode_into(family, id); !n || *n != id.size())
-            return fail(errc::malformed);
-        auto key = detail::opaque_key(token.substr(family_length + 1), keys::prefix(keys::kind::refresh_token), raw);
-        if (!key)
-            return fail(key.error());
-        return parsed_token{std::move(*key), family};
-    }
 
     /// The family `id`, if alive; `unknown_session` if gone, `refresh_reused` if ended by reuse.
     result<detail::family_record> live_family(std::string_view id)
@@ -494,12 +459,12 @@ private:
         if (!pair)
             return fail(errc::store_unavailable);
         std::array<std::uint8_t, detail::opaque_bytes> next_raw;
-        auto next_key = token_key(pair->refresh_token, next_raw);
+        auto next_key = detail::refresh_token_key(pair->refresh_token, next_raw);
         Botan::secure_scrub_memory(next_raw.data(), next_raw.size());
         if (!next_key)
             return fail(errc::store_unavailable);
         // Only the immediately previous token: its successor must not have been used itself.
-        auto next_used = store_.get(keys::key(keys::kind::refresh_used, hash_of(next_key->key)));
+        auto next_used = store_.get(keys::key(keys::kind::refresh_used, detail::refresh_hash_of(next_key->key)));
         if (!next_used)
             return fail(next_used.error());
         if (*next_used)

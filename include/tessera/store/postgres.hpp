@@ -25,6 +25,7 @@
 #include <tessera/core/clock.hpp>
 #include <tessera/core/error.hpp>
 #include <tessera/store/concepts.hpp>
+#include <tessera/store/detail/pg_client.hpp>
 #include <tessera/store/detail/pg_statements.hpp>
 #include <tessera/store/detail/pg_wire.hpp>
 #include <tessera/store/pool.hpp>
@@ -93,31 +94,15 @@ template <clock Clock = system_clock>
 class basic_postgres_store {
 public:
     /// The version of the tables this tessera reads and writes (1: records and counters; 2: the store id).
-    static constexpr int schema_version = 2;
+    static constexpr int schema_version = detail::pg_schema_version;
 
     /** Connects once, creating the schema if needed.
         @throws tessera::error `invalid_configuration` for bad options; `store_unavailable` if the
         server cannot be reached, refuses the login, or holds a newer schema.
     */
     explicit basic_postgres_store(postgres_store_options options, Clock clock = {})
-        : clock_(std::move(clock)), options_(std::move(options))
+        : client_(checked(std::move(options)), std::move(clock))
     {
-        const auto& s = options_.schema;
-        const bool schema_ok = !s.empty() && s.size() <= 63 && !(s[0] >= '0' && s[0] <= '9') &&
-                               std::all_of(s.begin(), s.end(), [](char c) {
-                                   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-                               });
-        if (!schema_ok)
-            throw error{errc::invalid_configuration,
-                        "postgres_store: the schema name is lower-case letters, digits and '_', at most 63"};
-        detail::check_network_options("postgres_store", options_);
-        std::string why;
-        auto first = connect(why, true);
-        if (!first)
-            throw error{why.starts_with("this instance's clock") ? errc::invalid_configuration : errc::store_unavailable,
-                        "postgres_store: " + why};
-        store_id_ = std::move(why); // what a successful first connection leaves there
-        pool_.adopt(std::move(first));
     }
 
     basic_postgres_store(const basic_postgres_store&) = delete;
@@ -125,15 +110,15 @@ public:
 
     result<void> put(std::string_view key, std::string_view value, time_point expires_at, std::string_view subject = {})
     {
-        const auto now = clock_.now();
+        const auto now = client_.clock().now();
         if (expires_at <= now) {
-            auto r = run(detail::pg_op::erase_any, {key});
+            auto r = client_.run(detail::pg_op::erase_any, {key});
             if (!r)
                 return fail(r.error());
             return {};
         }
         const detail::pg_int8 e{seconds(expires_at)};
-        auto r = run(detail::pg_op::put, {key, value, subject, e.view()});
+        auto r = client_.run(detail::pg_op::put, {key, value, subject, e.view()});
         if (!r)
             return fail(r.error());
         return {};
@@ -142,9 +127,9 @@ public:
     result<bool> insert(std::string_view key, std::string_view value, time_point expires_at,
                         std::string_view subject = {})
     {
-        const auto now = clock_.now();
+        const auto now = client_.clock().now();
         const detail::pg_int8 e{seconds(detail::decision_expiry(expires_at, now))}, n{seconds(now)};
-        auto r = run(detail::pg_op::insert, {key, value, subject, e.view(), n.view()});
+        auto r = client_.run(detail::pg_op::insert, {key, value, subject, e.view(), n.view()});
         if (!r)
             return fail(r.error());
         return changed(r->get());
@@ -152,15 +137,15 @@ public:
 
     result<bool> replace(std::string_view key, std::string_view value, time_point expires_at)
     {
-        const auto now = clock_.now();
+        const auto now = client_.clock().now();
         const detail::pg_int8 n{seconds(now)};
         if (expires_at <= now) {
-            if (auto r = run(detail::pg_op::erase_any, {key}); !r)
+            if (auto r = client_.run(detail::pg_op::erase_any, {key}); !r)
                 return fail(r.error());
             return false;
         }
         const detail::pg_int8 e{seconds(expires_at)};
-        auto r = run(detail::pg_op::replace, {value, e.view(), key, n.view()});
+        auto r = client_.run(detail::pg_op::replace, {value, e.view(), key, n.view()});
         if (!r)
             return fail(r.error());
         return changed(r->get());
@@ -168,9 +153,9 @@ public:
 
     result<std::optional<record>> get(std::string_view key)
     {
-        const auto now = clock_.now();
+        const auto now = client_.clock().now();
         const detail::pg_int8 n{seconds(now)};
-        auto r = run(detail::pg_op::get, {key, n.view(), store_id_});
+        auto r = client_.run(detail::pg_op::get, {key, n.view(), client_.store_id()});
         if (!r)
             return fail(r.error());
         return one_record(r->get(), now);
@@ -179,21 +164,21 @@ public:
     /// Several records in one round trip (`key IN (...)` for two or three, else `key = ANY($1)`), in the order of `keys`.
     result<std::vector<std::optional<record>>> get_many(std::span<const std::string> keys)
     {
-        const auto now = clock_.now();
+        const auto now = client_.clock().now();
         const detail::pg_int8 n{seconds(now)};
         if (keys.empty())
             return std::vector<std::optional<record>>{};
         result<detail::pg_result> r = fail(errc::store_unavailable);
         if (keys.size() == 2) {
-            r = run(detail::pg_op::get_2, {keys[0], keys[1], n.view(), store_id_});
+            r = client_.run(detail::pg_op::get_2, {keys[0], keys[1], n.view(), client_.store_id()});
         } else if (keys.size() == 3) {
-            r = run(detail::pg_op::get_3, {keys[0], keys[1], keys[2], n.view(), store_id_});
+            r = client_.run(detail::pg_op::get_3, {keys[0], keys[1], keys[2], n.view(), client_.store_id()});
         } else {
             detail::pg_array wanted{detail::pg_bytea};
             for (const auto& k : keys)
                 wanted.add(std::string_view{k});
             const auto array = wanted.encode();
-            r = run(detail::pg_op::get_many, {array, n.view(), store_id_});
+            r = client_.run(detail::pg_op::get_many, {array, n.view(), client_.store_id()});
         }
         if (!r)
             return fail(r.error());
@@ -220,7 +205,7 @@ public:
     */
     result<bool> insert_then(const store_write& first, std::span<const store_write> then)
     {
-        const auto now = clock_.now();
+        const auto now = client_.clock().now();
         detail::pg_array k{detail::pg_bytea}, v{detail::pg_bytea}, s{detail::pg_bytea}, e{detail::pg_bigint},
             r{detail::pg_bigint};
         auto add = [&](const store_write& w, time_point expires) {
@@ -236,7 +221,7 @@ public:
             add(w, w.expires_at);
         const auto ka = k.encode(), va = v.encode(), sa = s.encode(), ea = e.encode(), ra = r.encode();
         const detail::pg_int8 n{seconds(now)};
-        auto result = run(detail::pg_op::insert_then, {ka, va, sa, ea, ra, n.view()});
+        auto result = client_.run(detail::pg_op::insert_then, {ka, va, sa, ea, ra, n.view()});
         if (!result)
             return fail(result.error());
         auto written = count(result->get());
@@ -255,8 +240,8 @@ public:
 
     result<std::optional<record>> take(std::string_view key)
     {
-        const auto now = clock_.now();
-        auto r = run(detail::pg_op::take, {key, store_id_});
+        const auto now = client_.clock().now();
+        auto r = client_.run(detail::pg_op::take, {key, client_.store_id()});
         if (!r)
             return fail(r.error());
         return one_record(r->get(), now);
@@ -264,12 +249,12 @@ public:
 
     result<std::vector<keyed_record>> list_subject(std::string_view subject)
     {
-        const auto now = clock_.now();
+        const auto now = client_.clock().now();
         std::vector<keyed_record> out;
         if (subject.empty())
             return out;
         const detail::pg_int8 n{seconds(now)};
-        auto r = run(detail::pg_op::list, {subject, n.view(), store_id_});
+        auto r = client_.run(detail::pg_op::list, {subject, n.view(), client_.store_id()});
         if (!r)
             return fail(r.error());
         const PGresult* res = r->get();
@@ -292,8 +277,8 @@ public:
     {
         if (subject.empty())
             return std::size_t{0};
-        const detail::pg_int8 n{seconds(clock_.now())};
-        auto r = run(detail::pg_op::erase_subject, {subject, n.view()});
+        const detail::pg_int8 n{seconds(client_.clock().now())};
+        auto r = client_.run(detail::pg_op::erase_subject, {subject, n.view()});
         if (!r)
             return fail(r.error());
         return count(r->get());
@@ -301,9 +286,9 @@ public:
 
     result<std::int64_t> increment(std::string_view key, std::int64_t delta, time_point expires_at)
     {
-        const auto now = clock_.now();
+        const auto now = client_.clock().now();
         const detail::pg_int8 d{delta}, e{seconds(detail::decision_expiry(expires_at, now))}, n{seconds(now)};
-        auto r = run(detail::pg_op::increment, {key, d.view(), e.view(), n.view()});
+        auto r = client_.run(detail::pg_op::increment, {key, d.view(), e.view(), n.view()});
         if (!r)
             return fail(r.error());
         if (PQntuples(r->get()) != 1)
@@ -316,8 +301,8 @@ public:
 
     result<std::int64_t> counter(std::string_view key)
     {
-        const detail::pg_int8 n{seconds(clock_.now())};
-        auto r = run(detail::pg_op::counter, {key, n.view(), store_id_});
+        const detail::pg_int8 n{seconds(client_.clock().now())};
+        auto r = client_.run(detail::pg_op::counter, {key, n.view(), client_.store_id()});
         if (!r)
             return fail(r.error());
         if (PQntuples(r->get()) != 1)
@@ -332,280 +317,39 @@ public:
 
     result<std::size_t> purge_expired(std::size_t budget = 1024)
     {
-        const detail::pg_int8 n{seconds(clock_.now())}, limit{static_cast<std::int64_t>(budget)};
-        auto r = run(detail::pg_op::purge, {n.view(), limit.view()});
+        const detail::pg_int8 n{seconds(client_.clock().now())}, limit{static_cast<std::int64_t>(budget)};
+        auto r = client_.run(detail::pg_op::purge, {n.view(), limit.view()});
         if (!r)
             return fail(r.error());
         auto purged = count(r->get());
         if (!purged)
             return purged;
-        if (auto c = run(detail::pg_op::purge_counters, {n.view(), limit.view()}); !c)
+        if (auto c = client_.run(detail::pg_op::purge_counters, {n.view(), limit.view()}); !c)
             return fail(c.error());
         return purged;
     }
 
-    [[nodiscard]] const Clock& clock() const noexcept { return clock_; }
-    [[nodiscard]] const postgres_store_options& options() const noexcept { return options_; }
+    [[nodiscard]] const Clock& clock() const noexcept { return client_.clock(); }
+    [[nodiscard]] const postgres_store_options& options() const noexcept { return client_.options(); }
     /// How far apart the clocks of the instances sharing this store may be (what revocations add as a margin).
-    [[nodiscard]] std::chrono::seconds max_clock_skew() const noexcept { return options_.max_clock_skew; }
+    [[nodiscard]] std::chrono::seconds max_clock_skew() const noexcept { return client_.options().max_clock_skew; }
 
 private:
-    using handle = detail::pg_connection;
-
-    struct opener {
-        const basic_postgres_store* self;
-        handle operator()() const
-        {
-            std::string why;
-            return self->connect(why, false);
-        }
-    };
+    static postgres_store_options checked(postgres_store_options o)
+    {
+        const auto& s = o.schema;
+        const bool schema_ok = !s.empty() && s.size() <= 63 && !(s[0] >= '0' && s[0] <= '9') &&
+                               std::all_of(s.begin(), s.end(), [](char c) {
+                                   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+                               });
+        if (!schema_ok)
+            throw error{errc::invalid_configuration,
+                        "postgres_store: the schema name is lower-case letters, digits and '_', at most 63"};
+        detail::check_network_options("postgres_store", o);
+        return o;
+    }
 
     static std::int64_t seconds(time_point t) noexcept { return t.time_since_epoch().count(); }
-
-    std::chrono::steady_clock::time_point deadline(std::chrono::milliseconds d) const
-    {
-        return std::chrono::steady_clock::now() + d;
-    }
-
-    /// Reads every result of the query sent on `c`, keeping the last; null when the connection failed.
-    static detail::pg_result finish(PGconn* c, std::chrono::steady_clock::time_point until)
-    {
-        for (;;) {
-            const int flushed = PQflush(c);
-            if (flushed == 0)
-                break;
-            if (flushed < 0 || !detail::pg_wait(PQsocket(c), POLLOUT, until))
-                return nullptr;
-        }
-        detail::pg_result last;
-        for (;;) {
-            while (PQisBusy(c) != 0) {
-                if (!detail::pg_wait(PQsocket(c), POLLIN, until) || PQconsumeInput(c) == 0)
-                    return nullptr;
-            }
-            detail::pg_result r{PQgetResult(c)};
-            if (!r)
-                break;
-            if (PQresultStatus(r.get()) == PGRES_FATAL_ERROR && PQstatus(c) == CONNECTION_BAD)
-                return nullptr;
-            last = std::move(r);
-        }
-        return last;
-    }
-
-    /// Runs a simple command while opening a connection; false (and `why`) if it fails.
-    static bool exec(PGconn* c, const std::string& sql, std::chrono::steady_clock::time_point until, std::string& why)
-    {
-        if (PQsendQuery(c, sql.c_str()) == 0) {
-            why = PQerrorMessage(c);
-            return false;
-        }
-        auto r = finish(c, until);
-        if (!r || (PQresultStatus(r.get()) != PGRES_COMMAND_OK && PQresultStatus(r.get()) != PGRES_TUPLES_OK)) {
-            why = r ? PQresultErrorMessage(r.get()) : PQerrorMessage(c);
-            return false;
-        }
-        return true;
-    }
-
-    /// A connection with the statements prepared (and, the first time, the schema created); null on failure.
-    handle connect(std::string& why, bool create) const
-    {
-        const auto until = deadline(options_.connect_timeout);
-        const char* keywords[] = {"dbname", nullptr};
-        const char* values[] = {options_.connection.c_str(), nullptr};
-        handle c{PQconnectStartParams(keywords, values, 1)};
-        if (!c || PQstatus(c.get()) == CONNECTION_BAD) {
-            why = c ? PQerrorMessage(c.get()) : "cannot allocate a connection";
-            return nullptr;
-        }
-        for (auto state = PGRES_POLLING_WRITING; state != PGRES_POLLING_OK;) {
-            if (state == PGRES_POLLING_FAILED) {
-                why = PQerrorMessage(c.get());
-                return nullptr;
-            }
-            if (!detail::pg_wait(PQsocket(c.get()), state == PGRES_POLLING_READING ? POLLIN : POLLOUT, until)) {
-                why = "connection timed out";
-                return nullptr;
-            }
-            state = PQconnectPoll(c.get());
-        }
-        // Notices ("already exists, skipping") are not errors; nothing of tessera's writes to stderr.
-        PQsetNoticeProcessor(c.get(), [](void*, const char*) {}, nullptr);
-        if (PQsetnonblocking(c.get(), 1) != 0) {
-            why = PQerrorMessage(c.get());
-            return nullptr;
-        }
-        const auto& schema = options_.schema;
-        if (!exec(c.get(), "SET statement_timeout = " + std::to_string(options_.command_timeout.count()), until, why))
-            return nullptr;
-        if (create && !migrate(c.get(), schema, until, why))
-            return nullptr;
-        // The store id: learnt by the first connection, checked by every later one (the statements check
-        // it too, on every read: a schema re-created while a connection is open is refused there).
-        auto id = read_store_id(c.get(), schema, until, why);
-        if (!id)
-            return nullptr;
-        if (options_.max_clock_skew.count() > 0 && !check_clock(c.get(), until, why))
-            return nullptr;
-        if (!create && *id != store_id_) {
-            why = "the schema " + schema + " is not the one this store opened (dropped and created again?): "
-                  "what it lost would read as nothing revoked";
-            return nullptr;
-        }
-        for (const auto& st : detail::pg_statements) {
-            const auto sql = detail::pg_sql(st.sql, schema);
-            if (PQsendPrepare(c.get(), st.name, sql.c_str(), st.params, st.types.data()) == 0) {
-                why = PQerrorMessage(c.get());
-                return nullptr;
-            }
-            auto r = finish(c.get(), until);
-            if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
-                why = r ? PQresultErrorMessage(r.get()) : PQerrorMessage(c.get());
-                return nullptr;
-            }
-        }
-        if (create)
-            why = std::move(*id);
-        return c;
-    }
-
-    /// Whether this instance's clock is within `max_clock_skew` of the server's; false (and why) if not.
-    bool check_clock(PGconn* c, std::chrono::steady_clock::time_point until, std::string& why) const
-    {
-        if (PQsendQuery(c, "SELECT floor(extract(epoch FROM clock_timestamp()))::bigint") == 0) {
-            why = PQerrorMessage(c);
-            return false;
-        }
-        auto r = finish(c, until);
-        if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) != 1) {
-            why = r ? std::string{"cannot read the server's clock"} : std::string{PQerrorMessage(c)};
-            return false;
-        }
-        const std::string text = PQgetvalue(r.get(), 0, 0);
-        std::int64_t server = 0;
-        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), server);
-        if (ec != std::errc{} || end != text.data() + text.size()) {
-            why = "cannot read the server's clock";
-            return false;
-        }
-        why = skew_refusal(clock_.now(), time_point{std::chrono::seconds{server}}, options_.max_clock_skew,
-                           "the PostgreSQL server's");
-        return why.empty();
-    }
-
-    static std::optional<std::string> read_store_id(PGconn* c, const std::string& schema,
-                                                    std::chrono::steady_clock::time_point until, std::string& why)
-    {
-        const auto sql = "SELECT value FROM \"" + schema + "\".meta WHERE key = 'store_id'";
-        if (PQsendQuery(c, sql.c_str()) == 0) {
-            why = PQerrorMessage(c);
-            return std::nullopt;
-        }
-        auto r = finish(c, until);
-        if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) != 1) {
-            why = r ? std::string{"the schema " + schema + " has no store id"} : std::string{PQerrorMessage(c)};
-            return std::nullopt;
-        }
-        return std::string{PQgetvalue(r.get(), 0, 0)};
-    }
-
-    /// Creates the schema, or checks that the one there is this version, in one transaction.
-    static bool migrate(PGconn* c, const std::string& schema, std::chrono::steady_clock::time_point until,
-                        std::string& why)
-    {
-        const std::string s = "\"" + schema + "\"";
-        const std::string sql =
-            "BEGIN;"
-            "SELECT pg_advisory_xact_lock(hashtext('tessera:' || '" + schema + "'));"
-            "CREATE SCHEMA IF NOT EXISTS " + s + ";"
-            "CREATE TABLE IF NOT EXISTS " + s + ".meta(key text PRIMARY KEY, value text NOT NULL);"
-            "INSERT INTO " + s + ".meta VALUES('schema_version', '2') ON CONFLICT(key) DO NOTHING;"
-            // Version 2 adds the store id: random, written once with the schema, never changed.
-            "INSERT INTO " + s + ".meta VALUES('store_id', gen_random_uuid()::text) ON CONFLICT(key) DO NOTHING;"
-            "UPDATE " + s + ".meta SET value = '2' WHERE key = 'schema_version' AND value = '1';"
-            "CREATE TABLE IF NOT EXISTS " + s + ".records("
-            "  key bytea PRIMARY KEY, value bytea NOT NULL, subject bytea NOT NULL, expires_at bigint NOT NULL);"
-            // A subject's live records from one index, both conditions in it (version 1 had `subject` alone,
-            // which the planner combined with the expiry index: a cost that grew with the whole table).
-            "CREATE INDEX IF NOT EXISTS records_by_subject ON " + s + ".records(subject, expires_at) "
-            "  WHERE subject <> ''::bytea;"
-            "DROP INDEX IF EXISTS " + s + ".records_subject;"
-            "CREATE INDEX IF NOT EXISTS records_expiry ON " + s + ".records(expires_at);"
-            "CREATE TABLE IF NOT EXISTS " + s + ".counters("
-            "  key bytea PRIMARY KEY, value bigint NOT NULL, expires_at bigint NOT NULL);"
-            "CREATE INDEX IF NOT EXISTS counters_expiry ON " + s + ".counters(expires_at);"
-            // One DELETE sees the rows committed when it began; a session rotated meanwhile (new row
-            // written, old row taken before the DELETE reached it) slips past it. So: passes, each with
-            // a fresh snapshot (READ COMMITTED), at least two, until one deletes nothing. A rotation
-            // that took its old row after the first pass had passed it cannot exist (the first pass
-            // deletes or skips every row it saw), so its new row was committed before the second
-            // pass began, which deletes it: whatever was written before the last pass is gone.
-            "CREATE OR REPLACE FUNCTION " + s + ".erase_subject(p_subject bytea, p_now bigint) RETURNS bigint "
-            "LANGUAGE plpgsql AS $f$ DECLARE live bigint := 0; passes int := 0; n bigint; m bigint; BEGIN LOOP "
-            "WITH gone AS (DELETE FROM " + s + ".records r WHERE r.subject = p_subject AND r.subject <> ''::bytea "
-            "RETURNING r.expires_at) "
-            "SELECT count(*), count(*) FILTER (WHERE g.expires_at > p_now) INTO n, m FROM gone g; "
-            "live := live + m; passes := passes + 1; EXIT WHEN n = 0 AND passes >= 2; END LOOP; "
-            "RETURN live; END $f$;"
-            "COMMIT;";
-        if (!exec(c, sql, until, why)) {
-            std::string ignored;
-            (void)exec(c, "ROLLBACK", until, ignored);
-            return false;
-        }
-        if (PQsendQuery(c, ("SELECT value FROM " + s + ".meta WHERE key = 'schema_version'").c_str()) == 0) {
-            why = PQerrorMessage(c);
-            return false;
-        }
-        auto r = finish(c, until);
-        if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) != 1) {
-            why = "cannot read the schema version";
-            return false;
-        }
-        const std::string version = PQgetvalue(r.get(), 0, 0);
-        if (version != std::to_string(schema_version)) {
-            why = "schema version " + version + " is not one this tessera understands";
-            return false;
-        }
-        return true;
-    }
-
-    /// Runs a prepared statement with binary parameters and results; `store_unavailable` if it fails.
-    result<detail::pg_result> run(detail::pg_op op, std::initializer_list<std::string_view> params)
-    {
-        const auto& st = detail::pg_statements[static_cast<std::size_t>(op)];
-        std::array<const char*, 6> values{};
-        std::array<int, 6> lengths{}, formats{};
-        std::size_t i = 0;
-        for (auto p : params) {
-            values[i] = p.data() != nullptr ? p.data() : "";
-            lengths[i] = static_cast<int>(p.size());
-            formats[i] = 1;
-            ++i;
-        }
-        auto lease = pool_.borrow();
-        if (!lease)
-            return fail(lease.error());
-        PGconn* c = lease->get();
-        if (PQsendQueryPrepared(c, st.name, static_cast<int>(i), values.data(), lengths.data(), formats.data(), 1) ==
-            0)
-            return pool_.lost(*lease);
-        auto r = finish(c, deadline(options_.command_timeout));
-        if (!r)
-            return pool_.lost(*lease);
-        const auto status = PQresultStatus(r.get());
-        if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-            // An error the server reported (a timeout, a lock, a constraint): the connection is still in step.
-            if (PQstatus(c) == CONNECTION_BAD)
-                return pool_.lost(*lease);
-            pool_.give_back(std::move(*lease));
-            return fail(errc::store_unavailable);
-        }
-        pool_.give_back(std::move(*lease));
-        return r;
-    }
 
     static bool changed(const PGresult* r) noexcept
     {
@@ -632,10 +376,7 @@ private:
         return detail::pg_one_record(r, now);
     }
 
-    [[no_unique_address]] Clock clock_;
-    postgres_store_options options_;
-    std::string store_id_;
-    detail::connection_pool<handle, opener> pool_{options_.connections, options_.command_timeout, opener{this}};
+    detail::pg_client<Clock> client_;
 };
 
 /// The PostgreSQL store on the system clock.

@@ -17,6 +17,7 @@
 #include <tessera/detail/botan.hpp>
 #include <tessera/detail/opaque.hpp>
 #include <tessera/detail/strict_json.hpp>
+#include <tessera/store/keys.hpp>
 
 #include <botan/aead.h>
 
@@ -237,6 +238,38 @@ inline std::optional<credentials> credentials_from_json(std::string_view text)
         !read_member(*o, "r", c.refresh_token) || !read_member(*o, "re", c.refresh_expires_at))
         return std::nullopt;
     return c;
+}
+
+/// The hash a refresh token's key names (its used-marker is keyed by the same hash).
+inline std::string_view refresh_hash_of(std::string_view key)
+{
+    return *keys::id_of(keys::kind::refresh_token, key);
+}
+
+/// A presented refresh token: its store key and the family it names.
+struct parsed_refresh_token {
+    std::string key;
+    std::string_view family;
+};
+
+/** `family` + '.' + secret: the family id (22 base64url characters, 128 bits) routes the token to
+    its family without a store read, so a refresh reads token, marker and family in one round trip;
+    the secret (43 characters, 256 bits) is what the store knows only the hash of. The key is
+    `rtk:` + base64url(SHA-256(secret)), after checking the token's exact shape.
+*/
+inline result<parsed_refresh_token> refresh_token_key(std::string_view token, std::span<std::uint8_t, opaque_bytes> raw)
+{
+    constexpr std::size_t family_length = 22;
+    if (token.size() != family_length + 1 + opaque_length || token[family_length] != '.')
+        return fail(errc::malformed);
+    const auto family = token.substr(0, family_length);
+    std::array<std::uint8_t, 16> id{};
+    if (auto n = base64url::decode_into(family, id); !n || *n != id.size())
+        return fail(errc::malformed);
+    auto key = opaque_key(token.substr(family_length + 1), keys::prefix(keys::kind::refresh_token), raw);
+    if (!key)
+        return fail(key.error());
+    return parsed_refresh_token{std::move(*key), family};
 }
 
 } // namespace detail
