@@ -790,6 +790,23 @@ BOOST_AUTO_TEST_CASE(issue_refuses_what_authenticate_would_refuse)
     BOOST_TEST(must(app.mobile.sessions("pat")).empty());
 }
 
+// A hybrid login whose access token cannot be minted ends the family it started by its id: no read,
+// and nothing of it left (the family, its token).
+BOOST_AUTO_TEST_CASE(a_hybrid_login_that_cannot_mint_undoes_its_family_without_a_read)
+{
+    fault_world<> w;
+    boost::json::object big{{"blob", std::string(9'000, 'b')}};
+    const auto before = w.store.log().size();
+    BOOST_TEST(outcome(w.mobile.issue("pat", big)) == "token_too_large");
+    const auto log = w.store.log();
+    std::string calls;
+    for (auto i = before; i < log.size(); ++i)
+        calls += (calls.empty() ? "" : " ") + log[i];
+    // The family, its first token; then the undo: the family, the tokens listed under it.
+    BOOST_TEST(calls == "put put erase erase_subject");
+    BOOST_TEST(must(w.mobile.sessions("pat")).empty());
+}
+
 namespace {
 /// A claims object `depth` deep, itself counting as one.
 boost::json::object nested(int depth)

@@ -10,12 +10,14 @@
 #include <tessera/core/random.hpp>
 #include <tessera/core/result.hpp>
 
+#include <botan/base64.h>
 #include <botan/pwdhash.h>
 
 #include <array>
 #include <charconv>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -37,43 +39,34 @@ inline constexpr std::size_t max_password_size = 1024;
 
 namespace detail {
 
-inline constexpr std::string_view b64_alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/// Standard base64 without padding, as the PHC string format uses.
+/// Standard base64 without padding, as the PHC string format uses (Botan's codec, its padding dropped).
 inline std::string phc_b64(std::span<const std::uint8_t> in)
 {
-    std::string out;
-    std::uint32_t buffer = 0;
-    int bits = 0;
-    for (auto byte : in) {
-        buffer = buffer << 8 | byte;
-        bits += 8;
-        while (bits >= 6) {
-            bits -= 6;
-            out += b64_alphabet[buffer >> bits & 63];
-        }
-    }
-    if (bits > 0)
-        out += b64_alphabet[buffer << (6 - bits) & 63];
+    auto out = Botan::base64_encode(in.data(), in.size());
+    while (!out.empty() && out.back() == '=')
+        out.pop_back();
     return out;
 }
 
+/** Reads PHC base64: the standard alphabet, no padding, no whitespace, and canonical (the text
+    `phc_b64` writes for the bytes it stands for, unused low bits zero); anything else is none.
+*/
 inline std::optional<std::vector<std::uint8_t>> phc_unb64(std::string_view in)
 {
+    constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    if (in.find_first_not_of(alphabet) != std::string_view::npos || in.size() % 4 == 1)
+        return std::nullopt;
+    std::string padded{in};
+    padded.append((4 - in.size() % 4) % 4, '=');
     std::vector<std::uint8_t> out;
-    std::uint32_t buffer = 0;
-    int bits = 0;
-    for (char c : in) {
-        const auto pos = b64_alphabet.find(c);
-        if (pos == std::string_view::npos)
-            return std::nullopt;
-        buffer = buffer << 6 | static_cast<std::uint32_t>(pos);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<std::uint8_t>(buffer >> bits));
-        }
+    try {
+        const auto bytes = Botan::base64_decode(padded, false);
+        out.assign(bytes.begin(), bytes.end());
+    } catch (const std::exception&) {
+        return std::nullopt;
     }
+    if (phc_b64(out) != in)
+        return std::nullopt;
     return out;
 }
 

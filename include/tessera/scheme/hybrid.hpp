@@ -61,7 +61,7 @@ public:
             return fail(family.error());
         auto token = mint(ctx, subject, std::move(claims), family->family, family->family_expires_at);
         if (!token) {
-            (void)families_.revoke(family->token); // never handed out
+            (void)families_.end(family->family); // never handed out
             return fail(token.error());
         }
         token->refresh_token = std::move(family->token);

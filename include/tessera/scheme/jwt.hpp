@@ -177,9 +177,8 @@ public:
         auto claims = core_.verifier.verify(token, ctx.now);
         if (!claims)
             return fail(claims.error());
-        if (auto r = Revocation::revoke(ctx, *claims); !r)
-            return fail(r.error());
-        return true;
+        const auto revoked = Revocation::revoke(ctx, *claims);
+        return revoked ? result<bool>{true} : fail(revoked.error());
     }
 
     /** Makes every token issued so far to `subject` fail (`revoked`), as the policy does it

@@ -317,6 +317,9 @@ public:
         return erase_family(record->family);
     }
 
+    /// Ends the family `id` and erases its tokens, without a read (a login whose access token could not be minted).
+    result<bool> end(std::string_view id) { return erase_family(id); }
+
     /** Ends every family of `subject`, in one atomic store call; returns how many were live.
 
         Only the family records are erased: their refresh tokens are refused from that instant

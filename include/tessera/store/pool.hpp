@@ -44,6 +44,13 @@ void check_network_options(std::string_view store, const Options& o)
             refuse("the settings check interval must be positive");
 }
 
+/// A pool's `Open` for a client that opens its own connections (`client.open()`).
+template <class Client>
+struct opens_with {
+    const Client* client;
+    auto operator()() const { return client->open(); }
+};
+
 /** Connections of type `Handle` (a move-only owner, such as a `unique_ptr`), opened by `Open`.
 
     `Open` is `Handle()`: a null handle means the server could not be reached.

@@ -107,15 +107,14 @@ public:
 
 private:
     using handle = pg_connection;
+    friend opens_with<pg_client>;
 
-    struct opener {
-        const pg_client* self;
-        handle operator()() const
-        {
-            std::string why;
-            return self->connect(why, false);
-        }
-    };
+    /// A new connection for the pool.
+    handle open() const
+    {
+        std::string why;
+        return connect(why, false);
+    }
 
     std::chrono::steady_clock::time_point deadline(std::chrono::milliseconds d) const
     {
@@ -329,7 +328,7 @@ private:
     [[no_unique_address]] Clock clock_;
     postgres_store_options options_;
     std::string store_id_;
-    connection_pool<handle, opener> pool_{options_.connections, options_.command_timeout, opener{this}};
+    connection_pool<handle, opens_with<pg_client>> pool_{options_.connections, options_.command_timeout, {this}};
 };
 
 } // namespace tessera::inline v0::detail

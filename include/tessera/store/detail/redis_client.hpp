@@ -36,6 +36,27 @@
 
 namespace tessera::inline v0::detail {
 
+/// A command's words as hiredis takes them (pointers and lengths), for at most `N` words.
+template <std::size_t N>
+class redis_argv {
+public:
+    explicit redis_argv(std::initializer_list<std::string_view> args) noexcept
+    {
+        for (auto a : args) {
+            words_[n_] = a.data() != nullptr ? a.data() : "";
+            lengths_[n_++] = a.size();
+        }
+    }
+    [[nodiscard]] std::size_t size() const noexcept { return n_; }
+    [[nodiscard]] const char** words() noexcept { return words_.data(); }
+    [[nodiscard]] const std::size_t* lengths() const noexcept { return lengths_.data(); }
+
+private:
+    std::array<const char*, N> words_{};
+    std::array<std::size_t, N> lengths_{};
+    std::size_t n_ = 0;
+};
+
 /// Connections to one Redis server, and the commands a `basic_redis_store` sends over them.
 template <clock Clock>
 class redis_client {
@@ -70,19 +91,12 @@ public:
     /// One command; `store_unavailable` when the connection fails or the server replies with an error.
     result<redis_reply> command(std::initializer_list<std::string_view> args)
     {
-        constexpr std::size_t most = 8;
-        std::array<const char*, most> argv{};
-        std::array<std::size_t, most> lens{};
-        std::size_t n = 0;
-        for (auto a : args) {
-            argv[n] = a.data() != nullptr ? a.data() : "";
-            lens[n++] = a.size();
-        }
+        redis_argv<8> argv{args};
         auto lease = borrow();
         if (!lease)
             return fail(lease.error());
         bool evicted = false;
-        auto reply = exchange(lease->get(), n, argv.data(), lens.data(), evicted);
+        auto reply = exchange(lease->get(), argv.size(), argv.words(), argv.lengths(), evicted);
         if (!reply)
             return lost(*lease);
         give_back(std::move(*lease));
@@ -170,15 +184,14 @@ public:
 
 private:
     using lease_t = redis_connection;
+    friend opens_with<redis_client>;
 
-    struct opener {
-        const redis_client* self;
-        lease_t operator()() const
-        {
-            refusal no;
-            return self->connect(no);
-        }
-    };
+    /// A new connection for the pool.
+    lease_t open() const
+    {
+        refusal no;
+        return connect(no);
+    }
 
     /// Why no connection was made: the server could not be reached (`store_unavailable`), or was, and
     /// its settings or state are refused (`invalid_configuration`, `store_unavailable`).
@@ -308,17 +321,9 @@ private:
     /// One command on a connection; nothing when the connection failed (it must then be closed).
     static std::optional<redis_reply> run(redisContext* c, std::initializer_list<std::string_view> args)
     {
-        constexpr std::size_t most = 16;
-        std::array<const char*, most> argv{};
-        std::array<std::size_t, most> lens{};
-        std::size_t n = 0;
-        for (auto a : args) {
-            argv[n] = a.data() != nullptr ? a.data() : "";
-            lens[n] = a.size();
-            ++n;
-        }
-        redis_reply reply{
-            static_cast<redisReply*>(redisCommandArgv(c, static_cast<int>(n), argv.data(), lens.data()))};
+        redis_argv<16> argv{args};
+        redis_reply reply{static_cast<redisReply*>(
+            redisCommandArgv(c, static_cast<int>(argv.size()), argv.words(), argv.lengths()))};
         if (!reply)
             return std::nullopt;
         return reply;
@@ -413,7 +418,7 @@ private:
         std::chrono::steady_clock::now().time_since_epoch().count() +
         std::chrono::duration_cast<std::chrono::steady_clock::duration>(options_.settings_check_interval).count()};
     std::array<std::string, redis_scripts.size()> shas_;
-    connection_pool<lease_t, opener> pool_{options_.connections, options_.command_timeout, opener{this}};
+    connection_pool<lease_t, opens_with<redis_client>> pool_{options_.connections, options_.command_timeout, {this}};
 };
 
 } // namespace tessera::inline v0::detail
