@@ -11,11 +11,7 @@
 
 #include <set>
 
-using namespace std::chrono_literals;
-using test::must;
-using test::named;
-using test::outcome;
-namespace jwt = tessera::jwt;
+using namespace test::suite;
 
 namespace {
 

@@ -18,11 +18,7 @@
 #include <set>
 #include <thread>
 
-using namespace std::chrono_literals;
-using test::must;
-using test::named;
-using test::outcome;
-namespace jwt = tessera::jwt;
+using namespace test::suite;
 
 namespace {
 
@@ -716,7 +712,9 @@ BOOST_AUTO_TEST_CASE(a_corrupt_version_or_family_record_refuses)
                                 R"({"sub":"ola","gen":1e400)" + rest, R"({"sub":"ola","gen":1e19)" + rest,
                                 R"({"sub":"ola","gen":"1")" + rest, std::string{"{"}, std::string{}}) {
         must(f.store.put(family_key, garbage, f.clock.now() + 1h, tessera::keys::index(tessera::keys::kind::family, "ola")));
-        BOOST_TEST(outcome(mobile.refresh(device.refresh_token)) == "store_unavailable");
+        auto r = mobile.refresh(device.refresh_token);
+        BOOST_TEST(outcome(r) == "store_unavailable");
+        BOOST_TEST((!r && tessera::describe(r.error()) == "store_unavailable (corrupt_reply)"));
     }
 }
 
@@ -742,6 +740,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(a_foreign_record_in_an_index_fails_the_listing_clo
                      keys::index(keys::kind::family, "pia")));
     BOOST_TEST(outcome(web.sessions("pia")) == "store_unavailable");
     BOOST_TEST(outcome(mobile.sessions("pia")) == "store_unavailable");
+    BOOST_TEST(tessera::describe(web.sessions("pia").error()) == "store_unavailable (corrupt_reply)");
     BOOST_TEST(who_is(web, session.access_token) == "pia"); // what is not listed is untouched
     BOOST_TEST(who_is(mobile, family.access_token) == "pia");
 }
@@ -1027,6 +1026,23 @@ BOOST_AUTO_TEST_CASE(errors_map_to_http_conditions)
     BOOST_TEST(tessera::http_status(std::make_error_code(std::errc::io_error)) == 500);
     BOOST_TEST((std::make_error_code(std::errc::io_error) != condition::rejected));
     BOOST_TEST(std::string{tessera::to_string(condition::unavailable)} == "unavailable");
+    // A store's failure carries its cause, and is store_unavailable to everything on the request path.
+    using tessera::store_failure;
+    for (auto f : {store_failure::refused, store_failure::timeout, store_failure::authentication,
+                   store_failure::connection_lost, store_failure::server_error, store_failure::corrupt_reply,
+                   store_failure::lost_state, store_failure::refused_settings, store_failure::busy}) {
+        const auto ec = make_error_code(f);
+        BOOST_TEST(tessera::to_string(ec) == "store_unavailable");
+        BOOST_TEST((ec == condition::unavailable));
+        BOOST_TEST((ec != condition::rejected));
+        BOOST_TEST(tessera::http_status(ec) == 503);
+        BOOST_TEST((tessera::cause_of(ec) == f));
+        BOOST_TEST(tessera::describe(ec) == "store_unavailable (" + std::string{tessera::to_string(f)} + ")");
+        BOOST_TEST(ec.message() == tessera::describe(ec));
+    }
+    BOOST_TEST(!tessera::cause_of(make_error_code(errc::store_unavailable)).has_value());
+    BOOST_TEST(tessera::describe(make_error_code(errc::store_unavailable)) == "store_unavailable");
+    BOOST_TEST(tessera::describe(make_error_code(errc::expired)) == "expired");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -111,6 +111,25 @@ std::string who(Auth& auth, const std::string& token)
     return p ? p->subject : tessera::to_string(p.error());
 }
 
+/// What `authenticate` says of `token` to the operator: the subject, or the error with its cause.
+template <class Auth>
+std::string why(Auth& auth, const std::string& token)
+{
+    auto p = auth.authenticate(token);
+    return p ? p->subject : tessera::describe(p.error());
+}
+
+/// A server of the test's own, a store on it with short timeouts, and the three schemes on the store:
+/// `auto& [server, clock, store, m] = fleet;`.
+template <class K>
+struct private_fleet {
+    private_server server{K::server};
+    clock_t_ clock;
+    typename K::store store = K::open(server.dir(), clock);
+    fleet_member<typename K::store> m{store, clock, jwt::hmac_key<jwt::hs256>::generate(),
+                                      jwt::private_key<jwt::eddsa>::generate()};
+};
+
 /// The exit status of a child process that ran `body` (which returns its status).
 template <class Body>
 int in_child(Body body)

@@ -18,10 +18,7 @@
 
 #include <limits>
 
-using namespace std::chrono_literals;
-using test::must;
-using test::outcome;
-namespace jwt = tessera::jwt;
+using namespace test::suite;
 
 namespace {
 

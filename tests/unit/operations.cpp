@@ -178,6 +178,7 @@ BOOST_AUTO_TEST_CASE(accepted_eviction_fails_closed_once_anything_is_evicted)
             // The tenant's keys have TTLs, as a cache's do: volatile-lru may evict them, and ours (which have TTLs too).
             test::another_tenant_writes(server.dir(), 6000, 1024, 600'000);
             BOOST_TEST_REQUIRE(test::redis_cli(server.dir(), "INFO stats").find("evicted_keys:0") == std::string::npos);
+            BOOST_TEST(test::why(m.api, fleet[0].denied.access_token) == "store_unavailable (lost_state)");
             for (auto& h : fleet) {
                 BOOST_TEST(who(m.web, h.session.access_token) == "store_unavailable");
                 BOOST_TEST(who(m.web, h.ended_session.access_token) == "store_unavailable");
@@ -319,7 +320,7 @@ BOOST_AUTO_TEST_CASE(a_postgres_schema_created_again_under_a_running_store_is_re
     BOOST_TEST(who(m.api, h.denied.access_token) == "store_unavailable");
     // Created again, empty, by another instance starting: the running store still refuses it.
     tessera::postgres_store again{options};
-    BOOST_TEST(who(m.api, h.denied.access_token) == "store_unavailable");
+    BOOST_TEST(test::why(m.api, h.denied.access_token) == "store_unavailable (lost_state)");
     BOOST_TEST(who(m.api, versioned.access_token) == "store_unavailable");
     BOOST_TEST(who(m.api, h.token.access_token) == "store_unavailable");
     BOOST_TEST(who(m.web, h.session.access_token) == "store_unavailable");

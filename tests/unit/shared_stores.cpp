@@ -18,11 +18,7 @@
 #include <filesystem>
 #include <string>
 
-using namespace std::chrono_literals;
-using test::must;
-using test::named;
-using test::outcome;
-namespace jwt = tessera::jwt;
+using namespace test::suite;
 
 namespace {
 using test::clock_t_;
@@ -30,6 +26,7 @@ using test::fleet_member;
 using test::in_child;
 using test::impatient;
 using test::postgres_kind;
+using test::private_fleet;
 using test::private_server;
 using test::redis_kind;
 using test::who;
@@ -81,10 +78,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(round_trips_per_operation, F, network_fixtures)
 // objects work again.
 BOOST_AUTO_TEST_CASE_TEMPLATE(a_crashed_server_fails_closed_and_comes_back_with_its_state, K, server_kinds)
 {
-    private_server server{K::server};
-    clock_t_ clock;
-    auto store = K::open(server.dir(), clock);
-    fleet_member m{store, clock, jwt::hmac_key<jwt::hs256>::generate(), jwt::private_key<jwt::eddsa>::generate()};
+    private_fleet<K> fleet;
+    auto& [server, clock, store, m] = fleet;
     auto session = must(m.web.issue("bo"));
     auto denied = must(m.api.issue("bo")), kept = must(m.api.issue("bo"));
     must(m.api.revoke(denied.access_token));
@@ -121,10 +116,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(a_crashed_server_fails_closed_and_comes_back_with_
 // same store works again.
 BOOST_AUTO_TEST_CASE_TEMPLATE(a_frozen_server_times_out_then_recovers, K, server_kinds)
 {
-    private_server server{K::server};
-    clock_t_ clock;
-    auto store = K::open(server.dir(), clock);
-    fleet_member m{store, clock, jwt::hmac_key<jwt::hs256>::generate(), jwt::private_key<jwt::eddsa>::generate()};
+    private_fleet<K> fleet;
+    auto& [server, clock, store, m] = fleet;
     auto session = must(m.web.issue("di"));
     auto token = must(m.api.issue("di"));
     auto family = must(m.mobile.issue("di"));
@@ -152,6 +145,57 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(a_frozen_server_times_out_then_recovers, K, server
     BOOST_TEST(who(m.api, token.access_token) == "di");
     BOOST_TEST(who(m.web, must(m.web.issue("di")).access_token) == "di");
     BOOST_TEST(outcome(m.mobile.refresh(family.refresh_token)) == "ok"); // the refresh never reached the server
+}
+
+// Every store failure is `store_unavailable` on the request path, and says why to the operator: a frozen
+// server times out, a crashed one first breaks the connections that were open, then refuses new ones,
+// and a login the server no longer accepts is an authentication failure.
+BOOST_AUTO_TEST_CASE_TEMPLATE(a_store_failure_says_why, K, server_kinds)
+{
+    private_server server{K::server};
+    clock_t_ clock;
+    auto store = K::open(server.dir(), clock);
+    const auto answer = [&] {
+        auto r = store.get("k");
+        BOOST_TEST((r || tessera::to_string(r.error()) == "store_unavailable"));
+        return r ? std::string{"answered"} : tessera::describe(r.error());
+    };
+    BOOST_TEST(answer() == "answered");
+
+    server.run("freeze");
+    BOOST_TEST(answer() == "store_unavailable (timeout)"); // on the open connection
+    BOOST_TEST(answer() == "store_unavailable (timeout)"); // a new one: connected, and no answer
+    server.run("thaw");
+    BOOST_TEST(answer() == "answered");
+
+    server.run("crash");
+    // As many broken connections as were open (at most the pool's two), then refusals.
+    std::vector<std::string> seen;
+    for (int i = 0; i < 3; ++i)
+        seen.push_back(answer());
+    BOOST_TEST(seen.back() == "store_unavailable (refused)");
+    for (const auto& a : seen)
+        BOOST_TEST((a == "store_unavailable (connection_lost)" || a == "store_unavailable (refused)"), a);
+    server.run("start");
+    BOOST_TEST(answer() == "answered");
+
+    // The login stops working under the running store; its connections are closed by the server.
+    if constexpr (std::is_same_v<K, redis_kind>) {
+        (void)test::redis_cli(server.dir(), "CLIENT KILL TYPE normal");
+        (void)test::redis_cli(server.dir(),
+                              "ACL SETUSER " + test::server_setting(server.dir(), "TESSERA_REDIS_USER") + " resetpass >other");
+    } else {
+        const auto connection = test::server_setting(server.dir(), "TESSERA_POSTGRES");
+        (void)test::pg_exec(connection, "ALTER ROLE CURRENT_USER PASSWORD 'other'; "
+                                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                        "WHERE pid <> pg_backend_pid() AND usename = CURRENT_USER");
+    }
+    seen.clear();
+    for (int i = 0; i < 3; ++i)
+        seen.push_back(answer());
+    BOOST_TEST(seen.back() == "store_unavailable (authentication)");
+    for (const auto& a : seen)
+        BOOST_TEST((a == "store_unavailable (connection_lost)" || a == "store_unavailable (authentication)"), a);
 }
 
 // The commit of a refresh reaches the server, its reply does not (the server froze, the connection

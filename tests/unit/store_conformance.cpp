@@ -495,7 +495,10 @@ BOOST_AUTO_TEST_CASE(store_unavailable_when_the_file_is_gone)
     remove_db(path);
     auto expect_unavailable = [](const auto& r) {
         BOOST_TEST_REQUIRE(!r.has_value());
-        BOOST_TEST((r.error() == errc::store_unavailable));
+        // The request-path answer, and for the operator its cause: the file this store opened is gone.
+        BOOST_TEST(tessera::to_string(r.error()) == "store_unavailable");
+        BOOST_TEST((r.error() == tessera::condition::unavailable));
+        BOOST_TEST(tessera::describe(r.error()) == "store_unavailable (lost_state)");
     };
     // Every operation fails closed: no read says "absent", no write goes to a deleted file.
     expect_unavailable(s.get("k"));

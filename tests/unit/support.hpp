@@ -7,6 +7,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
 #include <string>
 #include <type_traits>
 
@@ -37,3 +38,15 @@ inline tessera::authenticator_options named(tessera::authenticator_options o = {
 }
 
 } // namespace test
+
+namespace tessera::inline v0::jwt {
+}
+
+/// What every suite's file names without qualification: `using namespace test::suite;`.
+namespace test::suite {
+using namespace std::chrono_literals;
+using test::must;
+using test::named;
+using test::outcome;
+namespace jwt = tessera::jwt;
+} // namespace test::suite

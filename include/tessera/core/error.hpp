@@ -6,6 +6,8 @@
     each with a stable snake_case name that tools and logs may depend on.
 */
 
+#include <optional>
+#include <string>
 #include <string_view>
 #include <system_error>
 #include <type_traits>
@@ -92,6 +94,37 @@ enum class condition : int {
     misconfigured,
 };
 
+/** Why a store could not answer. A store's failure is an error code of this
+    enumeration (category "tessera-store"): on the request path it *is*
+    `store_unavailable` — `to_string` says so, it is equivalent to
+    `condition::unavailable`, `http_status` is 503 — and its cause is kept
+    for the operator, in `message()`, `describe()` and `cause_of()`, in the
+    code's value (nothing is allocated). Compare a result's error with
+    `condition::unavailable`, not with `errc::store_unavailable`, to match
+    every store failure whatever its cause.
+*/
+enum class store_failure : int {
+    /// No connection could be made: nothing listens there, or the route is refused.
+    refused = 1,
+    /// No answer within the store's timeout: a frozen or overloaded server, a partition.
+    timeout,
+    /// The server refused the login (user, password, ACL, `pg_hba`).
+    authentication,
+    /// A connection broke in the middle of a request (reset, end of stream); it is closed.
+    connection_lost,
+    /// The server answered with an error (a script or statement failed, a read-only replica, a lock).
+    server_error,
+    /// A reply or a record that is not of the shape tessera writes: not a truthful answer.
+    corrupt_reply,
+    /// The store lost what it held (keys evicted, a snapshot restored, a schema re-created, a file
+    /// replaced): revocations may be gone, so nothing is answered from it.
+    lost_state,
+    /// The server's settings are refused (an eviction policy, no persistence, a clock too far off).
+    refused_settings,
+    /// Every connection stayed busy for the whole wait, or the database stayed locked.
+    busy,
+};
+
 } // namespace tessera::inline v0
 
 // Declared before any use so that `errc` converts to `std::error_code` everywhere.
@@ -99,6 +132,8 @@ template <>
 struct std::is_error_code_enum<tessera::errc> : std::true_type {};
 template <>
 struct std::is_error_condition_enum<tessera::condition> : std::true_type {};
+template <>
+struct std::is_error_code_enum<tessera::store_failure> : std::true_type {};
 
 namespace tessera::inline v0 {
 
@@ -147,6 +182,23 @@ constexpr std::string_view to_string(condition c) noexcept
     return "unknown_condition";
 }
 
+/// The stable name of a store failure's cause, e.g. `"timeout"`.
+constexpr std::string_view to_string(store_failure f) noexcept
+{
+    switch (f) {
+    case store_failure::refused: return "refused";
+    case store_failure::timeout: return "timeout";
+    case store_failure::authentication: return "authentication";
+    case store_failure::connection_lost: return "connection_lost";
+    case store_failure::server_error: return "server_error";
+    case store_failure::corrupt_reply: return "corrupt_reply";
+    case store_failure::lost_state: return "lost_state";
+    case store_failure::refused_settings: return "refused_settings";
+    case store_failure::busy: return "busy";
+    }
+    return "unknown_cause";
+}
+
 /// The condition `e` belongs to.
 constexpr condition condition_of(errc e) noexcept
 {
@@ -174,6 +226,16 @@ public:
     }
 };
 
+class store_failure_category final : public std::error_category {
+public:
+    const char* name() const noexcept override { return "tessera-store"; }
+
+    std::string message(int ev) const override
+    {
+        return "store_unavailable (" + std::string{to_string(static_cast<store_failure>(ev))} + ")";
+    }
+};
+
 class condition_category final : public std::error_category {
 public:
     const char* name() const noexcept override { return "tessera-condition"; }
@@ -198,6 +260,27 @@ inline std::error_code make_error_code(errc e) noexcept
     return {static_cast<int>(e), tessera_category()};
 }
 
+/// The category of every `store_failure`.
+inline const std::error_category& tessera_store_category() noexcept
+{
+    static const detail::store_failure_category category;
+    return category;
+}
+
+/// Makes `store_failure` values usable as `std::error_code` (found by ADL).
+inline std::error_code make_error_code(store_failure f) noexcept
+{
+    return {static_cast<int>(f), tessera_store_category()};
+}
+
+/// The cause of a store failure; nothing for any other code (`errc::store_unavailable` included, which has none).
+inline std::optional<store_failure> cause_of(const std::error_code& ec) noexcept
+{
+    if (ec.category() != tessera_store_category())
+        return std::nullopt;
+    return static_cast<store_failure>(ec.value());
+}
+
 /// The category of every `condition`.
 inline const std::error_category& tessera_condition_category() noexcept
 {
@@ -213,6 +296,8 @@ inline std::error_condition make_error_condition(condition c) noexcept
 
 inline bool detail::condition_category::equivalent(const std::error_code& code, int cv) const noexcept
 {
+    if (code.category() == tessera_store_category())
+        return condition{cv} == condition::unavailable;
     return code.category() == tessera_category() && condition_of(static_cast<errc>(code.value())) == condition{cv};
 }
 
@@ -221,6 +306,8 @@ inline bool detail::condition_category::equivalent(const std::error_code& code, 
 */
 inline int http_status(const std::error_code& ec) noexcept
 {
+    if (ec.category() == tessera_store_category())
+        return 503;
     if (ec.category() != tessera_category())
         return 500;
     switch (condition_of(static_cast<errc>(ec.value()))) {
@@ -233,12 +320,22 @@ inline int http_status(const std::error_code& ec) noexcept
     return 500;
 }
 
-/// The stable name of a code in tessera's category, or its message otherwise.
+/// The stable name of a code in tessera's categories (every store failure is `"store_unavailable"`), or its message otherwise.
 inline std::string to_string(const std::error_code& ec)
 {
     if (ec.category() == tessera_category())
         return std::string{to_string(static_cast<errc>(ec.value()))};
+    if (ec.category() == tessera_store_category())
+        return std::string{to_string(errc::store_unavailable)};
     return ec.message();
+}
+
+/** For an operator's log: the stable name, and for a store failure its cause,
+    e.g. `"store_unavailable (timeout)"`. Never for the client, which gets `to_string`.
+*/
+inline std::string describe(const std::error_code& ec)
+{
+    return ec.category() == tessera_store_category() ? ec.message() : to_string(ec);
 }
 
 /** The one exception tessera throws: only from constructors and key loading,

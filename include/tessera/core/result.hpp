@@ -39,6 +39,12 @@ inline failure fail(errc e) noexcept
     return {make_error_code(e)};
 }
 
+/// A store's failure, with its cause: `return fail(store_failure::timeout);`.
+inline failure fail(store_failure f) noexcept
+{
+    return {make_error_code(f)};
+}
+
 /// Passes on an error from another result: `return fail(r.error());`.
 inline failure fail(std::error_code ec) noexcept
 {

@@ -191,7 +191,7 @@ private:
             if (!read)
                 return fail(read.error());
             if (read->size() != wanted.size())
-                return fail(errc::store_unavailable);
+                return fail(store_failure::corrupt_reply);
             found = std::move(*read);
         }
         result<void> r;

@@ -64,7 +64,7 @@ struct token_version {
                 if (!again)
                     return fail(again.error());
                 if (!*again)
-                    return fail(errc::store_unavailable);
+                    return fail(store_failure::corrupt_reply);
                 version = std::move((*again)->value);
             }
         }

@@ -190,7 +190,7 @@ public:
             if (!all)
                 return fail(all.error());
             if (all->size() != wanted.size())
-                return fail(errc::store_unavailable);
+                return fail(store_failure::corrupt_reply);
             found = std::move((*all)[0]);
             used = std::move((*all)[1]);
             family_found = std::move((*all)[2]);
@@ -345,7 +345,7 @@ public:
                 return fail(f.error());
             auto id = keys::id_of(keys::kind::family, r.key);
             if (!id) // listed under a subject's families, yet not a family: a corrupt index
-                return fail(errc::store_unavailable);
+                return fail(store_failure::corrupt_reply);
             out.push_back({std::string{*id}, f->subject, f->created_at, f->last_used, f->expires_at, f->generation,
                            f->user_agent, f->ip});
         }
@@ -457,15 +457,15 @@ private:
             return std::optional<credentials>{};
         auto plain = detail::unseal(raw, mark->successor);
         if (!plain)
-            return fail(errc::store_unavailable);
+            return fail(store_failure::corrupt_reply);
         auto pair = detail::credentials_from_json(*plain);
         if (!pair)
-            return fail(errc::store_unavailable);
+            return fail(store_failure::corrupt_reply);
         std::array<std::uint8_t, detail::opaque_bytes> next_raw;
         auto next_key = detail::refresh_token_key(pair->refresh_token, next_raw);
         Botan::secure_scrub_memory(next_raw.data(), next_raw.size());
         if (!next_key)
-            return fail(errc::store_unavailable);
+            return fail(store_failure::corrupt_reply);
         // Only the immediately previous token: its successor must not have been used itself.
         auto next_used = store_.get(keys::key(keys::kind::refresh_used, detail::refresh_hash_of(next_key->key)));
         if (!next_used)

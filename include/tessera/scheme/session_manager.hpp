@@ -117,13 +117,11 @@ public:
         auto key = key_of(id);
         if (!key)
             return fail(key.error());
-        auto found = store_.get(*key);
+        auto found = live_record(*key);
         if (!found)
             return fail(found.error());
-        if (!*found)
-            return fail(errc::unknown_session);
         validated_session out;
-        if (auto decoded = detail::decode_session((*found)->value, out.data); !decoded)
+        if (auto decoded = detail::decode_session(found->value, out.data); !decoded)
             return fail(decoded.error());
 
         if (now >= detail::session_expiry(out.data, options_)) {
@@ -175,12 +173,10 @@ public:
         auto key = key_of(id);
         if (!key)
             return fail(key.error());
-        auto found = store_.get(*key);
+        auto found = live_record(*key);
         if (!found)
             return fail(found.error());
-        if (!*found)
-            return fail(errc::unknown_session);
-        auto data = detail::decode_session((*found)->value);
+        auto data = detail::decode_session(found->value);
         if (!data)
             return fail(data.error());
         if (now >= detail::session_expiry(*data, options_))
@@ -285,7 +281,7 @@ public:
                 continue;
             auto hash = keys::id_of(keys::kind::session, r.key);
             if (!hash) // listed under a subject's sessions, yet not a session: a corrupt index
-                return fail(errc::store_unavailable);
+                return fail(store_failure::corrupt_reply);
             out.push_back({std::string{*hash}, std::move(*data)});
         }
         std::sort(out.begin(), out.end(),
@@ -309,6 +305,17 @@ public:
 
 private:
     static constexpr std::string_view prefix = keys::prefix(keys::kind::session);
+
+    /// The session record under `key`; `unknown_session` if there is none.
+    result<record> live_record(const std::string& key)
+    {
+        auto found = store_.get(key);
+        if (!found)
+            return fail(found.error());
+        if (!*found)
+            return fail(errc::unknown_session);
+        return std::move(**found);
+    }
 
     result<issued_session> store_new(const detail::opaque_credential& credential, session_data data, time_point now)
     {

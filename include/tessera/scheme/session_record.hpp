@@ -100,7 +100,7 @@ inline std::string encode_session(const session_data& s)
 inline result<void> decode_session(std::string_view text, session_data& s)
 {
     // A record that does not parse was not written by tessera: the store is not answering truthfully.
-    const auto corrupt = fail(errc::store_unavailable);
+    const auto corrupt = fail(store_failure::corrupt_reply);
     if (!text.starts_with("1|"))
         return corrupt;
     text.remove_prefix(2);

@@ -11,8 +11,10 @@
     the keys (always hashes of secrets, never the secrets) and the values.
 
     Every operation returns `result<T>`. A backend that cannot answer is
-    `errc::store_unavailable`; nothing ever degrades to "not found", which
-    callers could read as "not revoked".
+    `store_unavailable` — a `store_failure` code naming the cause (timeout,
+    refused, lost state...), equivalent to `condition::unavailable` — and
+    nothing ever degrades to "not found", which callers could read as "not
+    revoked".
 */
 
 #include <tessera/core/clock.hpp>

@@ -44,16 +44,16 @@ void check_network_options(std::string_view store, const Options& o)
             refuse("the settings check interval must be positive");
 }
 
-/// A pool's `Open` for a client that opens its own connections (`client.open()`).
+/// A pool's `Open` for a client that opens its own connections (`client.open(cause)`).
 template <class Client>
 struct opens_with {
     const Client* client;
-    auto operator()() const { return client->open(); }
+    auto operator()(store_failure& cause) const { return client->open(cause); }
 };
 
 /** Connections of type `Handle` (a move-only owner, such as a `unique_ptr`), opened by `Open`.
 
-    `Open` is `Handle()`: a null handle means the server could not be reached.
+    `Open` is `Handle(store_failure& cause)`: a null handle means no connection was made, and `cause` says why.
 */
 template <class Handle, class Open>
 class connection_pool {
@@ -71,14 +71,14 @@ public:
         ++open_;
     }
 
-    /// A free connection, a new one if fewer than `size` are open, or `store_unavailable` after `wait`.
+    /// A free connection, a new one if fewer than `size` are open; `busy` after `wait`, or why no new one opened.
     result<Handle> borrow()
     {
         std::unique_lock lock{mutex_};
         const auto deadline = std::chrono::steady_clock::now() + wait_;
         while (idle_.empty() && open_ >= size_)
             if (ready_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() && open_ >= size_)
-                return fail(errc::store_unavailable);
+                return fail(store_failure::busy);
         if (!idle_.empty()) {
             Handle h = std::move(idle_.back());
             idle_.pop_back();
@@ -86,12 +86,13 @@ public:
         }
         ++open_;
         lock.unlock();
-        Handle h = open_fn_();
+        store_failure cause = store_failure::refused;
+        Handle h = open_fn_(cause);
         if (!h) {
             lock.lock();
             --open_;
             ready_.notify_one();
-            return fail(errc::store_unavailable);
+            return fail(cause);
         }
         return h;
     }
@@ -105,13 +106,13 @@ public:
     }
 
     /// A connection that failed mid-request (reset, timeout, end of stream) is closed, never reused.
-    failure lost(Handle& h)
+    failure lost(Handle& h, store_failure cause)
     {
         h = Handle{};
         std::lock_guard lock{mutex_};
         --open_;
         ready_.notify_one();
-        return fail(errc::store_unavailable);
+        return fail(cause);
     }
 
 private:

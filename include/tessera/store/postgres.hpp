@@ -168,7 +168,7 @@ public:
         const detail::pg_int8 n{seconds(now)};
         if (keys.empty())
             return std::vector<std::optional<record>>{};
-        result<detail::pg_result> r = fail(errc::store_unavailable);
+        result<detail::pg_result> r = fail(store_failure::server_error);
         if (keys.size() == 2) {
             r = client_.run(detail::pg_op::get_2, {keys[0], keys[1], n.view(), client_.store_id()});
         } else if (keys.size() == 3) {
@@ -183,8 +183,10 @@ public:
         if (!r)
             return fail(r.error());
         const PGresult* res = r->get();
-        if (PQnfields(res) != 4 || PQntuples(res) == 0) // no row: not the store this object opened
-            return fail(errc::store_unavailable);
+        if (PQnfields(res) != 4)
+            return fail(store_failure::corrupt_reply);
+        if (PQntuples(res) == 0) // no row: not the store this object opened
+            return fail(store_failure::lost_state);
         std::vector<std::optional<record>> out(keys.size());
         for (int row = 0; row < PQntuples(res); ++row) {
             if (PQgetisnull(res, row, 0) != 0)
@@ -259,13 +261,13 @@ public:
             return fail(r.error());
         const PGresult* res = r->get();
         if (PQntuples(res) == 0)
-            return fail(errc::store_unavailable);
+            return fail(store_failure::lost_state);
         for (int row = 0; row < PQntuples(res); ++row) {
             if (PQgetisnull(res, row, 0) != 0)
                 continue;
             const auto e = detail::pg_read_int8(res, row, 2);
             if (!e || *e < 0 || *e > max_time_seconds)
-                return fail(errc::store_unavailable);
+                return fail(store_failure::corrupt_reply);
             out.push_back({detail::pg_read_bytes(res, row, 0),
                            record{detail::pg_read_bytes(res, row, 1), std::string{subject},
                                   time_point{std::chrono::seconds{*e}}}});
@@ -292,10 +294,10 @@ public:
         if (!r)
             return fail(r.error());
         if (PQntuples(r->get()) != 1)
-            return fail(errc::store_unavailable);
+            return fail(store_failure::lost_state);
         auto v = detail::pg_read_int8(r->get(), 0, 0);
         if (!v)
-            return fail(errc::store_unavailable);
+            return fail(store_failure::corrupt_reply);
         return *v;
     }
 
@@ -306,12 +308,12 @@ public:
         if (!r)
             return fail(r.error());
         if (PQntuples(r->get()) != 1)
-            return fail(errc::store_unavailable);
+            return fail(store_failure::lost_state);
         if (PQgetisnull(r->get(), 0, 0) != 0)
             return std::int64_t{0};
         auto v = detail::pg_read_int8(r->get(), 0, 0);
         if (!v)
-            return fail(errc::store_unavailable);
+            return fail(store_failure::corrupt_reply);
         return *v;
     }
 
@@ -360,10 +362,10 @@ private:
     static result<std::size_t> count(const PGresult* r)
     {
         if (PQntuples(r) != 1)
-            return fail(errc::store_unavailable);
+            return fail(store_failure::lost_state);
         auto n = detail::pg_read_int8(r, 0, 0);
         if (!n || *n < 0)
-            return fail(errc::store_unavailable);
+            return fail(store_failure::corrupt_reply);
         return static_cast<std::size_t>(*n);
     }
 

@@ -220,11 +220,11 @@ public:
             return fail(reply.error());
         const redisReply* r = reply->get();
         if (r->type != REDIS_REPLY_ARRAY || r->elements % 3 != 0)
-            return fail(errc::store_unavailable);
+            return fail(store_failure::corrupt_reply);
         for (std::size_t i = 0; i < r->elements; i += 3) {
             const auto e = detail::redis_number(r->element[i + 2], max_time_seconds);
             if (!e || r->element[i]->type != REDIS_REPLY_STRING)
-                return fail(errc::store_unavailable);
+                return fail(store_failure::corrupt_reply);
             const time_point expires{std::chrono::seconds{*e}};
             if (expires > now)
                 out.push_back({detail::redis_text(r->element[i]),
@@ -266,19 +266,19 @@ public:
             return fail(reply.error());
         const redisReply* r = reply->get();
         if (r->type != REDIS_REPLY_ARRAY || r->elements != 2)
-            return fail(errc::store_unavailable);
+            return fail(store_failure::corrupt_reply);
         if (r->element[0]->type == REDIS_REPLY_NIL && r->element[1]->type == REDIS_REPLY_NIL)
             return std::int64_t{0}; // a counter with one field is damaged: refused below, never read as 0
         const auto e = detail::redis_number(r->element[1], max_time_seconds);
         if (!e || r->element[0]->type != REDIS_REPLY_STRING)
-            return fail(errc::store_unavailable);
+            return fail(store_failure::corrupt_reply);
         if (time_point{std::chrono::seconds{*e}} <= now)
             return std::int64_t{0};
         std::int64_t n = 0;
         const auto* s = r->element[0]->str;
         const auto [end, ec] = std::from_chars(s, s + r->element[0]->len, n);
         if (ec != std::errc{} || end != s + r->element[0]->len)
-            return fail(errc::store_unavailable);
+            return fail(store_failure::corrupt_reply);
         return n;
     }
 

@@ -101,7 +101,7 @@ public:
         const auto now = clock_.now();
         std::lock_guard lock{mutex_};
         if (!usable())
-            return failed();
+            return failed(store_failure::lost_state);
         if (expires_at <= now)
             return done(statements_.erase.bind(key));
         return done(statements_.put.bind(key, value, subject, detail::seconds(expires_at)));
@@ -114,7 +114,7 @@ public:
         const auto now = clock_.now();
         std::lock_guard lock{mutex_};
         if (!usable())
-            return failed();
+            return failed(store_failure::lost_state);
         auto* s = statements_.insert.bind(key, value, subject, detail::seconds(detail::decision_expiry(expires_at, now)),
                                           detail::seconds(now));
         if (auto r = done(s); !r)
@@ -127,7 +127,7 @@ public:
         const auto now = clock_.now();
         std::lock_guard lock{mutex_};
         if (!usable())
-            return failed();
+            return failed(store_failure::lost_state);
         if (expires_at <= now) {
             if (auto r = done(statements_.erase.bind(key)); !r)
                 return fail(r.error());
@@ -143,7 +143,7 @@ public:
         const auto now = clock_.now();
         std::lock_guard lock{mutex_};
         if (!usable())
-            return failed();
+            return failed(store_failure::lost_state);
         return one_record(statements_.get.bind(key, detail::seconds(now)), now);
     }
 
@@ -152,7 +152,7 @@ public:
         const auto now = clock_.now();
         std::lock_guard lock{mutex_};
         if (!usable())
-            return failed();
+            return failed(store_failure::lost_state);
         auto removed = one_record(statements_.take.bind(key), now);
         if (!removed)
             return fail(removed.error());
@@ -164,7 +164,7 @@ public:
         const auto now = clock_.now();
         std::lock_guard lock{mutex_};
         if (!usable())
-            return failed();
+            return failed(store_failure::lost_state);
         return one_record(statements_.take.bind(key), now);
     }
 
@@ -173,7 +173,7 @@ public:
         const auto now = clock_.now();
         std::lock_guard lock{mutex_};
         if (!usable())
-            return failed();
+            return failed(store_failure::lost_state);
         std::vector<keyed_record> out;
         if (subject.empty())
             return out;
@@ -185,7 +185,7 @@ public:
                                   time_point{std::chrono::seconds{sqlite3_column_int64(s, 2)}}}});
         sqlite3_reset(s);
         if (rc != SQLITE_DONE)
-            return failed();
+            return failed(rc);
         return out;
     }
 
@@ -194,7 +194,7 @@ public:
         const auto now = clock_.now();
         std::lock_guard lock{mutex_};
         if (!usable())
-            return failed();
+            return failed(store_failure::lost_state);
         if (subject.empty())
             return std::size_t{0};
         auto* s = statements_.erase_subject.bind(subject);
@@ -205,7 +205,7 @@ public:
                 ++live;
         sqlite3_reset(s);
         if (rc != SQLITE_DONE)
-            return failed();
+            return failed(rc);
         return live;
     }
 
@@ -214,7 +214,7 @@ public:
         const auto now = clock_.now();
         std::lock_guard lock{mutex_};
         if (!usable())
-            return failed();
+            return failed(store_failure::lost_state);
         auto* s = statements_.increment.bind(key, delta, detail::seconds(detail::decision_expiry(expires_at, now)),
                                              detail::seconds(now));
         return one_integer(s, true);
@@ -225,7 +225,7 @@ public:
         const auto now = clock_.now();
         std::lock_guard lock{mutex_};
         if (!usable())
-            return failed();
+            return failed(store_failure::lost_state);
         return one_integer(statements_.counter.bind(key, detail::seconds(now)), false);
     }
 
@@ -234,7 +234,7 @@ public:
         const auto now = clock_.now();
         std::lock_guard lock{mutex_};
         if (!usable())
-            return failed();
+            return failed(store_failure::lost_state);
         const auto limit = static_cast<std::int64_t>(budget);
         if (auto r = done(statements_.purge.bind(detail::seconds(now), limit)); !r)
             return r.error();
@@ -404,10 +404,22 @@ private:
     }
 
     /// A statement failed: the connection is suspect until reopened.
-    failure failed() noexcept
+    failure failed(store_failure cause) noexcept
     {
         broken_ = true;
-        return fail(errc::store_unavailable);
+        return fail(cause);
+    }
+
+    /// A statement failed with SQLite's result code `rc`.
+    failure failed(int rc) noexcept
+    {
+        switch (rc & 0xff) { // the primary code
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED: return failed(store_failure::busy);
+        case SQLITE_CORRUPT:
+        case SQLITE_NOTADB: return failed(store_failure::corrupt_reply);
+        default: return failed(store_failure::server_error);
+        }
     }
 
     result<void> done(sqlite3_stmt* s)
@@ -417,7 +429,7 @@ private:
         }
         sqlite3_reset(s);
         if (rc != SQLITE_DONE)
-            return failed();
+            return failed(rc);
         return {};
     }
 
@@ -434,7 +446,7 @@ private:
         }
         sqlite3_reset(s);
         if (rc != SQLITE_DONE)
-            return failed();
+            return failed(rc);
         return out;
     }
 
@@ -447,11 +459,11 @@ private:
             rc = sqlite3_step(s);
         } else if (required) {
             sqlite3_reset(s);
-            return failed();
+            return failed(store_failure::corrupt_reply);
         }
         sqlite3_reset(s);
         if (rc != SQLITE_DONE)
-            return failed();
+            return failed(rc);
         return value;
     }
 

@@ -140,10 +140,10 @@ inline result<family_record> decode_family(std::string_view text)
         !read_member(*o, "created", f.created_at) || !read_member(*o, "last", f.last_used) ||
         !read_member(*o, "exp", f.expires_at) || !read_context(*o, "ua", "ua64", f.user_agent) ||
         !read_context(*o, "ip", "ip64", f.ip))
-        return fail(errc::store_unavailable);
+        return fail(store_failure::corrupt_reply);
     const auto* c = o->if_contains("claims");
     if (c == nullptr || !c->is_object())
-        return fail(errc::store_unavailable);
+        return fail(store_failure::corrupt_reply);
     f.claims = c->get_object();
     return f;
 }
@@ -160,7 +160,7 @@ inline result<refresh_record> decode_refresh(std::string_view text)
     refresh_record r;
     if (!o || !read_member(*o, "fam", r.family) || !read_member(*o, "gen", r.generation) ||
         !read_member(*o, "exp", r.expires_at) || r.family.empty())
-        return fail(errc::store_unavailable);
+        return fail(store_failure::corrupt_reply);
     return r;
 }
 
@@ -174,7 +174,7 @@ inline result<used_record> decode_used(std::string_view text)
     auto o = tessera::detail::parse_object(text);
     used_record u;
     if (!o || !read_member(*o, "used", u.used_at) || !read_member(*o, "next", u.successor))
-        return fail(errc::store_unavailable);
+        return fail(store_failure::corrupt_reply);
     return u;
 }
 

@@ -43,6 +43,41 @@ namespace tessera::inline v0::detail {
 /// The version of the tables this tessera reads and writes (1: records and counters; 2: the store id).
 inline constexpr int pg_schema_version = 2;
 
+/// The cause of an error the server reported, from its SQLSTATE.
+inline store_failure pg_failure_of(const PGresult* r) noexcept
+{
+    const char* code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    const std::string_view state{code != nullptr ? code : ""};
+    if (state == "57014") // query_canceled: the statement_timeout this store sets
+        return store_failure::timeout;
+    if (state.starts_with("08") || state.starts_with("57P")) // connection exception, server shutting down
+        return store_failure::connection_lost;
+    if (state.starts_with("28")) // invalid authorization
+        return store_failure::authentication;
+    if (state == "3F000" || state == "42P01") // the schema or a table is gone under the running store
+        return store_failure::lost_state;
+    if (state == "40001" || state == "40P01" || state == "55P03") // serialization, deadlock, lock not available
+        return store_failure::busy;
+    return store_failure::server_error;
+}
+
+/// The cause of a connection that could not be made, from what `connect` said of it.
+inline store_failure pg_failure_of(std::string_view why) noexcept
+{
+    const auto says = [&](std::string_view part) { return why.find(part) != std::string_view::npos; };
+    if (says("authentication failed") || says("no pg_hba.conf entry") || says("password"))
+        return store_failure::authentication;
+    if (says("timed out") || says("timeout expired"))
+        return store_failure::timeout;
+    if (says("is not the one this store opened") || says("has no store id") || says("does not exist"))
+        return store_failure::lost_state;
+    if (says("this instance's clock"))
+        return store_failure::refused_settings;
+    if (says("refused") || says("could not connect") || says("No such file"))
+        return store_failure::refused;
+    return store_failure::server_error;
+}
+
 /// Connections to one PostgreSQL database, and the statements a `basic_postgres_store` runs over them.
 template <clock Clock>
 class pg_client {
@@ -89,17 +124,18 @@ public:
         PGconn* c = lease->get();
         if (PQsendQueryPrepared(c, st.name, static_cast<int>(i), values.data(), lengths.data(), formats.data(), 1) ==
             0)
-            return pool_.lost(*lease);
+            return pool_.lost(*lease, store_failure::connection_lost);
         auto r = finish(c, deadline(options_.command_timeout));
         if (!r)
-            return pool_.lost(*lease);
+            return pool_.lost(*lease, PQstatus(c) == CONNECTION_BAD ? store_failure::connection_lost
+                                                                    : store_failure::timeout);
         const auto status = PQresultStatus(r.get());
         if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
             // An error the server reported (a timeout, a lock, a constraint): the connection is still in step.
             if (PQstatus(c) == CONNECTION_BAD)
-                return pool_.lost(*lease);
+                return pool_.lost(*lease, store_failure::connection_lost);
             pool_.give_back(std::move(*lease));
-            return fail(errc::store_unavailable);
+            return fail(pg_failure_of(r.get()));
         }
         pool_.give_back(std::move(*lease));
         return r;
@@ -109,11 +145,14 @@ private:
     using handle = pg_connection;
     friend opens_with<pg_client>;
 
-    /// A new connection for the pool.
-    handle open() const
+    /// A new connection for the pool; null, and why, if none could be made.
+    handle open(store_failure& cause) const
     {
         std::string why;
-        return connect(why, false);
+        auto c = connect(why, false);
+        if (!c)
+            cause = pg_failure_of(why);
+        return c;
     }
 
     std::chrono::steady_clock::time_point deadline(std::chrono::milliseconds d) const

@@ -9,6 +9,7 @@
 
 #include <tessera/core/clock.hpp>
 #include <tessera/core/result.hpp>
+#include <tessera/detail/c_handle.hpp>
 #include <tessera/store/concepts.hpp>
 
 #include <libpq-fe.h>
@@ -30,15 +31,9 @@
 
 namespace tessera::inline v0::detail {
 
-struct pg_conn_free {
-    void operator()(PGconn* c) const noexcept { PQfinish(c); }
-};
-using pg_connection = std::unique_ptr<PGconn, pg_conn_free>;
+using pg_connection = c_handle<PGconn, &PQfinish>;
 
-struct pg_result_free {
-    void operator()(PGresult* r) const noexcept { PQclear(r); }
-};
-using pg_result = std::unique_ptr<PGresult, pg_result_free>;
+using pg_result = c_handle<PGresult, &PQclear>;
 
 /// A parameter or column in PostgreSQL's binary format: bytea is its bytes, bigint 8 bytes big-endian.
 class pg_int8 {
@@ -130,7 +125,7 @@ inline result<std::optional<record>> pg_row_record(const PGresult* r, int row, i
 {
     const auto e = detail::pg_read_int8(r, row, first + 2);
     if (!e || *e < 0 || *e > max_time_seconds || PQgetisnull(r, row, first) != 0 || PQgetisnull(r, row, first + 1) != 0)
-        return fail(errc::store_unavailable);
+        return fail(store_failure::corrupt_reply);
     const time_point expires{std::chrono::seconds{*e}};
     if (expires <= now)
         return std::optional<record>{};
@@ -141,8 +136,10 @@ inline result<std::optional<record>> pg_row_record(const PGresult* r, int row, i
 /// The one row of a single-key read: nulls for none; no row at all is another store's schema, refused.
 inline result<std::optional<record>> pg_one_record(const PGresult* r, time_point now)
 {
-    if (PQntuples(r) != 1 || PQnfields(r) != 3)
-        return fail(errc::store_unavailable);
+    if (PQnfields(r) != 3 || PQntuples(r) > 1)
+        return fail(store_failure::corrupt_reply);
+    if (PQntuples(r) == 0) // the statement joins this store's id: another store's schema is there
+        return fail(store_failure::lost_state);
     if (PQgetisnull(r, 0, 0) != 0 && PQgetisnull(r, 0, 1) != 0 && PQgetisnull(r, 0, 2) != 0)
         return std::optional<record>{};
     return pg_row_record(r, 0, 0, now);

@@ -101,7 +101,7 @@ public:
             return lost(*lease);
         give_back(std::move(*lease));
         if ((*reply)->type == REDIS_REPLY_ERROR || evicted)
-            return fail(evicted ? errc::store_unavailable : error_code_of(reply->get()));
+            return fail(evicted ? make_error_code(store_failure::lost_state) : error_code_of(reply->get()));
         return std::move(*reply);
     }
 
@@ -140,7 +140,7 @@ public:
             return lost(*lease);
         give_back(std::move(*lease));
         if ((*reply)->type == REDIS_REPLY_ERROR || evicted)
-            return fail(evicted ? errc::store_unavailable : error_code_of(reply->get()));
+            return fail(evicted ? make_error_code(store_failure::lost_state) : error_code_of(reply->get()));
         return std::move(*reply);
     }
     result<redis_reply> script(redis_op which, std::initializer_list<std::string_view> keys,
@@ -178,7 +178,7 @@ public:
             return lost(*lease);
         give_back(std::move(*lease));
         if (evicted)
-            return fail(errc::store_unavailable);
+            return fail(store_failure::lost_state);
         return out;
     }
 
@@ -186,18 +186,22 @@ private:
     using lease_t = redis_connection;
     friend opens_with<redis_client>;
 
-    /// A new connection for the pool.
-    lease_t open() const
+    /// A new connection for the pool; null, and why, if none could be made.
+    lease_t open(store_failure& cause) const
     {
         refusal no;
-        return connect(no);
+        auto c = connect(no);
+        cause = no.cause;
+        return c;
     }
 
     /// Why no connection was made: the server could not be reached (`store_unavailable`), or was, and
-    /// its settings or state are refused (`invalid_configuration`, `store_unavailable`).
+    /// its settings or state are refused (`invalid_configuration`, `store_unavailable`); `cause` is
+    /// what a request that needed the connection is told.
     struct refusal {
         std::string why;
         errc code = errc::store_unavailable;
+        store_failure cause = store_failure::refused;
     };
 
     /// A new connection, authenticated, on the right database, to a server whose settings are accepted;
@@ -211,27 +215,31 @@ private:
                       : redisConnectUnixWithTimeout(options_.unix_socket.c_str(), tv)};
         if (!c || c->err != 0) {
             why = c ? c->errstr : "cannot allocate a connection";
+            no.cause = c && redis_failure_of(c.get()) == store_failure::timeout ? store_failure::timeout
+                                                                                  : store_failure::refused;
             return nullptr;
         }
         if (redisSetTimeout(c.get(), to_timeval(options_.command_timeout)) != REDIS_OK) {
             why = "cannot set the command timeout";
             return nullptr;
         }
-        auto check = [&](std::initializer_list<std::string_view> args) {
+        auto check = [&](std::initializer_list<std::string_view> args, store_failure refused_as) {
             auto reply = run(c.get(), args);
             if (!reply || (*reply)->type == REDIS_REPLY_ERROR) {
                 why = reply ? std::string{(*reply)->str, (*reply)->len} : std::string{c->errstr};
+                no.cause = reply ? refused_as : redis_failure_of(c.get());
                 return false;
             }
             return true;
         };
         if (!options_.password.empty()) {
-            const bool ok = options_.user.empty() ? check({"AUTH", options_.password})
-                                                  : check({"AUTH", options_.user, options_.password});
+            const bool ok = options_.user.empty()
+                                ? check({"AUTH", options_.password}, store_failure::authentication)
+                                : check({"AUTH", options_.user, options_.password}, store_failure::authentication);
             if (!ok)
                 return nullptr;
         }
-        if (options_.database != 0 && !check({"SELECT", std::to_string(options_.database)}))
+        if (options_.database != 0 && !check({"SELECT", std::to_string(options_.database)}, store_failure::server_error))
             return nullptr;
         if (auto refused = check_server(c.get())) {
             no = std::move(*refused);
@@ -250,37 +258,38 @@ private:
         auto memory = run(c, {"INFO", "memory"});
         auto persistence = memory ? run(c, {"INFO", "persistence"}) : std::nullopt;
         if (!persistence)
-            return refusal{c->errstr};
+            return refusal{c->errstr, errc::store_unavailable, redis_failure_of(c)};
         const auto text = [](const redis_reply& r) {
             return r->type == REDIS_REPLY_STRING ? std::string_view{r->str, r->len} : std::string_view{};
         };
         if ((*memory)->type == REDIS_REPLY_ERROR)
             return refusal{"cannot read the server's settings (INFO: " + std::string{text(*memory)} +
                                "); allow the user the INFO command",
-                           errc::invalid_configuration};
+                           errc::invalid_configuration, store_failure::refused_settings};
         if (auto why = redis_settings_refusal(text(*memory), text(*persistence), options_.accept); !why.empty())
-            return refusal{std::move(why), errc::invalid_configuration};
+            return refusal{std::move(why), errc::invalid_configuration, store_failure::refused_settings};
         if (options_.accept.eviction) {
             auto stats = run(c, {"INFO", "stats"});
             if (!stats)
-                return refusal{c->errstr};
+                return refusal{c->errstr, errc::store_unavailable, redis_failure_of(c)};
             if (!redis_evicted_nothing(stats->get()))
                 return refusal{"the server has evicted keys (evicted_keys in INFO stats), revocations among them "
-                               "perhaps; once checked, reset its statistics (CONFIG RESETSTAT)"};
+                               "perhaps; once checked, reset its statistics (CONFIG RESETSTAT)",
+                               errc::store_unavailable, store_failure::lost_state};
         }
         if (options_.max_clock_skew.count() > 0) {
             auto time = run(c, {"TIME"});
             if (!time)
-                return refusal{c->errstr};
+                return refusal{c->errstr, errc::store_unavailable, redis_failure_of(c)};
             const auto server = (*time)->type == REDIS_REPLY_ARRAY && (*time)->elements == 2
                                     ? redis_number((*time)->element[0], max_time_seconds)
                                     : std::nullopt;
             if (!server)
-                return refusal{"cannot read the server's clock (TIME)"};
+                return refusal{"cannot read the server's clock (TIME)", errc::store_unavailable, store_failure::corrupt_reply};
             if (auto why = skew_refusal(clock_.now(), time_point{std::chrono::seconds{*server}},
                                         options_.max_clock_skew, "the Redis server's");
                 !why.empty())
-                return refusal{std::move(why), errc::invalid_configuration};
+                return refusal{std::move(why), errc::invalid_configuration, store_failure::refused_settings};
         }
         if (aof_accepted && redis_info_field(text(*persistence), "aof_enabled") != "1")
             return check_boot(c);
@@ -294,12 +303,13 @@ private:
         auto server = run(c, {"INFO", "server"});
         auto boot = server ? run(c, {"GET", boot_key_}) : std::nullopt;
         if (!boot)
-            return refusal{c->errstr};
+            return refusal{c->errstr, errc::store_unavailable, redis_failure_of(c)};
         const auto run_id = (*server)->type == REDIS_REPLY_STRING
                                 ? redis_info_field({(*server)->str, (*server)->len}, "run_id")
                                 : std::nullopt;
         if (!run_id || run_id->empty() || ((*boot)->type != REDIS_REPLY_NIL && (*boot)->type != REDIS_REPLY_STRING))
-            return refusal{"cannot read the server's run_id and this store's " + boot_key_};
+            return refusal{"cannot read the server's run_id and this store's " + boot_key_, errc::store_unavailable,
+                           store_failure::corrupt_reply};
         if ((*boot)->type == REDIS_REPLY_STRING) {
             if (std::string_view{(*boot)->str, (*boot)->len} == *run_id) {
                 saw_boot_.store(true);
@@ -307,14 +317,17 @@ private:
             }
             return refusal{"the server restarted without an append-only file and holds data of an earlier run "
                            "(restored from a snapshot): revocations made since that snapshot are lost; once checked, "
-                           "DEL " + boot_key_};
+                           "DEL " + boot_key_,
+                           errc::store_unavailable, store_failure::lost_state};
         }
         if (saw_boot_.load())
             return refusal{"the server came back without this store's data (" + boot_key_ +
-                           " is gone): revocations are lost; restart the application's instances once checked"};
+                           " is gone): revocations are lost; restart the application's instances once checked",
+                           errc::store_unavailable, store_failure::lost_state};
         auto set = run(c, {"SET", boot_key_, *run_id, "NX"});
         if (!set || (*set)->type == REDIS_REPLY_ERROR)
-            return refusal{set ? std::string{(*set)->str, (*set)->len} : std::string{c->errstr}};
+            return refusal{set ? std::string{(*set)->str, (*set)->len} : std::string{c->errstr}, errc::store_unavailable,
+                           set ? store_failure::server_error : redis_failure_of(c)};
         return check_boot(c); // written, or another instance was first: read what is there
     }
 
@@ -340,12 +353,12 @@ private:
         auto due = next_check_.load();
         if (!settings_refused_.load() && (now < due || !next_check_.compare_exchange_strong(due, now + interval_ticks())))
             return lease;
-        if (check_server(lease->get())) {
+        if (auto refused = check_server(lease->get())) {
             settings_refused_.store(true);
             if (lease->get()->err != 0)
                 return lost(*lease);
             give_back(std::move(*lease));
-            return fail(errc::store_unavailable);
+            return fail(refused->cause);
         }
         if (lease->get()->err != 0)
             return lost(*lease);
@@ -358,13 +371,14 @@ private:
         return std::chrono::duration_cast<std::chrono::steady_clock::duration>(options_.settings_check_interval).count();
     }
     void give_back(lease_t c) { pool_.give_back(std::move(c)); }
-    failure lost(lease_t& c) { return pool_.lost(c); }
+    failure lost(lease_t& c) { return pool_.lost(c, redis_failure_of(c.get())); }
 
     /// An error reply's code: `store_full` for Redis's refusal at its memory limit (`OOM`, nothing was
-    /// written: a script is refused at its first write), `store_unavailable` for any other.
-    static errc error_code_of(const redisReply* r) noexcept
+    /// written: a script is refused at its first write), `server_error` for any other.
+    static std::error_code error_code_of(const redisReply* r) noexcept
     {
-        return std::string_view{r->str, r->len}.starts_with("OOM ") ? errc::store_full : errc::store_unavailable;
+        return std::string_view{r->str, r->len}.starts_with("OOM ") ? make_error_code(errc::store_full)
+                                                                     : make_error_code(store_failure::server_error);
     }
 
     /// Whether every request is followed by `INFO stats` (`accept.eviction`: fail closed once anything was evicted).

@@ -8,6 +8,7 @@
 
 #include <tessera/core/clock.hpp>
 #include <tessera/core/result.hpp>
+#include <tessera/detail/c_handle.hpp>
 #include <tessera/store/concepts.hpp>
 #include <tessera/store/redis_options.hpp>
 
@@ -24,15 +25,22 @@
 
 namespace tessera::inline v0::detail {
 
-struct redis_reply_free {
-    void operator()(redisReply* r) const noexcept { freeReplyObject(r); }
-};
-using redis_reply = std::unique_ptr<redisReply, redis_reply_free>;
+using redis_reply = c_handle<redisReply, &freeReplyObject>;
+using redis_connection = c_handle<redisContext, &redisFree>;
 
-struct redis_context_free {
-    void operator()(redisContext* c) const noexcept { redisFree(c); }
-};
-using redis_connection = std::unique_ptr<redisContext, redis_context_free>;
+/// What went wrong on a connection hiredis reports an error on: a timeout, a refusal, or a connection lost.
+inline store_failure redis_failure_of(const redisContext* c) noexcept
+{
+    if (c == nullptr || c->err == REDIS_ERR_EOF)
+        return store_failure::connection_lost;
+    const std::string_view why{c->errstr};
+    if (c->err == REDIS_ERR_IO && (why.find("timed out") != std::string_view::npos ||
+                                   why.find("temporarily unavailable") != std::string_view::npos))
+        return store_failure::timeout;
+    if (why.find("refused") != std::string_view::npos || why.find("No such file") != std::string_view::npos)
+        return store_failure::refused;
+    return store_failure::connection_lost;
+}
 
 inline timeval to_timeval(std::chrono::milliseconds ms) noexcept
 {
@@ -115,14 +123,14 @@ inline result<std::optional<record>> redis_record(const redisReply* r, time_poin
     if (r->type == REDIS_REPLY_NIL)
         return std::optional<record>{};
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 3)
-        return fail(errc::store_unavailable);
+        return fail(store_failure::corrupt_reply);
     const auto nils = std::count_if(r->element, r->element + 3,
                                     [](const redisReply* e) { return e->type == REDIS_REPLY_NIL; });
     if (nils == 3)
         return std::optional<record>{};
     const auto e = detail::redis_number(r->element[2], max_time_seconds);
     if (!e || r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_STRING)
-        return fail(errc::store_unavailable);
+        return fail(store_failure::corrupt_reply);
     const time_point expires{std::chrono::seconds{*e}};
     if (expires <= now)
         return std::optional<record>{};
@@ -134,7 +142,7 @@ inline result<std::optional<record>> redis_record(const redisReply* r, time_poin
 inline result<std::int64_t> redis_integer(const redisReply* r)
 {
     if (r->type != REDIS_REPLY_INTEGER)
-        return fail(errc::store_unavailable);
+        return fail(store_failure::corrupt_reply);
     return static_cast<std::int64_t>(r->integer);
 }
 
@@ -145,7 +153,7 @@ inline result<std::size_t> redis_count(const redisReply* r)
     if (!n)
         return fail(n.error());
     if (*n < 0)
-        return fail(errc::store_unavailable);
+        return fail(store_failure::corrupt_reply);
     return static_cast<std::size_t>(*n);
 }
 
