@@ -119,8 +119,7 @@ std::string why(Auth& auth, const std::string& token)
     return p ? p->subject : tessera::describe(p.error());
 }
 
-/// A server of the test's own, a store on it with short timeouts, and the three schemes on the store:
-/// `auto& [server, clock, store, m] = fleet;`.
+/// A server of the test's own, a store on it with short timeouts, and the three schemes on the store.
 template <class K>
 struct private_fleet {
     private_server server{K::server};

@@ -79,7 +79,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(round_trips_per_operation, F, network_fixtures)
 BOOST_AUTO_TEST_CASE_TEMPLATE(a_crashed_server_fails_closed_and_comes_back_with_its_state, K, server_kinds)
 {
     private_fleet<K> fleet;
-    auto& [server, clock, store, m] = fleet;
+    auto& server = fleet.server;
+    auto& m = fleet.m;
     auto session = must(m.web.issue("bo"));
     auto denied = must(m.api.issue("bo")), kept = must(m.api.issue("bo"));
     must(m.api.revoke(denied.access_token));
@@ -99,7 +100,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(a_crashed_server_fails_closed_and_comes_back_with_
     BOOST_TEST(outcome(m.mobile.issue("bo")) == "store_unavailable");
     BOOST_TEST(outcome(m.web.revoke_all("bo")) == "store_unavailable");
     BOOST_TEST(outcome(m.api.revoke(kept.access_token)) == "store_unavailable");
-    BOOST_TEST(outcome(store.purge_expired(10)) == "store_unavailable");
+    BOOST_TEST(outcome(fleet.store.purge_expired(10)) == "store_unavailable");
 
     server.run("start");
     BOOST_TEST(who(m.web, session.access_token) == "bo");
@@ -117,7 +118,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(a_crashed_server_fails_closed_and_comes_back_with_
 BOOST_AUTO_TEST_CASE_TEMPLATE(a_frozen_server_times_out_then_recovers, K, server_kinds)
 {
     private_fleet<K> fleet;
-    auto& [server, clock, store, m] = fleet;
+    auto& server = fleet.server;
+    auto& m = fleet.m;
     auto session = must(m.web.issue("di"));
     auto token = must(m.api.issue("di"));
     auto family = must(m.mobile.issue("di"));

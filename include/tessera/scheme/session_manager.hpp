@@ -117,11 +117,13 @@ public:
         auto key = key_of(id);
         if (!key)
             return fail(key.error());
-        auto found = live_record(*key);
+        auto found = store_.get(*key);
         if (!found)
             return fail(found.error());
+        if (!*found)
+            return fail(errc::unknown_session);
         validated_session out;
-        if (auto decoded = detail::decode_session(found->value, out.data); !decoded)
+        if (auto decoded = detail::decode_session((*found)->value, out.data); !decoded)
             return fail(decoded.error());
 
         if (now >= detail::session_expiry(out.data, options_)) {
