@@ -48,14 +48,20 @@ std::string refusal_of(const Options& options)
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
-/// The system clock, off by `skew` and moved by `shift`, which the instances of one test share.
+/// The system clock, off by `skew` and moved by `shift`, which the instances of one test share. A test
+/// that counts whole seconds stops it at `base` (seconds since the epoch; 0 lets it run): a running clock
+/// may pass a second's edge between two calls and make an exact bound look one second early.
 struct skewed_clock {
     std::chrono::seconds skew{0};
     std::shared_ptr<std::atomic<long>> shift = std::make_shared<std::atomic<long>>(0);
+    std::shared_ptr<std::atomic<long>> base = std::make_shared<std::atomic<long>>(0);
     [[nodiscard]] tessera::time_point now() const noexcept
     {
-        return tessera::system_clock{}.now() + skew + std::chrono::seconds{shift->load()};
+        const long at = base->load();
+        const auto start = at != 0 ? tessera::time_point{std::chrono::seconds{at}} : tessera::system_clock{}.now();
+        return start + skew + std::chrono::seconds{shift->load()};
     }
+    void stop() const { base->store(static_cast<long>(tessera::system_clock{}.now().time_since_epoch().count())); }
 };
 
 template <class Kind>
@@ -444,13 +450,14 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(instances_whose_clocks_disagree_within_the_bound, 
     for (const long off : {-30L, 30L}) {
         BOOST_TEST_CONTEXT("the other instance's clock off by " << off << " s")
         {
-            const skewed_clock exact{}, other{std::chrono::seconds{off}, exact.shift};
+            const skewed_clock exact{}, other{std::chrono::seconds{off}, exact.shift, exact.base};
             auto options = skewed_options<K>(60s); // one namespace for both instances
             // The test moves the instances' clocks up to 20 minutes past the server's: the periodic check
             // of Redis's settings and clock (which would fail them closed) must not run meanwhile.
             if constexpr (requires { options.settings_check_interval; })
                 options.settings_check_interval = std::chrono::hours{1};
             store_t exact_store{options, exact}, other_store{options, other};
+            exact.stop(); // both clocks: 299 s after a login is 299 s, whenever the second's edge falls
             const auto set = test::named({.session = {.idle_timeout = 300s, .absolute_timeout = 3600s,
                                                       .renewal_interval = 60s},
                                           .refresh = {.token_ttl = 3600s, .family_lifetime = 1200s}});
