@@ -16,6 +16,7 @@
 #include <tessera/events.hpp>
 #include <tessera/options.hpp>
 
+#include <cstddef>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -68,6 +69,14 @@ struct request_context {
     void report(std::string_view scheme, const result<T>& r, OnSuccess&& on_success) const noexcept
     {
         report(scheme, r, std::forward<OnSuccess>(on_success), [](const std::error_code&) {});
+    }
+
+    /// What a `revoke_all(subject)` that returned `ended` tells the sink: how many credentials ended.
+    void report_revoke_all(std::string_view scheme, std::string_view subject, const result<std::size_t>& ended) const
+        noexcept
+    {
+        report(scheme, ended,
+               [&] { emit({event_kind::revoked_everywhere, scheme, now, subject, {}, {}, {}, *ended}); });
     }
 };
 

@@ -144,9 +144,7 @@ public:
     {
         auto ctx = begin();
         auto ended = families_.revoke_all(subject);
-        ctx.report(name, ended, [&] {
-            ctx.emit({event_kind::revoked_everywhere, name, ctx.now, subject, {}, {}, {}, *ended});
-        });
+        ctx.report_revoke_all(name, subject, ended);
         return ended;
     }
 
