@@ -8,7 +8,9 @@
 #include "support.hpp"
 
 #include <tessera/authenticator.hpp>
+#include <tessera/events/caep.hpp>
 #include <tessera/events/json_lines.hpp>
+#include <tessera/jwt/verify.hpp>
 
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
@@ -287,6 +289,72 @@ BOOST_AUTO_TEST_CASE(json_lines_write_one_object_per_event)
                "\"ua64\":\"__4\",\"count\":3}\n"
                "{\"event\":\"store_unavailable\",\"scheme\":\"jwt\",\"at\":1764600002,"
                "\"error\":\"store_unavailable (timeout)\"}\n");
+}
+
+namespace {
+
+/// Where the CAEP sink delivers: every SET, kept.
+struct outbox {
+    std::shared_ptr<std::vector<std::string>> sets = std::make_shared<std::vector<std::string>>();
+    void operator()(std::string_view set) const { sets->emplace_back(set); }
+};
+
+using caep_sink = tessera::caep_events<jwt::eddsa, outbox>;
+
+} // namespace
+
+// The revocations, told to other services as signed CAEP session-revoked SETs that verify with the key,
+// name who (and which session) was logged out, and carry no credential; other events send nothing.
+BOOST_AUTO_TEST_CASE(caep_sets_tell_other_services_who_was_logged_out)
+{
+    test::memory_fixture f;
+    const auto key = jwt::private_key<jwt::eddsa>::generate();
+    outbox sent;
+    caep_sink caep{key, {.issuer = "https://auth.example", .audience = "https://receiver.example/caep"}, sent};
+    tessera::hybrid_authenticator<jwt::hs256, decltype(f.store), clock_t_, caep_sink> mobile{
+        f.store, jwt::hmac_key<jwt::hs256>::generate(), named(), f.clock, caep};
+    auto login = must(mobile.issue("hal", {}, client));
+    const auto family = must(mobile.sessions("hal"))[0].family;
+    must(mobile.refresh(login.refresh_token));
+    BOOST_TEST(sent.sets->empty()); // a login and a rotation are not revocations
+    BOOST_TEST(outcome(mobile.refresh(login.refresh_token)) == "refresh_reused");
+    auto phone = must(mobile.issue("hal"));
+    const auto phone_family = must(mobile.sessions("hal"))[0].family;
+    must(mobile.revoke(phone.refresh_token));
+    must(mobile.revoke_all("hal"));
+    BOOST_TEST_REQUIRE(sent.sets->size() == 3u);
+
+    jwt::verify_options o;
+    o.issuers = {"https://auth.example"};
+    o.audiences = {"https://receiver.example/caep"};
+    o.type = "secevent+jwt";
+    o.require_exp = false; // a SET states a fact; it does not expire (RFC 8417 §2.2)
+    const jwt::verifier<jwt::eddsa> receiver{key.public_key(), o};
+    std::vector<boost::json::object> claims;
+    for (const auto& set : *sent.sets) {
+        claims.push_back(must(receiver.verify(set, f.clock.now())).json());
+        BOOST_TEST(set.find(login.refresh_token.substr(23)) == std::string::npos);
+        BOOST_TEST(set.find(phone.refresh_token.substr(23)) == std::string::npos);
+    }
+    const auto event = [](const boost::json::object& c) {
+        return c.at("events").as_object().at(tessera::caep_session_revoked).as_object();
+    };
+    const boost::json::object hal{{"format", "iss_sub"}, {"iss", "https://auth.example"}, {"sub", "hal"}};
+    // The reuse: the family and its user, by policy, with the reason.
+    BOOST_TEST(claims[0].at("sub_id").as_object() ==
+               (boost::json::object{{"format", "complex"},
+                                    {"session", boost::json::object{{"format", "opaque"}, {"id", family}}},
+                                    {"user", hal}}));
+    BOOST_TEST(event(claims[0]).at("initiating_entity").as_string() == "policy");
+    BOOST_TEST(event(claims[0]).at("reason_admin").as_object().at("en").as_string() == "refresh token reuse detected");
+    // A logout of one device: that session (its token names no user).
+    BOOST_TEST(claims[1].at("sub_id").as_object() ==
+               (boost::json::object{{"format", "opaque"}, {"id", phone_family}}));
+    BOOST_TEST(event(claims[1]).at("initiating_entity").as_string() == "user");
+    // Log out everywhere: the user, every session.
+    BOOST_TEST(claims[2].at("sub_id").as_object() == hal);
+    BOOST_TEST(event(claims[2]).at("event_timestamp").as_int64() == f.clock.now().time_since_epoch().count());
+    BOOST_TEST(claims[0].at("jti").as_string() != claims[1].at("jti").as_string());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
