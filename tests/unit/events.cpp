@@ -10,6 +10,8 @@
 #include <tessera/authenticator.hpp>
 #include <tessera/events/caep.hpp>
 #include <tessera/events/json_lines.hpp>
+#include <tessera/http/csrf.hpp>
+#include <tessera/password/throttle.hpp>
 #include <tessera/jwt/verify.hpp>
 
 #include <boost/json/parse.hpp>
@@ -355,6 +357,43 @@ BOOST_AUTO_TEST_CASE(caep_sets_tell_other_services_who_was_logged_out)
     BOOST_TEST(claims[2].at("sub_id").as_object() == hal);
     BOOST_TEST(event(claims[2]).at("event_timestamp").as_int64() == f.clock.now().time_since_epoch().count());
     BOOST_TEST(claims[0].at("jti").as_string() != claims[1].at("jti").as_string());
+}
+
+// A login tells what happened to it, naming the subject and the client, never the password.
+BOOST_AUTO_TEST_CASE(a_login_reports_success_failure_and_throttling)
+{
+    test::memory_fixture f;
+    recorder sink;
+    static const tessera::password_hasher hasher{};
+    const auto stored = hasher.hash("correct horse");
+    tessera::login_throttle<decltype(f.store), clock_t_> throttle{f.store, {.free_attempts = 2}, f.clock};
+    const auto login = [&](std::string_view password, std::optional<std::string_view> hash) {
+        return outcome(tessera::check_password(hasher, throttle, "ida", "198.51.100.9", password, hash, sink));
+    };
+    BOOST_TEST(login("correct horse", stored) == "ok");
+    BOOST_TEST(login("wrong horse", stored) == "bad_credentials");
+    BOOST_TEST(login("correct horse", std::nullopt) == "bad_credentials"); // an unknown user looks the same
+    BOOST_TEST(login("correct horse", stored) == "rate_limited");
+    const auto events = sink.take();
+    const std::vector<recorded> expected{
+        {"login_succeeded", "", "ida", "", "", "198.51.100.9"},
+        {"login_failed", "", "ida", "", "", "198.51.100.9", 0, "bad_credentials"},
+        {"login_failed", "", "ida", "", "", "198.51.100.9", 0, "bad_credentials"},
+        {"login_throttled", "", "ida", "", "", "198.51.100.9", 0, "rate_limited"}};
+    BOOST_TEST(events == expected, boost::test_tools::per_element());
+    for (const auto& e : events)
+        for (const auto& field : {e.subject, e.handle, e.user_agent, e.ip, e.error})
+            BOOST_TEST(field.find("horse") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_cross_site_request_is_reported)
+{
+    recorder sink;
+    const tessera::http::origin_policy policy{{"https://app.example"}};
+    const auto at = tessera::time_point{std::chrono::seconds{1764600000}};
+    BOOST_TEST(outcome(tessera::http::check_origin({"POST", "cross-site", "", ""}, policy, sink, at)) == "csrf_mismatch");
+    BOOST_TEST(outcome(tessera::http::check_origin({"POST", "same-origin", "", ""}, policy, sink, at)) == "ok");
+    BOOST_TEST(sink.take() == (std::vector<recorded>{{"csrf_refused", "", "", "", "", "", 0, "csrf_mismatch"}}));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
