@@ -31,6 +31,7 @@
 #include <tessera/core/clock.hpp>
 #include <tessera/core/result.hpp>
 #include <tessera/credentials.hpp>
+#include <tessera/events.hpp>
 #include <tessera/options.hpp>
 #include <tessera/revocation/policies.hpp>
 #include <tessera/scheme/hybrid.hpp>
@@ -76,9 +77,11 @@ concept refreshable_scheme = authentication_scheme<A> && requires(A& a, std::str
     scheme `scheme_of` names for them, under one name. A combination that no
     scheme implements does not compile, and says what to write instead.
 */
-template <class Storage, class Signing, class Revocation, clock Clock = system_clock>
-class authenticator : public scheme_of<Storage, Signing, Revocation, Clock>::type {
-    using scheme = typename scheme_of<Storage, Signing, Revocation, Clock>::type;
+template <class Storage, class Signing, class Revocation, clock Clock = system_clock, class Events = no_events>
+class authenticator : public scheme_of<Storage, Signing, Revocation, Clock, Events>::type {
+    static_assert(event_sink<Events>, "tessera: the Events policy must be callable with a const security_event& "
+                                      "and noexcept (see events.hpp); no_events when nothing listens");
+    using scheme = typename scheme_of<Storage, Signing, Revocation, Clock, Events>::type;
 
 public:
     using scheme::scheme;
@@ -87,21 +90,21 @@ public:
 // ---- the aliases users start from ---------------------------------------------
 
 /// Server-side sessions in `Store`.
-template <class Store = memory_store, class Clock = system_clock>
-using session_authenticator = authenticator<Store, opaque, server_side, Clock>;
+template <class Store = memory_store, class Clock = system_clock, class Events = no_events>
+using session_authenticator = authenticator<Store, opaque, server_side, Clock, Events>;
 
 /// Stateless, short-lived JWTs signed with `Alg`.
-template <class Alg = jwt::hs256, class Clock = system_clock>
-using jwt_authenticator = authenticator<stateless, Alg, expiry_only, Clock>;
+template <class Alg = jwt::hs256, class Clock = system_clock, class Events = no_events>
+using jwt_authenticator = authenticator<stateless, Alg, expiry_only, Clock, Events>;
 
 /// JWT access tokens plus rotating refresh tokens kept in `Store`.
-template <class Alg = jwt::eddsa, class Store = memory_store, class Clock = system_clock>
-using hybrid_authenticator = authenticator<Store, Alg, refresh_rotation, Clock>;
+template <class Alg = jwt::eddsa, class Store = memory_store, class Clock = system_clock, class Events = no_events>
+using hybrid_authenticator = authenticator<Store, Alg, refresh_rotation, Clock, Events>;
 
 // Empty policies cost nothing: a stateless JWT authenticator is its signer,
 // its verifier and its options, and not a byte more.
 static_assert(sizeof(jwt_authenticator<jwt::hs256>) == sizeof(detail::jwt_core<jwt::hs256>));
-static_assert(sizeof(session_authenticator<>) == sizeof(session_scheme<memory_store, system_clock>));
+static_assert(sizeof(session_authenticator<>) == sizeof(session_scheme<memory_store, system_clock, no_events>));
 
 static_assert(authentication_scheme<session_authenticator<>> && authentication_scheme<jwt_authenticator<>> &&
               authentication_scheme<hybrid_authenticator<>>);

@@ -9,6 +9,8 @@
 #include <tessera/context.hpp>
 #include <tessera/core.hpp>
 #include <tessera/credentials.hpp>
+#include <tessera/events.hpp>
+#include <tessera/events/json_lines.hpp>
 #include <tessera/http/cookie.hpp>
 #include <tessera/http/csrf.hpp>
 #include <tessera/jwt.hpp>

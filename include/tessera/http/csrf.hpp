@@ -21,6 +21,7 @@
 #include <tessera/core/random.hpp>
 #include <tessera/core/result.hpp>
 #include <tessera/core/secret.hpp>
+#include <tessera/events.hpp>
 
 #include <botan/mac.h>
 
@@ -100,6 +101,16 @@ inline result<void> check_origin(const request_origin& r, const origin_policy& p
         return !origin.empty() && detail::trusted(policy, origin) ? result<void>{} : fail(errc::csrf_mismatch);
     }
     return fail(errc::csrf_mismatch);
+}
+
+/// `check_origin`, telling `events` of a refusal (`csrf_refused`, at `now`).
+template <event_sink Events>
+result<void> check_origin(const request_origin& r, const origin_policy& policy, Events& events, time_point now)
+{
+    auto checked = check_origin(r, policy);
+    if (!checked)
+        events(security_event{event_kind::csrf_refused, {}, now, {}, {}, {}, {}, 0, checked.error()});
+    return checked;
 }
 
 /** Signed double-submit CSRF tokens.

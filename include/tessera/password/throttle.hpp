@@ -13,6 +13,7 @@
 
 #include <tessera/core/clock.hpp>
 #include <tessera/core/result.hpp>
+#include <tessera/events.hpp>
 #include <tessera/password/hash.hpp>
 #include <tessera/store/concepts.hpp>
 #include <tessera/store/keys.hpp>
@@ -117,6 +118,9 @@ private:
     Store& store_;
     throttle_options options_;
     [[no_unique_address]] Clock clock_;
+
+public:
+    [[nodiscard]] const Clock& clock() const noexcept { return clock_; }
 };
 
 /// What a successful password login found.
@@ -152,6 +156,25 @@ result<login_result> check_password(const password_hasher& hasher, login_throttl
     if (auto r = throttle.record_success(subject); !r)
         return fail(r.error());
     return login_result{hasher.needs_rehash(*stored_hash)};
+}
+
+/** `check_password`, telling `events` what happened: `login_succeeded`, `login_failed` (a wrong password
+    or an unknown user, alike), `login_throttled`, or `store_unavailable` with its cause. The events name
+    the subject and the client (as `ip`); the password never reaches them.
+*/
+template <store Store, clock Clock, event_sink Events>
+result<login_result> check_password(const password_hasher& hasher, login_throttle<Store, Clock>& throttle,
+                                    std::string_view subject, std::string_view client, std::string_view password,
+                                    std::optional<std::string_view> stored_hash, Events& events)
+{
+    auto r = check_password(hasher, throttle, subject, client, password, stored_hash);
+    const auto at = throttle.clock().now();
+    const auto kind = r                                              ? event_kind::login_succeeded
+                      : r.error() == errc::rate_limited              ? event_kind::login_throttled
+                      : r.error() == tessera::condition::unavailable ? event_kind::store_unavailable
+                                                                     : event_kind::login_failed;
+    events(security_event{kind, {}, at, subject, {}, {}, client, 0, r ? std::error_code{} : r.error()});
+    return r;
 }
 
 } // namespace tessera::inline v0

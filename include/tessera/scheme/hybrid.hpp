@@ -13,6 +13,7 @@
 #include <tessera/core/clock.hpp>
 #include <tessera/core/result.hpp>
 #include <tessera/credentials.hpp>
+#include <tessera/events.hpp>
 #include <tessera/options.hpp>
 #include <tessera/revocation/refresh_rotation.hpp>
 #include <tessera/scheme/jwt.hpp>
@@ -24,6 +25,7 @@
 #include <boost/json/string.hpp>
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -41,13 +43,14 @@ namespace tessera::inline v0 {
     @par Thread Safety
     Every member function may be called from many threads at once.
 */
-template <store Storage, jwt::algorithm Alg, clock Clock>
+template <store Storage, jwt::algorithm Alg, clock Clock, class Events>
 class hybrid_scheme {
 public:
     /// @throws tessera::error `invalid_configuration` without issuer/audience, or for lifetimes that cannot work.
-    hybrid_scheme(Storage& store, jwt::signing_key_t<Alg> key, authenticator_options options, Clock clock = {})
+    hybrid_scheme(Storage& store, jwt::signing_key_t<Alg> key, authenticator_options options, Clock clock = {},
+                  Events events = {})
         : core_{detail::jwt_core<Alg>::make(std::move(key), std::move(options))}, store_(store),
-          families_(store, core_.options.refresh, clock), clock_(std::move(clock))
+          families_(store, core_.options.refresh, clock), clock_(std::move(clock)), events_(std::move(events))
     {
     }
 
@@ -57,6 +60,7 @@ public:
     {
         auto ctx = begin();
         auto family = families_.start(ctx.now, subject, claims, context);
+        ctx.report(name, family, [] {});
         if (!family)
             return fail(family.error());
         auto token = mint(ctx, subject, std::move(claims), family->family, family->family_expires_at);
@@ -64,6 +68,7 @@ public:
             (void)families_.end(family->family); // never handed out
             return fail(token.error());
         }
+        ctx.emit({event_kind::session_created, name, ctx.now, subject, family->family, context.user_agent, context.ip});
         token->refresh_token = std::move(family->token);
         token->refresh_expires_at = family->expires_at;
         return token;
@@ -76,8 +81,16 @@ public:
         auto claims = core_.verifier.verify(access_token, ctx.now);
         if (!claims)
             return fail(claims.error());
-        if (auto r = family_alive(*claims); !r)
+        if (auto r = family_alive(*claims); !r) {
+            ctx.report(name, r, [] {}, [&](const std::error_code& e) {
+                if (e == errc::revoked) {
+                    auto event = detail::about(event_kind::revoked_credential_presented, name, ctx.now, *claims);
+                    event.handle = claims->find(refresh_rotation::family_claim)->get_string();
+                    ctx.emit(event);
+                }
+            });
             return fail(r.error());
+        }
         return detail::jwt_core<Alg>::principal_of(std::move(*claims));
     }
 
@@ -92,24 +105,63 @@ public:
     result<credentials> refresh(std::string_view refresh_token)
     {
         auto ctx = begin();
-        return families_.rotate(ctx.now, refresh_token, [&](const refresh_families_grant& grant) {
-            return mint(ctx, grant.subject, grant.claims, grant.family, grant.family_expires_at);
-        });
+        std::string subject, family;
+        family_info reuse;
+        auto next = families_.rotate(
+            ctx.now, refresh_token,
+            [&](const refresh_families_grant& grant) {
+                if constexpr (request::observed) {
+                    subject = grant.subject;
+                    family = grant.family;
+                }
+                return mint(ctx, grant.subject, grant.claims, grant.family, grant.family_expires_at);
+            },
+            request::observed ? &reuse : nullptr);
+        ctx.report(
+            name, next, [&] { ctx.emit({event_kind::refresh_rotated, name, ctx.now, subject, family}); },
+            [&](const std::error_code& e) {
+                if (e == errc::refresh_reused)
+                    ctx.emit({event_kind::refresh_reuse_detected, name, ctx.now, reuse.subject, reuse.family,
+                              reuse.user_agent, reuse.ip});
+            });
+        return next;
     }
 
     /// Ends the family of `refresh_token` (logout of this device) and its access tokens at once.
-    result<bool> revoke(std::string_view refresh_token) { return families_.revoke(refresh_token); }
+    result<bool> revoke(std::string_view refresh_token)
+    {
+        auto ctx = begin();
+        auto revoked = families_.revoke(refresh_token);
+        ctx.report(name, revoked, [&] {
+            if (*revoked) // the token's first part names its family; it opens nothing alone
+                ctx.emit({event_kind::session_revoked, name, ctx.now, {}, refresh_token.substr(0, 22)});
+        });
+        return revoked;
+    }
 
     /// Ends every family of `subject`, and every access token minted from them; returns how many families.
-    result<std::size_t> revoke_all(std::string_view subject) { return families_.revoke_all(subject); }
+    result<std::size_t> revoke_all(std::string_view subject)
+    {
+        auto ctx = begin();
+        auto ended = families_.revoke_all(subject);
+        ctx.report_revoke_all(name, subject, ended);
+        return ended;
+    }
 
     /// The subject's live refresh families ("where you're logged in").
-    result<std::vector<family_info>> sessions(std::string_view subject) { return families_.list(subject); }
+    result<std::vector<family_info>> sessions(std::string_view subject)
+    {
+        auto ctx = begin();
+        auto listed = families_.list(subject);
+        ctx.report(name, listed, [] {});
+        return listed;
+    }
 
     [[nodiscard]] const authenticator_options& options() const noexcept { return core_.options; }
 
 private:
-    using request = request_context<Storage>;
+    using request = request_context<Storage, Events>;
+    static constexpr std::string_view name = "hybrid";
 
     /// The operation's context: the clock is read here, once.
     request begin() const { return request{store_, clock_.now(), core_.options, events_}; }
@@ -137,12 +189,12 @@ private:
     Storage& store_;
     refresh_families<Storage, Clock> families_;
     [[no_unique_address]] Clock clock_;
-    [[no_unique_address]] mutable no_events events_;
+    [[no_unique_address]] mutable Events events_;
 };
 
-template <store Storage, jwt::algorithm Alg, clock Clock>
-struct scheme_of<Storage, Alg, refresh_rotation, Clock> {
-    using type = hybrid_scheme<Storage, Alg, Clock>;
+template <store Storage, jwt::algorithm Alg, clock Clock, class Events>
+struct scheme_of<Storage, Alg, refresh_rotation, Clock, Events> {
+    using type = hybrid_scheme<Storage, Alg, Clock, Events>;
 };
 
 } // namespace tessera::inline v0

@@ -15,6 +15,7 @@
 #include <tessera/core/random.hpp>
 #include <tessera/core/result.hpp>
 #include <tessera/credentials.hpp>
+#include <tessera/events.hpp>
 #include <tessera/jwt/sign.hpp>
 #include <tessera/jwt/verify.hpp>
 #include <tessera/options.hpp>
@@ -107,6 +108,16 @@ struct jwt_core {
     }
 };
 
+/// An event about the verified token `claims`: its subject, and its `jti` as the handle.
+inline security_event about(event_kind kind, std::string_view scheme, time_point at, const jwt::verified_claims& claims)
+{
+    const auto& r = claims.registered();
+    const auto text = [](const boost::json::value* v) {
+        return v != nullptr ? std::string_view{v->get_string()} : std::string_view{};
+    };
+    return security_event{kind, scheme, at, text(r.sub), text(r.jti)};
+}
+
 } // namespace detail
 
 /** JWT access tokens: `authenticator<Storage, Alg, Revocation>` with a revocation policy.
@@ -120,23 +131,27 @@ struct jwt_core {
     @par Thread Safety
     Every member function may be called from many threads at once.
 */
-template <class Storage, jwt::algorithm Alg, class Revocation, clock Clock>
+template <class Storage, jwt::algorithm Alg, class Revocation, clock Clock, class Events>
 class jwt_scheme {
-    using request = request_context<Storage>;
+    using request = request_context<Storage, Events>;
+    static constexpr std::string_view name = "jwt";
 
 public:
     /// A stateless authenticator (`expiry_only`). @throws tessera::error `invalid_configuration` without issuer/audience.
-    explicit jwt_scheme(jwt::signing_key_t<Alg> key, authenticator_options options, Clock clock = {})
+    explicit jwt_scheme(jwt::signing_key_t<Alg> key, authenticator_options options, Clock clock = {},
+                        Events events = {})
         requires std::is_same_v<Storage, stateless>
-        : core_{detail::jwt_core<Alg>::make(std::move(key), std::move(options))}, clock_(std::move(clock))
+        : core_{detail::jwt_core<Alg>::make(std::move(key), std::move(options))}, clock_(std::move(clock)),
+          events_(std::move(events))
     {
     }
 
     /// An authenticator whose revocation state lives in `store`.
-    jwt_scheme(Storage& store, jwt::signing_key_t<Alg> key, authenticator_options options, Clock clock = {})
+    jwt_scheme(Storage& store, jwt::signing_key_t<Alg> key, authenticator_options options, Clock clock = {},
+               Events events = {})
         requires(!std::is_same_v<Storage, stateless>)
         : core_{detail::jwt_core<Alg>::make(std::move(key), std::move(options))}, storage_(store),
-          clock_(std::move(clock))
+          clock_(std::move(clock)), events_(std::move(events))
     {
     }
 
@@ -151,9 +166,12 @@ public:
             return fail(ok.error());
         auto ctx = begin();
         auto c = core_.claims_for(subject, std::move(claims), ctx.now, time_point::max());
-        if constexpr (policy_issues<Revocation, request>)
-            if (auto r = Revocation::issue(ctx, subject, c); !r)
+        if constexpr (policy_issues<Revocation, request>) {
+            auto r = Revocation::issue(ctx, subject, c);
+            ctx.report(name, r, [] {});
+            if (!r)
                 return fail(r.error());
+        }
         return core_.sign(c);
     }
 
@@ -164,8 +182,13 @@ public:
         auto claims = core_.verifier.verify(token, ctx.now);
         if (!claims)
             return fail(claims.error());
-        if (auto r = Revocation::check(ctx, *claims); !r)
+        if (auto r = Revocation::check(ctx, *claims); !r) {
+            ctx.report(name, r, [] {}, [&](const std::error_code& e) {
+                if (e == errc::revoked)
+                    ctx.emit(detail::about(event_kind::revoked_credential_presented, name, ctx.now, *claims));
+            });
             return fail(r.error());
+        }
         return detail::jwt_core<Alg>::principal_of(std::move(*claims));
     }
 
@@ -178,6 +201,8 @@ public:
         if (!claims)
             return fail(claims.error());
         const auto revoked = Revocation::revoke(ctx, *claims);
+        ctx.report(name, revoked,
+                   [&] { ctx.emit(detail::about(event_kind::session_revoked, name, ctx.now, *claims)); });
         return revoked ? result<bool>{true} : fail(revoked.error());
     }
 
@@ -188,7 +213,9 @@ public:
         requires policy_revokes_all<Revocation, request>
     {
         auto ctx = begin();
-        return Revocation::revoke_all(ctx, subject);
+        auto ended = Revocation::revoke_all(ctx, subject);
+        ctx.report_revoke_all(name, subject, ended);
+        return ended;
     }
 
     [[nodiscard]] const authenticator_options& options() const noexcept { return core_.options; }
@@ -200,13 +227,13 @@ private:
     detail::jwt_core<Alg> core_;
     [[no_unique_address]] detail::storage_ref<Storage> storage_;
     [[no_unique_address]] Clock clock_;
-    [[no_unique_address]] mutable no_events events_;
+    [[no_unique_address]] mutable Events events_;
 };
 
-template <class Storage, jwt::algorithm Alg, class Revocation, clock Clock>
+template <class Storage, jwt::algorithm Alg, class Revocation, clock Clock, class Events>
     requires(revocation_policy<Revocation, Storage> && (!Revocation::needs_store || store<Storage>))
-struct scheme_of<Storage, Alg, Revocation, Clock> {
-    using type = jwt_scheme<Storage, Alg, Revocation, Clock>;
+struct scheme_of<Storage, Alg, Revocation, Clock, Events> {
+    using type = jwt_scheme<Storage, Alg, Revocation, Clock, Events>;
 };
 
 } // namespace tessera::inline v0

@@ -168,9 +168,12 @@ public:
         return rotate(clock_.now(), token, std::forward<Mint>(mint));
     }
 
-    /// `rotate` at `now`, the instant of the caller's request: every decision of the rotation is made at it.
+    /** `rotate` at `now`, the instant of the caller's request: every decision of the rotation is made at it.
+        When it detects a reuse (`refresh_reused`) and `reuse` is given, `*reuse` says which family ended,
+        whose it was and the client it was issued to (for the security event).
+    */
     template <class Mint>
-    result<credentials> rotate(time_point now, std::string_view token, Mint&& mint)
+    result<credentials> rotate(time_point now, std::string_view token, Mint&& mint, family_info* reuse = nullptr)
     {
         std::array<std::uint8_t, detail::opaque_bytes> raw;
         auto parsed = detail::refresh_token_key(token, raw);
@@ -215,7 +218,7 @@ public:
         if (record->family != parsed->family) // a secret presented under another family's id
             return fail(errc::unknown_session);
         if (used)
-            return second_use(raw, *record, used->value, now);
+            return second_use(raw, *record, used->value, now, reuse);
 
         auto family = family_read ? family_from(record->family, family_found) : live_family(record->family);
         if (!family)
@@ -229,7 +232,8 @@ public:
             auto again = store_.get(used_key);
             if (!again)
                 return fail(again.error());
-            return second_use(raw, *record, *again ? std::string_view{(*again)->value} : std::string_view{}, now);
+            return second_use(raw, *record, *again ? std::string_view{(*again)->value} : std::string_view{}, now,
+                              reuse);
         }
         auto granted = mint(refresh_families_grant{family->subject, family->claims, record->family, family->expires_at});
         if (!granted)
@@ -276,7 +280,8 @@ public:
             auto winner = store_.get(used_key);
             if (!winner)
                 return fail(winner.error());
-            return second_use(raw, *record, *winner ? std::string_view{(*winner)->value} : std::string_view{}, now);
+            return second_use(raw, *record, *winner ? std::string_view{(*winner)->value} : std::string_view{}, now,
+                              reuse);
         }
         if (!committed && committed.error() == errc::store_full) {
             // A definite refusal: the commit did not run, so the successor is nobody's. Leaving it would
@@ -431,7 +436,8 @@ private:
 
     /// A token presented after its rotation was committed: the grace successor, or the family ends.
     result<credentials> second_use(std::span<const std::uint8_t> raw, const detail::refresh_record& record,
-                                   std::string_view used_value, time_point now)
+                                   std::string_view used_value, time_point now,
+                                   family_info* reuse)
     {
         if (options_.grace > std::chrono::seconds{0} && !used_value.empty()) {
             auto successor = grace_successor(raw, used_value, now);
@@ -440,7 +446,7 @@ private:
             if (*successor)
                 return std::move(**successor);
         }
-        auto ended = kill(record.family, now);
+        auto ended = kill(record.family, now, reuse);
         if (!ended)
             return fail(ended.error());
         return fail(errc::refresh_reused);
@@ -488,7 +494,7 @@ private:
         gone (its subject logged out everywhere, which erases families, not tokens) writes the marker
         too: the reuse happened, and the family's other tokens then say so (`refresh_reused`).
     */
-    result<void> kill(const std::string& family, time_point now)
+    result<void> kill(const std::string& family, time_point now, family_info* reuse)
     {
         const std::string ended_key = keys::key(keys::kind::family_ended, family);
         const auto index = keys::index(keys::kind::refresh_token, family);
@@ -497,6 +503,13 @@ private:
         auto found = store_.take(family_key(family));
         if (!found)
             return fail(found.error());
+        if (reuse != nullptr) {
+            reuse->family = family;
+            if (*found)
+                if (auto f = detail::decode_family((*found)->value))
+                    *reuse = family_info{family,    f->subject,    f->created_at, f->last_used,
+                                         f->expires_at, f->generation, f->user_agent, f->ip};
+        }
         if (*found && (*found)->expires_at > kept_until)
             (void)store_.put(ended_key, "", (*found)->expires_at, index);
         return {};

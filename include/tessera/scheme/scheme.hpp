@@ -12,6 +12,7 @@
 */
 
 #include <tessera/core/clock.hpp>
+#include <tessera/events.hpp>
 #include <tessera/jwt/algorithms.hpp>
 #include <tessera/revocation/policies.hpp>
 #include <tessera/store/concepts.hpp>
@@ -54,7 +55,7 @@ struct storage_ref<stateless> {
     The primary template is reached only by combinations that make no sense;
     it explains what to write instead.
 */
-template <class Storage, class Signing, class Revocation, class Clock>
+template <class Storage, class Signing, class Revocation, class Clock, class Events>
 struct scheme_of {
     static_assert(!std::is_same_v<Signing, opaque> || !std::is_same_v<Storage, stateless>,
                   "tessera: opaque credentials live in a store; use authenticator<memory_store, opaque, "

@@ -13,15 +13,18 @@
 #include <tessera/core/clock.hpp>
 #include <tessera/core/result.hpp>
 #include <tessera/credentials.hpp>
+#include <tessera/events.hpp>
 #include <tessera/options.hpp>
 #include <tessera/revocation/server_side.hpp>
 #include <tessera/scheme/scheme.hpp>
 #include <tessera/scheme/session_manager.hpp>
 #include <tessera/store/concepts.hpp>
+#include <tessera/store/keys.hpp>
 
 #include <boost/json/object.hpp>
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -33,13 +36,13 @@ namespace tessera::inline v0 {
     @par Thread Safety
     Every member function may be called from many threads at once.
 */
-template <store Storage, clock Clock>
+template <store Storage, clock Clock, class Events>
 class session_scheme {
 public:
     /// @throws tessera::error `invalid_configuration` for lifetimes that cannot work.
-    explicit session_scheme(Storage& store, authenticator_options options = {}, Clock clock = {})
+    explicit session_scheme(Storage& store, authenticator_options options = {}, Clock clock = {}, Events events = {})
         : options_(checked(std::move(options))), sessions_(store, options_.session, clock), store_(store),
-          clock_(std::move(clock))
+          clock_(std::move(clock)), events_(std::move(events))
     {
     }
 
@@ -48,7 +51,13 @@ public:
                               const session_context& context = {})
     {
         auto ctx = begin();
-        return credentials_of(sessions_.create(ctx.now, subject, context, std::move(claims)));
+        auto created = sessions_.create(ctx.now, subject, context, std::move(claims));
+        ctx.report(name, created, [&] {
+            const auto handle = handle_of(created->id);
+            ctx.emit({event_kind::session_created, name, ctx.now, created->data.subject, handle, context.user_agent,
+                      context.ip});
+        });
+        return credentials_of(std::move(created));
     }
 
     /// Looks the session up, enforcing idle and absolute timeouts, renewing when due.
@@ -56,6 +65,7 @@ public:
     {
         auto ctx = begin();
         auto found = sessions_.validate(ctx.now, session_id);
+        ctx.report(name, found, [] {});
         if (!found)
             return fail(found.error());
         const auto expires_at = ctx.now + found->max_age;
@@ -67,33 +77,69 @@ public:
     result<credentials> refresh(std::string_view session_id)
     {
         auto ctx = begin();
-        return credentials_of(sessions_.rotate(ctx.now, session_id));
+        return rotated(ctx, sessions_.rotate(ctx.now, session_id));
     }
 
     /// As `refresh`, and the session's attributes become `attributes`, in the same step (a role granted).
     result<credentials> refresh(std::string_view session_id, boost::json::object attributes)
     {
         auto ctx = begin();
-        return credentials_of(sessions_.rotate(ctx.now, session_id, std::move(attributes)));
+        return rotated(ctx, sessions_.rotate(ctx.now, session_id, std::move(attributes)));
     }
 
     /// Ends the session (logout). True if it was live.
-    result<bool> revoke(std::string_view session_id) { return sessions_.revoke(session_id); }
+    result<bool> revoke(std::string_view session_id)
+    {
+        auto ctx = begin();
+        auto revoked = sessions_.revoke(session_id);
+        ctx.report(name, revoked, [&] {
+            if (*revoked) {
+                const auto handle = handle_of(session_id);
+                ctx.emit({event_kind::session_revoked, name, ctx.now, {}, handle});
+            }
+        });
+        return revoked;
+    }
 
     /// Ends every session of `subject`; returns how many were live.
-    result<std::size_t> revoke_all(std::string_view subject) { return sessions_.revoke_all(subject); }
+    result<std::size_t> revoke_all(std::string_view subject)
+    {
+        auto ctx = begin();
+        auto ended = sessions_.revoke_all(subject);
+        ctx.report_revoke_all(name, subject, ended);
+        return ended;
+    }
 
     /// The subject's live sessions, oldest first.
     result<std::vector<session_info>> sessions(std::string_view subject)
     {
         auto ctx = begin();
-        return sessions_.sessions(ctx.now, subject);
+        auto listed = sessions_.sessions(ctx.now, subject);
+        ctx.report(name, listed, [] {});
+        return listed;
     }
 
     [[nodiscard]] const authenticator_options& options() const noexcept { return options_; }
 
 private:
-    using request = request_context<Storage>;
+    using request = request_context<Storage, Events>;
+    static constexpr std::string_view name = "session";
+
+    /// A session's handle (the hash of its id, as `sessions()` lists it); empty for an id of another shape.
+    std::string handle_of(std::string_view id) const
+    {
+        auto key = sessions_.key_of(id);
+        return key ? keys::take_id(keys::kind::session, std::move(*key)) : std::string{};
+    }
+
+    result<credentials> rotated(const request& ctx, result<issued_session> r)
+    {
+        ctx.report(name, r, [&] {
+            const auto handle = handle_of(r->id);
+            ctx.emit({event_kind::session_rotated, name, ctx.now, r->data.subject, handle});
+        });
+        return credentials_of(std::move(r));
+    }
 
     request begin() const { return request{store_, clock_.now(), options_, events_}; }
 
@@ -115,12 +161,12 @@ private:
     session_manager<Storage, Clock> sessions_;
     Storage& store_;
     [[no_unique_address]] Clock clock_;
-    [[no_unique_address]] mutable no_events events_;
+    [[no_unique_address]] mutable Events events_;
 };
 
-template <store Storage, clock Clock>
-struct scheme_of<Storage, opaque, server_side, Clock> {
-    using type = session_scheme<Storage, Clock>;
+template <store Storage, clock Clock, class Events>
+struct scheme_of<Storage, opaque, server_side, Clock, Events> {
+    using type = session_scheme<Storage, Clock, Events>;
 };
 
 } // namespace tessera::inline v0

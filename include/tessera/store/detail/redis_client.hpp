@@ -97,12 +97,7 @@ public:
             return fail(lease.error());
         bool evicted = false;
         auto reply = exchange(lease->get(), argv.size(), argv.words(), argv.lengths(), evicted);
-        if (!reply)
-            return lost(*lease);
-        give_back(std::move(*lease));
-        if ((*reply)->type == REDIS_REPLY_ERROR || evicted)
-            return fail(evicted ? make_error_code(store_failure::lost_state) : error_code_of(reply->get()));
-        return std::move(*reply);
+        return settle(*lease, std::move(reply), evicted);
     }
 
     /// Runs script `which` by its SHA-1; a server that lost its script cache gets the source once.
@@ -136,12 +131,7 @@ public:
         if (reply && (*reply)->type == REDIS_REPLY_ERROR &&
             std::string_view{(*reply)->str, (*reply)->len}.starts_with("NOSCRIPT"))
             reply = call("EVAL", redis_scripts[index]);
-        if (!reply)
-            return lost(*lease);
-        give_back(std::move(*lease));
-        if ((*reply)->type == REDIS_REPLY_ERROR || evicted)
-            return fail(evicted ? make_error_code(store_failure::lost_state) : error_code_of(reply->get()));
-        return std::move(*reply);
+        return settle(*lease, std::move(reply), evicted);
     }
     result<redis_reply> script(redis_op which, std::initializer_list<std::string_view> keys,
                                        std::initializer_list<std::string_view> args)
@@ -372,6 +362,18 @@ private:
     }
     void give_back(lease_t c) { pool_.give_back(std::move(c)); }
     failure lost(lease_t& c) { return pool_.lost(c, redis_failure_of(c.get())); }
+
+    /// The end of a request: a connection that failed is closed, one in step goes back; an error reply,
+    /// or an eviction seen behind the request, fails.
+    result<redis_reply> settle(lease_t& lease, std::optional<redis_reply> reply, bool evicted)
+    {
+        if (!reply)
+            return lost(lease);
+        give_back(std::move(lease));
+        if ((*reply)->type == REDIS_REPLY_ERROR || evicted)
+            return fail(evicted ? make_error_code(store_failure::lost_state) : error_code_of(reply->get()));
+        return std::move(*reply);
+    }
 
     /// An error reply's code: `store_full` for Redis's refusal at its memory limit (`OOM`, nothing was
     /// written: a script is refused at its first write), `server_error` for any other.

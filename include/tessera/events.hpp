@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: BSL-1.0
+#pragma once
+
+/** @file
+    Security events: what an authenticator tells an operator, in one fixed
+    vocabulary, as it happens. An authenticator is given a sink at compile
+    time (its `Events` parameter); without one (`no_events`) nothing is built
+    and nothing is called.
+
+    Every event is redacted by construction: a `security_event` has no field
+    that could hold a credential. It names the subject, a handle that is not
+    a secret (a session's handle is the hash of its id; a refresh family's id
+    routes its tokens but opens none; a JWT's `jti`), the client context the
+    credential was issued to, and for a store failure its cause. A session
+    id, an access or refresh token, a refresh secret or a password never
+    reaches a sink (`composition/events_carry_no_credential`, every scheme on
+    every store).
+*/
+
+#include <tessera/core/clock.hpp>
+#include <tessera/core/error.hpp>
+
+#include <concepts>
+#include <cstddef>
+#include <string_view>
+#include <system_error>
+
+namespace tessera::inline v0 {
+
+/// What happened.
+enum class event_kind : int {
+    /// A password check passed (`check_password`).
+    login_succeeded = 1,
+    /// A password check failed: a wrong password or an unknown user.
+    login_failed,
+    /// A login refused without checking the password: its subject or client is locked out for now.
+    login_throttled,
+    /// A session or a refresh family started (`issue`).
+    session_created,
+    /// A session's id was replaced (`refresh` of the session scheme).
+    session_rotated,
+    /// One credential was ended before its expiry (`revoke`: logout, a denied token).
+    session_revoked,
+    /// Every credential of a subject was ended (`revoke_all`: "log out everywhere").
+    revoked_everywhere,
+    /// A refresh token was exchanged for the family's next one.
+    refresh_rotated,
+    /// A refresh token was presented again after its rotation: someone holds a copy; its family is ended.
+    refresh_reuse_detected,
+    /// A credential that was revoked was presented (a denied JWT, a version revoked, an ended family).
+    revoked_credential_presented,
+    /// A request failed the CSRF check.
+    csrf_refused,
+    /// The store could not answer; `error` says why (`describe`).
+    store_unavailable,
+};
+
+/// The stable snake_case name of an event kind, e.g. `"refresh_reuse_detected"`.
+constexpr std::string_view to_string(event_kind k) noexcept
+{
+    switch (k) {
+    case event_kind::login_succeeded: return "login_succeeded";
+    case event_kind::login_failed: return "login_failed";
+    case event_kind::login_throttled: return "login_throttled";
+    case event_kind::session_created: return "session_created";
+    case event_kind::session_rotated: return "session_rotated";
+    case event_kind::session_revoked: return "session_revoked";
+    case event_kind::revoked_everywhere: return "revoked_everywhere";
+    case event_kind::refresh_rotated: return "refresh_rotated";
+    case event_kind::refresh_reuse_detected: return "refresh_reuse_detected";
+    case event_kind::revoked_credential_presented: return "revoked_credential_presented";
+    case event_kind::csrf_refused: return "csrf_refused";
+    case event_kind::store_unavailable: return "store_unavailable";
+    }
+    return "unknown_event";
+}
+
+/** One security event. Its views are valid during the sink's call only: a sink that keeps an event
+    copies what it keeps.
+*/
+struct security_event {
+    event_kind kind{};
+    /// `"session"`, `"jwt"` or `"hybrid"`; empty for an event of no scheme (a login, a CSRF check).
+    std::string_view scheme{};
+    /// When, on the emitter's clock.
+    time_point at{};
+    /// Whose credential; empty where the credential named none (an unknown session id).
+    std::string_view subject{};
+    /// Which credential, by a name that is not a secret: a session's handle, a family's id, a JWT's `jti`.
+    std::string_view handle{};
+    /// The client the credential was issued to (refresh reuse, session start), where known.
+    std::string_view user_agent{};
+    std::string_view ip{};
+    /// `revoked_everywhere`: how many credentials ended.
+    std::size_t count = 0;
+    /// `store_unavailable`: the failure, with its cause; `login_failed`: why.
+    std::error_code error{};
+};
+
+/// A sink: called with every event, and never failing the request (it does not throw).
+template <class S>
+concept event_sink = requires(S& sink, const security_event& e) {
+    { sink(e) } noexcept;
+};
+
+/// The event sink of an authenticator that was given none: no event is built, nothing is called.
+struct no_events {
+    constexpr void operator()(const security_event&) const noexcept {}
+};
+
+static_assert(event_sink<no_events>);
+
+} // namespace tessera::inline v0
