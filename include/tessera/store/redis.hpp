@@ -17,6 +17,9 @@
     hash of a secret, without their owner, so records cannot be spread over
     slots by subject; run one store per prefix to spread load.)
 
+    The layout below is written once (`detail::redis_keys`); the store's C++ and the prelude of every
+    Lua script are made from it.
+
     | key | type | holds |
     |---|---|---|
     | `{P}r:` + key | hash `v s e` | a record: value, subject-index entry, expiry (Unix seconds) |
@@ -101,8 +104,8 @@ public:
         server cannot be reached or refuses the credentials.
     */
     explicit basic_redis_store(redis_store_options options = {}, Clock clock = {})
-        : client_(checked(std::move(options)), std::move(clock)), tag_("{" + client_.options().key_prefix + "}"),
-          expiry_set_(tag_ + "x")
+        : client_(checked(std::move(options)), std::move(clock)), keys_(client_.options().key_prefix),
+          expiry_set_(keys_.expiry_set())
     {
     }
 
@@ -202,7 +205,7 @@ public:
     {
         const auto now = client_.clock().now();
         const auto k = record_key(key);
-        auto reply = client_.script(detail::redis_op::take, {k, expiry_set_}, {key, tag_});
+        auto reply = client_.script(detail::redis_op::take, {k, expiry_set_}, {keys_.tag(), key});
         if (!reply)
             return fail(reply.error());
         return detail::redis_record(reply->get(), now);
@@ -215,7 +218,7 @@ public:
         if (subject.empty())
             return out;
         const auto index = index_key(subject);
-        auto reply = client_.script(detail::redis_op::list, {index}, {subject, tag_});
+        auto reply = client_.script(detail::redis_op::list, {index}, {keys_.tag(), subject});
         if (!reply)
             return fail(reply.error());
         const redisReply* r = reply->get();
@@ -239,7 +242,7 @@ public:
             return std::size_t{0};
         const auto now = client_.clock().now();
         const auto index = index_key(subject);
-        auto reply = client_.script(detail::redis_op::erase_subject, {index, expiry_set_}, {subject, number(now), tag_});
+        auto reply = client_.script(detail::redis_op::erase_subject, {index, expiry_set_}, {keys_.tag(), subject, number(now)});
         if (!reply)
             return fail(reply.error());
         return detail::redis_count(reply->get());
@@ -251,7 +254,7 @@ public:
         const auto k = counter_key(key);
         const auto d = std::to_string(delta);
         const auto live = detail::decision_expiry(expires_at, now);
-        auto reply = client_.script(detail::redis_op::increment, {k}, {d, number(live), number(now), ttl_ms(live, now)});
+        auto reply = client_.script(detail::redis_op::increment, {k}, {keys_.tag(), d, number(live), number(now), ttl_ms(live, now)});
         if (!reply)
             return fail(reply.error());
         return detail::redis_integer(reply->get());
@@ -285,7 +288,7 @@ public:
     result<std::size_t> purge_expired(std::size_t budget = 1024)
     {
         const auto now = client_.clock().now();
-        auto reply = client_.script(detail::redis_op::purge, {expiry_set_}, {number(now), std::to_string(budget), tag_});
+        auto reply = client_.script(detail::redis_op::purge, {expiry_set_}, {keys_.tag(), number(now), std::to_string(budget)});
         if (!reply)
             return fail(reply.error());
         return detail::redis_count(reply->get());
@@ -307,9 +310,9 @@ private:
         return o;
     }
 
-    std::string record_key(std::string_view key) const { return tag_ + "r:" + std::string{key}; }
-    std::string index_key(std::string_view subject) const { return tag_ + "i:" + std::string{subject}; }
-    std::string counter_key(std::string_view key) const { return tag_ + "c:" + std::string{key}; }
+    std::string record_key(std::string_view key) const { return keys_.record(key); }
+    std::string index_key(std::string_view subject) const { return keys_.index(subject); }
+    std::string counter_key(std::string_view key) const { return keys_.counter(key); }
     static std::string number(time_point t) { return std::to_string(t.time_since_epoch().count()); }
     static std::string ttl_ms(time_point expires, time_point now)
     {
@@ -321,7 +324,7 @@ private:
     {
         std::vector<std::string> owned; // record keys, expiries and ttls outlive the call
         owned.reserve(1 + batch.size() * 3); // never reallocated: the views below point into it
-        std::vector<std::string_view> keys{expiry_set_}, args{tag_};
+        std::vector<std::string_view> keys{expiry_set_}, args{keys_.tag()};
         owned.push_back(number(now));
         args.push_back(owned.back());
         for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -344,7 +347,7 @@ private:
     }
 
     detail::redis_client<Clock> client_;
-    std::string tag_;
+    detail::redis_keys keys_;
     std::string expiry_set_;
 };
 

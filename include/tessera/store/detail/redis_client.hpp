@@ -66,15 +66,15 @@ public:
         credentials, `invalid_configuration` if its settings are refused.
     */
     redis_client(redis_store_options options, Clock clock)
-        : clock_(std::move(clock)), options_(std::move(options)), boot_key_("{" + options_.key_prefix + "}boot")
+        : clock_(std::move(clock)), options_(std::move(options)), boot_key_(redis_keys{options_.key_prefix}.boot())
     {
         refusal no;
         auto first = connect(no);
         if (!first)
             throw error{no.code, "redis_store: " + no.why};
         // The scripts' SHA-1 digests, as the server computes them (the same on every server).
-        for (std::size_t i = 0; i < redis_scripts.size(); ++i) {
-            auto reply = run(first.get(), {"SCRIPT", "LOAD", redis_scripts[i]});
+        for (std::size_t i = 0; i < redis_script_count; ++i) {
+            auto reply = run(first.get(), {"SCRIPT", "LOAD", redis_scripts()[i]});
             if (!reply || (*reply)->type != REDIS_REPLY_STRING)
                 throw error{errc::store_unavailable, "redis_store: cannot load its scripts"};
             shas_[i] = redis_text(reply->get());
@@ -130,7 +130,7 @@ public:
         auto reply = call("EVALSHA", shas_[index]);
         if (reply && (*reply)->type == REDIS_REPLY_ERROR &&
             std::string_view{(*reply)->str, (*reply)->len}.starts_with("NOSCRIPT"))
-            reply = call("EVAL", redis_scripts[index]);
+            reply = call("EVAL", redis_scripts()[index]);
         return settle(*lease, std::move(reply), evicted);
     }
     result<redis_reply> script(redis_op which, std::initializer_list<std::string_view> keys,
@@ -433,7 +433,7 @@ private:
     std::atomic<std::chrono::steady_clock::rep> next_check_{
         std::chrono::steady_clock::now().time_since_epoch().count() +
         std::chrono::duration_cast<std::chrono::steady_clock::duration>(options_.settings_check_interval).count()};
-    std::array<std::string, redis_scripts.size()> shas_;
+    std::array<std::string, redis_script_count> shas_;
     connection_pool<lease_t, opens_with<redis_client>> pool_{options_.connections, options_.command_timeout, {this}};
 };
 
