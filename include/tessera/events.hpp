@@ -53,6 +53,8 @@ enum class event_kind : int {
     csrf_refused,
     /// The store could not answer; `error` says why (`describe`).
     store_unavailable,
+    /// A subject's password was changed (`change_password`): its other sessions are usually ended next.
+    credential_changed,
 };
 
 /// The stable snake_case name of an event kind, e.g. `"refresh_reuse_detected"`.
@@ -71,6 +73,7 @@ constexpr std::string_view to_string(event_kind k) noexcept
     case event_kind::revoked_credential_presented: return "revoked_credential_presented";
     case event_kind::csrf_refused: return "csrf_refused";
     case event_kind::store_unavailable: return "store_unavailable";
+    case event_kind::credential_changed: return "credential_changed";
     }
     return "unknown_event";
 }

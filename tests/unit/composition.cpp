@@ -1023,6 +1023,9 @@ BOOST_AUTO_TEST_CASE(errors_map_to_http_conditions)
     BOOST_TEST(tessera::http_status(errc::rate_limited) == 429);
     BOOST_TEST(tessera::http_status(errc::store_unavailable) == 503);
     BOOST_TEST(tessera::http_status(errc::invalid_key) == 500);
+    BOOST_TEST((make_error_code(errc::weak_password) == condition::bad_request));
+    BOOST_TEST(tessera::http_status(errc::weak_password) == 400);
+    BOOST_TEST(std::string{tessera::to_string(condition::bad_request)} == "bad_request");
     BOOST_TEST(tessera::http_status(std::make_error_code(std::errc::io_error)) == 500);
     BOOST_TEST((std::make_error_code(std::errc::io_error) != condition::rejected));
     BOOST_TEST(std::string{tessera::to_string(condition::unavailable)} == "unavailable");

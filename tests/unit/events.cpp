@@ -386,6 +386,51 @@ BOOST_AUTO_TEST_CASE(a_login_reports_success_failure_and_throttling)
             BOOST_TEST(field.find("horse") == std::string::npos);
 }
 
+// A password change tells the check of the current password as a login does, then the change; other
+// services hear it as a CAEP credential-change SET. No password reaches either.
+BOOST_AUTO_TEST_CASE(a_password_change_is_reported_and_told_to_other_services)
+{
+    test::memory_fixture f;
+    static const tessera::password_hasher hasher{};
+    const auto stored = hasher.hash("correct horse battery");
+    tessera::login_throttle<decltype(f.store), clock_t_> throttle{f.store, {}, f.clock};
+    recorder sink;
+    const auto change = [&](std::string_view current, std::string_view next, auto& events) {
+        return outcome(tessera::change_password(hasher, throttle, "ida", "198.51.100.9", current, stored, next, {},
+                                                events));
+    };
+    BOOST_TEST(change("correct horse battery", "too short", sink) == "weak_password");
+    BOOST_TEST(change("wrong horse battery", "a new long passphrase", sink) == "bad_credentials");
+    BOOST_TEST(change("correct horse battery", "a new long passphrase", sink) == "ok");
+    const auto events = sink.take();
+    const std::vector<recorded> expected{{"login_failed", "", "ida", "", "", "198.51.100.9", 0, "bad_credentials"},
+                                         {"login_succeeded", "", "ida", "", "", "198.51.100.9"},
+                                         {"credential_changed", "", "ida", "", "", "198.51.100.9"}};
+    BOOST_TEST(events == expected, boost::test_tools::per_element());
+
+    const auto key = jwt::private_key<jwt::eddsa>::generate();
+    outbox sent;
+    caep_sink caep{key, {.issuer = "https://auth.example", .audience = "https://receiver.example/caep"}, sent};
+    BOOST_TEST(change("a new long passphrase", "a third long passphrase", caep) == "ok");
+    BOOST_TEST_REQUIRE(sent.sets->size() == 1u); // the check of the current password is no revocation
+    const auto& set = sent.sets->front();
+    BOOST_TEST(set.find("passphrase") == std::string::npos);
+    jwt::verify_options o;
+    o.issuers = {"https://auth.example"};
+    o.audiences = {"https://receiver.example/caep"};
+    o.type = "secevent+jwt";
+    o.require_exp = false;
+    const auto claims = must(jwt::verifier<jwt::eddsa>{key.public_key(), o}.verify(set, f.clock.now())).json();
+    BOOST_TEST(claims.at("sub_id").as_object() ==
+               (boost::json::object{{"format", "iss_sub"}, {"iss", "https://auth.example"}, {"sub", "ida"}}));
+    BOOST_TEST(claims.at("events").as_object() ==
+               (boost::json::object{{tessera::caep_credential_change,
+                                     boost::json::object{{"credential_type", "password"},
+                                                         {"change_type", "update"},
+                                                         {"initiating_entity", "user"},
+                                                         {"event_timestamp", f.clock.now().time_since_epoch().count()}}}}));
+}
+
 BOOST_AUTO_TEST_CASE(a_cross_site_request_is_reported)
 {
     recorder sink;

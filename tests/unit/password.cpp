@@ -121,4 +121,35 @@ BOOST_AUTO_TEST_CASE(login_check_in_the_order_that_leaks_least)
     BOOST_TEST(must(f.store.counter("thr:s:alice")) == failures);
 }
 
+// A password change checks the new password first (no Argon2 for one that is refused), then the current
+// one as a login does (throttled, failures counted), and returns the new hash.
+BOOST_AUTO_TEST_CASE(a_password_change_checks_both_passwords)
+{
+    test::memory_fixture f;
+    tessera::login_throttle throttle{f.store, {.free_attempts = 2}, f.clock};
+    const std::string current = "correct horse battery";
+    const auto stored = hasher().hash(current);
+    const auto change = [&](std::string_view old_password, std::string_view new_password,
+                            tessera::password_rules rules = {}) {
+        return tessera::change_password(hasher(), throttle, "alice", "ip1", old_password, stored, new_password, rules);
+    };
+    // Characters are code points: 14 of them refused, 15 accepted, however many bytes each takes.
+    BOOST_TEST(tessera::password_length("\xc3\xa9t\xc3\xa9") == 3u);
+    BOOST_TEST(outcome(change(current, "fourteen chars")) == "weak_password");
+    BOOST_TEST(outcome(change(current, std::string(1025, 'x'))) == "weak_password"); // over max_password_size
+    BOOST_TEST(outcome(change(current, current)) == "weak_password");
+    BOOST_TEST(must(f.store.counter("thr:s:alice")) == 0); // nothing counted, nothing hashed
+    BOOST_TEST(outcome(change(current, "short", {.min_length = 5})) == "ok"); // the rule is the caller's
+    // A wrong current password is a failed login: counted, then throttled, right or wrong.
+    BOOST_TEST(outcome(change("wrong horse", "a new long passphrase")) == "bad_credentials");
+    BOOST_TEST(outcome(change("wrong horse", "a new long passphrase")) == "bad_credentials");
+    BOOST_TEST(outcome(change(current, "a new long passphrase")) == "rate_limited");
+    f.clock.advance(16min);
+    const auto accented = std::string{"\xc3\xa9"} + "tait un mot de passe"; // 21 code points
+    auto made = must(change(current, accented));
+    BOOST_TEST(made.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+    BOOST_TEST(hasher().verify(accented, made));
+    BOOST_TEST(!hasher().verify(current, made));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -71,6 +71,8 @@ enum class errc : int {
         known not to have happened, so a caller may undo the steps before it.
     */
     store_full,
+    /// A new password is refused: shorter than the minimum, longer than `max_password_size`, or the current one.
+    weak_password,
 };
 
 /** What an HTTP layer needs to know of an error: one condition per response status.
@@ -92,6 +94,8 @@ enum class condition : int {
     unavailable,
     /// The server is set up wrongly (a key, a setting): 500.
     misconfigured,
+    /// The request cannot be taken as it is (a new password refused): 400.
+    bad_request,
 };
 
 /** Why a store could not answer. A store's failure is an error code of this
@@ -165,6 +169,7 @@ constexpr std::string_view to_string(errc e) noexcept
     case errc::unknown_key: return "unknown_key";
     case errc::wrong_subject: return "wrong_subject";
     case errc::invalid_configuration: return "invalid_configuration";
+    case errc::weak_password: return "weak_password";
     }
     return "unknown_error";
 }
@@ -178,6 +183,7 @@ constexpr std::string_view to_string(condition c) noexcept
     case condition::throttled: return "throttled";
     case condition::unavailable: return "unavailable";
     case condition::misconfigured: return "misconfigured";
+    case condition::bad_request: return "bad_request";
     }
     return "unknown_condition";
 }
@@ -210,6 +216,7 @@ constexpr condition condition_of(errc e) noexcept
     case errc::invalid_key:
     case errc::weak_key:
     case errc::invalid_configuration: return condition::misconfigured;
+    case errc::weak_password: return condition::bad_request;
     default: return condition::rejected;
     }
 }
@@ -301,7 +308,7 @@ inline bool detail::condition_category::equivalent(const std::error_code& code, 
     return code.category() == tessera_category() && condition_of(static_cast<errc>(code.value())) == condition{cv};
 }
 
-/** The HTTP status for an error: 401, 403, 429, 503, or 500 for a
+/** The HTTP status for an error: 400, 401, 403, 429, 503, or 500 for a
     misconfiguration and for any code not in tessera's category.
 */
 inline int http_status(const std::error_code& ec) noexcept
@@ -316,6 +323,7 @@ inline int http_status(const std::error_code& ec) noexcept
     case condition::throttled: return 429;
     case condition::unavailable: return 503;
     case condition::misconfigured: return 500;
+    case condition::bad_request: return 400;
     }
     return 500;
 }

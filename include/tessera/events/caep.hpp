@@ -12,8 +12,9 @@
     | `session_revoked` | `session-revoked`, the session (`opaque`: its handle or family id) and its user (`iss_sub`), `initiating_entity` `user` |
     | `revoked_everywhere` | `session-revoked` for the user (`iss_sub`): every session derived from it |
     | `refresh_reuse_detected` | `session-revoked`, the family and its user, `initiating_entity` `policy`, `reason_admin` |
+    | `credential_changed` | `credential-change` for the user: `credential_type` `password`, `change_type` `update`, `initiating_entity` `user` |
 
-    Other events are not revocations and send nothing. A SET carries what
+    Other events send nothing. A SET carries what
     the event carries and no more: no credential can be in one. Its header's
     `typ` is `secevent+jwt` (RFC 8417 §2.3), so that no verifier of access
     tokens takes it for one.
@@ -48,8 +49,11 @@ struct caep_options {
 /// The CAEP event type of session revocation.
 inline constexpr std::string_view caep_session_revoked =
     "https://schemas.openid.net/secevent/caep/event-type/session-revoked";
+/// The CAEP event type of a credential created, changed, revoked or deleted.
+inline constexpr std::string_view caep_credential_change =
+    "https://schemas.openid.net/secevent/caep/event-type/credential-change";
 
-/** Renders the revocation events as signed CAEP SETs and calls `deliver(set)` with each.
+/** Renders the revocation and credential events as signed CAEP SETs and calls `deliver(set)` with each.
 
     @tparam Deliver callable as `deliver(std::string_view set)`; it runs on the request's thread, so a
     slow delivery belongs on a queue. An exception from it is dropped, never the request's.
@@ -77,10 +81,11 @@ public:
         }
     }
 
-    /// The SET for `e`; none for an event that is not a revocation.
+    /// The SET for `e`; none for an event that is neither a revocation nor a credential change.
     [[nodiscard]] std::optional<std::string> render(const security_event& e) const
     {
         boost::json::object body;
+        std::string_view type = caep_session_revoked;
         switch (e.kind) {
         case event_kind::session_revoked: body["initiating_entity"] = "user"; break;
         case event_kind::revoked_everywhere: break;
@@ -88,13 +93,19 @@ public:
             body["initiating_entity"] = "policy";
             body["reason_admin"] = boost::json::object{{"en", "refresh token reuse detected"}};
             break;
+        case event_kind::credential_changed:
+            type = caep_credential_change;
+            body["credential_type"] = "password";
+            body["change_type"] = "update";
+            body["initiating_entity"] = "user";
+            break;
         default: return std::nullopt;
         }
         body["event_timestamp"] = e.at.time_since_epoch().count();
         jwt::claims c;
         c.issuer(state_->options.issuer).audience(state_->options.audience).issued_at(e.at).jwt_id(random_id());
         c.set("sub_id", subject_of(e));
-        c.set("events", boost::json::object{{caep_session_revoked, std::move(body)}});
+        c.set("events", boost::json::object{{type, std::move(body)}});
         auto set = state_->signer.sign(c);
         if (!set)
             return std::nullopt;

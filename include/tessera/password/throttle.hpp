@@ -177,4 +177,64 @@ result<login_result> check_password(const password_hasher& hasher, login_throttl
     return r;
 }
 
+/// What `change_password` accepts as a new password.
+struct password_rules {
+    /** The fewest characters a new password may have (Unicode code points, as `password_length` counts):
+        15, as NIST SP 800-63B-4 asks of a password used alone (ASVS 5.0 6.2.1: at least 8, 15 strongly
+        recommended). Every character is allowed and none is required; the longest is `max_password_size`
+        bytes.
+    */
+    std::size_t min_length = 15;
+};
+
+/// The characters of `password`: its UTF-8 code points (each byte that does not continue one starts one).
+constexpr std::size_t password_length(std::string_view password) noexcept
+{
+    return static_cast<std::size_t>(std::count_if(password.begin(), password.end(), [](char c) {
+        return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U;
+    }));
+}
+
+/** A password change (ASVS 5.0 6.2.2, 6.2.3): the new password is checked against `rules`, the current
+    one as a login checks it (throttled, a failure counted), and the new one is hashed.
+
+    1. `weak_password` for a new password shorter than `rules.min_length`, longer than
+       `max_password_size`, or the same as the current one (no Argon2 runs, nothing is counted);
+    2. `check_password`'s answers for the current password (`rate_limited`, `bad_credentials`,
+       `store_unavailable`).
+
+    @return the new PHC hash, for the application to store in place of `stored_hash`; then, usually,
+    `revoke_all(subject)` on its authenticators, so that every other device logs in anew.
+*/
+template <store Store, clock Clock>
+result<std::string> change_password(const password_hasher& hasher, login_throttle<Store, Clock>& throttle,
+                                    std::string_view subject, std::string_view client, std::string_view current,
+                                    std::string_view stored_hash, std::string_view new_password,
+                                    password_rules rules = {})
+{
+    no_events none;
+    return change_password(hasher, throttle, subject, client, current, stored_hash, new_password, rules, none);
+}
+
+/** `change_password`, telling `events` what happened: the current password's check as `check_password`
+    tells it (`login_succeeded`, `login_failed`, `login_throttled`, `store_unavailable`), then
+    `credential_changed` once the new hash is made (the subject, the client as `ip`). A refused new
+    password tells nothing. No password reaches a sink.
+*/
+template <store Store, clock Clock, event_sink Events>
+result<std::string> change_password(const password_hasher& hasher, login_throttle<Store, Clock>& throttle,
+                                    std::string_view subject, std::string_view client, std::string_view current,
+                                    std::string_view stored_hash, std::string_view new_password,
+                                    password_rules rules, Events& events)
+{
+    if (password_length(new_password) < rules.min_length || new_password.size() > max_password_size ||
+        new_password == current)
+        return fail(errc::weak_password);
+    if (auto checked = check_password(hasher, throttle, subject, client, current, stored_hash, events); !checked)
+        return fail(checked.error());
+    auto hash = hasher.hash(new_password);
+    events(security_event{event_kind::credential_changed, {}, throttle.clock().now(), subject, {}, {}, client});
+    return hash;
+}
+
 } // namespace tessera::inline v0
