@@ -411,7 +411,7 @@ BOOST_AUTO_TEST_CASE(a_password_change_is_reported_and_told_to_other_services)
     const auto key = jwt::private_key<jwt::eddsa>::generate();
     outbox sent;
     caep_sink caep{key, {.issuer = "https://auth.example", .audience = "https://receiver.example/caep"}, sent};
-    BOOST_TEST(change("a new long passphrase", "a third long passphrase", caep) == "ok");
+    BOOST_TEST(change("correct horse battery", "another long passphrase", caep) == "ok"); // `stored` was never replaced
     BOOST_TEST_REQUIRE(sent.sets->size() == 1u); // the check of the current password is no revocation
     const auto& set = sent.sets->front();
     BOOST_TEST(set.find("passphrase") == std::string::npos);
@@ -438,7 +438,13 @@ BOOST_AUTO_TEST_CASE(a_cross_site_request_is_reported)
     const auto at = tessera::time_point{std::chrono::seconds{1764600000}};
     BOOST_TEST(outcome(tessera::http::check_origin({"POST", "cross-site", "", ""}, policy, sink, at)) == "csrf_mismatch");
     BOOST_TEST(outcome(tessera::http::check_origin({"POST", "same-origin", "", ""}, policy, sink, at)) == "ok");
-    BOOST_TEST(sink.take() == (std::vector<recorded>{{"csrf_refused", "", "", "", "", "", 0, "csrf_mismatch"}}));
+    // A double-submit token of another session, and the right one.
+    const tessera::http::csrf_tokens tokens{tessera::secret::from_text("0123456789abcdef0123456789abcdef")};
+    const auto token = tokens.issue("handle-a");
+    BOOST_TEST(outcome(tokens.verify(token, "handle-b", sink, at)) == "csrf_mismatch");
+    BOOST_TEST(outcome(tokens.verify(token, "handle-a", sink, at)) == "ok");
+    const auto refused = recorded{"csrf_refused", "", "", "", "", "", 0, "csrf_mismatch"};
+    BOOST_TEST(sink.take() == (std::vector<recorded>{refused, refused}), boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

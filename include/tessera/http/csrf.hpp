@@ -103,14 +103,24 @@ inline result<void> check_origin(const request_origin& r, const origin_policy& p
     return fail(errc::csrf_mismatch);
 }
 
+namespace detail {
+
+/// `checked`, after telling `events` of a refusal (`csrf_refused`, at `now`).
+template <event_sink Events>
+result<void> told_csrf(result<void> checked, Events& events, time_point now)
+{
+    if (!checked)
+        events(security_event{event_kind::csrf_refused, {}, now, {}, {}, {}, {}, 0, checked.error()});
+    return checked;
+}
+
+} // namespace detail
+
 /// `check_origin`, telling `events` of a refusal (`csrf_refused`, at `now`).
 template <event_sink Events>
 result<void> check_origin(const request_origin& r, const origin_policy& policy, Events& events, time_point now)
 {
-    auto checked = check_origin(r, policy);
-    if (!checked)
-        events(security_event{event_kind::csrf_refused, {}, now, {}, {}, {}, {}, 0, checked.error()});
-    return checked;
+    return detail::told_csrf(check_origin(r, policy), events, now);
 }
 
 /** Signed double-submit CSRF tokens.
@@ -154,6 +164,14 @@ public:
         if (!constant_time_equal(expected, std::span{raw}.last(mac_bytes)))
             return fail(errc::csrf_mismatch);
         return {};
+    }
+
+    /// `verify`, telling `events` of a refusal (`csrf_refused`, at `now`; neither the token nor the binding).
+    template <event_sink Events>
+    [[nodiscard]] result<void> verify(std::string_view token, std::string_view binding, Events& events,
+                                      time_point now) const
+    {
+        return detail::told_csrf(verify(token, binding), events, now);
     }
 
 private:
