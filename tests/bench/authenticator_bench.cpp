@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <string>
 #include <vector>
 
 namespace jwt = tessera::jwt;
@@ -26,10 +27,14 @@ namespace {
 /// Calls per timed block: long enough to time, short enough for many rounds.
 constexpr int block = 64;
 
-template <class Floor, class Ours>
-void interleaved(benchmark::State& state, Floor floor, Ours ours)
+/// `floor()` against `auth.authenticate(credential)`, interleaved.
+template <class Floor, class Auth>
+void against(benchmark::State& state, Floor floor, Auth& auth, const std::string& credential)
 {
-    bench::interleaved<block>(state, std::move(floor), std::move(ours));
+    bench::interleaved<block>(state, std::move(floor), [&] {
+        auto p = auth.authenticate(credential);
+        benchmark::DoNotOptimize(p);
+    });
 }
 
 const tessera::manual_clock clock_at{tessera::time_point{std::chrono::seconds{1'800'000'000}}};
@@ -42,16 +47,13 @@ void authenticate_hs256(benchmark::State& state)
         jwt::hmac_key<jwt::hs256>::from_bytes(raw).value(), {.issuer = "tessera", .audience = "tessera"}, clock_at};
     const auto token = auth.issue("user-1234567890")->access_token;
     floors::hs256 by_hand{raw};
-    interleaved(
+    against(
         state,
         [&] {
             auto p = by_hand.authenticate(token, now);
             benchmark::DoNotOptimize(p);
         },
-        [&] {
-            auto p = auth.authenticate(token);
-            benchmark::DoNotOptimize(p);
-        });
+        auth, token);
 }
 
 void authenticate_eddsa(benchmark::State& state)
@@ -61,7 +63,7 @@ void authenticate_eddsa(benchmark::State& state)
     const auto token = auth.issue("user-1234567890")->access_token;
     auto public_key = key.public_key();
     Botan::PK_Verifier verifier{public_key.botan(), "Pure"};
-    interleaved(
+    against(
         state,
         [&] {
             auto p = floors::by_hand(token, "EdDSA", now,
@@ -72,10 +74,7 @@ void authenticate_eddsa(benchmark::State& state)
                                      });
             benchmark::DoNotOptimize(p);
         },
-        [&] {
-            auto p = auth.authenticate(token);
-            benchmark::DoNotOptimize(p);
-        });
+        auth, token);
 }
 
 void authenticate_session(benchmark::State& state)
@@ -86,16 +85,13 @@ void authenticate_session(benchmark::State& state)
     const auto id = auth.issue("user-1234567890")->access_token;
     floors::sessions by_hand;
     by_hand.add(id, {"user-1234567890", now, now + 43'200});
-    interleaved(
+    against(
         state,
         [&] {
             auto p = by_hand.authenticate(id, now);
             benchmark::DoNotOptimize(p);
         },
-        [&] {
-            auto p = auth.authenticate(id);
-            benchmark::DoNotOptimize(p);
-        });
+        auth, id);
 }
 
 } // namespace

@@ -23,15 +23,29 @@ const std::vector<std::uint8_t> hs256_key(64, 7);
 
 using jwt_auth = tessera::jwt_authenticator<jwt::hs256, tessera::manual_clock>;
 
+std::size_t size_of(const std::string& subject) { return subject.size(); }
+template <class Principal>
+std::size_t size_of(const Principal& p)
+{
+    return p.subject.size();
+}
+
+/// Makes `calls` calls, adding up the subjects' sizes (so that no call can be left out).
+template <class Call>
+std::size_t repeat(int calls, Call call)
+{
+    std::size_t n = 0;
+    for (int i = 0; i < calls; ++i)
+        if (auto p = call())
+            n += size_of(*p);
+    return n;
+}
+
 std::size_t hs256(int calls)
 {
     jwt_auth auth{jwt::hmac_key<jwt::hs256>::from_bytes(hs256_key).value(), {.issuer = "tessera", .audience = "tessera"}, clock_at};
     const auto token = auth.issue("user-1234567890")->access_token;
-    std::size_t n = 0;
-    for (int i = 0; i < calls; ++i)
-        if (auto p = auth.authenticate(token))
-            n += p->subject.size();
-    return n;
+    return repeat(calls, [&] { return auth.authenticate(token); });
 }
 
 // The same checks written out by hand, with the same result (floors.hpp).
@@ -41,11 +55,7 @@ std::size_t hs256_floor(int calls)
     const auto token = auth.issue("user-1234567890")->access_token;
     floors::hs256 by_hand{hs256_key};
     const std::int64_t now = clock_at.now().time_since_epoch().count();
-    std::size_t n = 0;
-    for (int i = 0; i < calls; ++i)
-        if (auto p = by_hand.authenticate(token, now))
-            n += p->subject.size();
-    return n;
+    return repeat(calls, [&] { return by_hand.authenticate(token, now); });
 }
 
 std::size_t session(int calls)
@@ -54,11 +64,7 @@ std::size_t session(int calls)
     tessera::basic_memory_store<tessera::manual_clock> store{{}, clock};
     tessera::session_authenticator<decltype(store), tessera::manual_clock> auth{store, {}, clock};
     const auto id = auth.issue("user-1234567890")->access_token;
-    std::size_t n = 0;
-    for (int i = 0; i < calls; ++i)
-        if (auto p = auth.authenticate(id))
-            n += p->subject.size();
-    return n;
+    return repeat(calls, [&] { return auth.authenticate(id); });
 }
 
 // A locked hash map keyed by SHA-256 of the id (floors.hpp).
@@ -68,11 +74,7 @@ std::size_t session_floor(int calls)
     const std::int64_t now = 1'800'000'000;
     floors::sessions by_hand;
     by_hand.add(id, {"user-1234567890", now, now + 43'200});
-    std::size_t n = 0;
-    for (int i = 0; i < calls; ++i)
-        if (auto subject = by_hand.authenticate(id, now))
-            n += subject->size();
-    return n;
+    return repeat(calls, [&] { return by_hand.authenticate(id, now); });
 }
 
 } // namespace

@@ -25,15 +25,20 @@ jwt::claims typical_claims()
         .set("role", "admin");
 }
 
+/// A new signing key of `Alg`: an HMAC key or a private key.
+template <class Alg>
+auto generated_key()
+{
+    if constexpr (jwt::symmetric_algorithm<Alg>)
+        return jwt::hmac_key<Alg>::generate();
+    else
+        return jwt::private_key<Alg>::generate();
+}
+
 template <class Alg>
 void verify(benchmark::State& state)
 {
-    auto key = [] {
-        if constexpr (jwt::symmetric_algorithm<Alg>)
-            return jwt::hmac_key<Alg>::generate();
-        else
-            return jwt::private_key<Alg>::generate();
-    }();
+    auto key = generated_key<Alg>();
     const auto token = *jwt::signer<Alg>{key}.sign(typical_claims());
     const jwt::verifier<Alg> verifier = [&] {
         jwt::verify_options o{.issuers = {"https://auth.example"}, .audiences = {"api"}};
@@ -53,13 +58,7 @@ void verify(benchmark::State& state)
 template <class Alg>
 void sign(benchmark::State& state)
 {
-    auto key = [] {
-        if constexpr (jwt::symmetric_algorithm<Alg>)
-            return jwt::hmac_key<Alg>::generate();
-        else
-            return jwt::private_key<Alg>::generate();
-    }();
-    const jwt::signer<Alg> signer{key};
+    const jwt::signer<Alg> signer{generated_key<Alg>()};
     const auto claims = typical_claims();
     for (auto _ : state)
         benchmark::DoNotOptimize(signer.sign(claims));

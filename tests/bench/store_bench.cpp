@@ -31,6 +31,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace jwt = tessera::jwt;
@@ -39,12 +40,6 @@ namespace {
 
 /// Calls per timed block: long enough to time, short enough for many rounds.
 constexpr int block = 16;
-
-template <class Floor, class Ours>
-void interleaved(benchmark::State& state, Floor floor, Ours ours)
-{
-    bench::interleaved<block>(state, std::move(floor), std::move(ours));
-}
 
 std::optional<std::string> setting(const std::string& name)
 {
@@ -135,8 +130,15 @@ struct fleet {
     }
 };
 
+/// What each store is measured at, in the order they run.
+enum class operation { session_authenticate, jwt_deny_and_version_authenticate, hybrid_refresh };
+constexpr std::pair<operation, const char*> operations[] = {
+    {operation::session_authenticate, "session_authenticate"},
+    {operation::jwt_deny_and_version_authenticate, "jwt_deny_and_version_authenticate"},
+    {operation::hybrid_refresh, "hybrid_refresh"}};
+
 template <class Store, class Floor, class Options>
-void run(benchmark::State& state, const std::optional<Options>& options, const char* what)
+void run(benchmark::State& state, const std::optional<Options>& options, operation op)
 {
     if (!options) {
         state.SkipWithError("no servers: run through ./dev bench");
@@ -145,48 +147,46 @@ void run(benchmark::State& state, const std::optional<Options>& options, const c
     Store store{*options};
     Floor floor{*options};
     fleet<Store> f{store};
-    const std::string op = what;
-    if (op == "session") {
+    switch (op) {
+    case operation::session_authenticate: {
         const auto id = f.web.issue("user-1234567890")->access_token;
-        interleaved(state, std::ref(floor), [&] { benchmark::DoNotOptimize(f.web.authenticate(id)); });
-    } else if (op == "jwt") {
+        bench::interleaved<block>(state, std::ref(floor), [&] { benchmark::DoNotOptimize(f.web.authenticate(id)); });
+        break;
+    }
+    case operation::jwt_deny_and_version_authenticate: {
         const auto token = f.api.issue("user-1234567890")->access_token;
-        interleaved(state, std::ref(floor), [&] { benchmark::DoNotOptimize(f.api.authenticate(token)); });
-    } else {
+        bench::interleaved<block>(state, std::ref(floor),
+                                  [&] { benchmark::DoNotOptimize(f.api.authenticate(token)); });
+        break;
+    }
+    case operation::hybrid_refresh: {
         auto pair = *f.mobile.issue("user-1234567890");
-        interleaved(state, std::ref(floor), [&] {
+        bench::interleaved<block>(state, std::ref(floor), [&] {
             auto next = f.mobile.refresh(pair.refresh_token);
             if (next)
                 pair = std::move(*next);
             benchmark::DoNotOptimize(next);
         });
+        break;
+    }
     }
 }
 
-void redis_session_authenticate(benchmark::State& s)
+/// Registers `<name>_<operation>` for every operation on one store.
+template <class Store, class Floor, class Options>
+void register_store(const std::string& name, std::optional<Options> (*options)())
 {
-    run<tessera::redis_store, redis_floor>(s, redis_options(), "session");
+    for (const auto& [op, what] : operations)
+        benchmark::RegisterBenchmark((name + "_" + what).c_str(),
+                                     [options, op = op](benchmark::State& s) { run<Store, Floor>(s, options(), op); })
+            ->MinTime(1.0);
 }
-void redis_jwt_deny_and_version_authenticate(benchmark::State& s)
-{
-    run<tessera::redis_store, redis_floor>(s, redis_options(), "jwt");
-}
-void redis_hybrid_refresh(benchmark::State& s)
-{
-    run<tessera::redis_store, redis_floor>(s, redis_options(), "refresh");
-}
-void postgres_session_authenticate(benchmark::State& s)
-{
-    run<tessera::postgres_store, postgres_floor>(s, postgres_options(), "session");
-}
-void postgres_jwt_deny_and_version_authenticate(benchmark::State& s)
-{
-    run<tessera::postgres_store, postgres_floor>(s, postgres_options(), "jwt");
-}
-void postgres_hybrid_refresh(benchmark::State& s)
-{
-    run<tessera::postgres_store, postgres_floor>(s, postgres_options(), "refresh");
-}
+
+[[maybe_unused]] const bool registered = [] {
+    register_store<tessera::redis_store, redis_floor>("redis", redis_options);
+    register_store<tessera::postgres_store, postgres_floor>("postgres", postgres_options);
+    return true;
+}();
 
 /// Session authenticate from several threads on one store: requests per second.
 template <class Store, class Options>
@@ -220,11 +220,5 @@ void throughput_postgres_sessions(benchmark::State& s)
 
 } // namespace
 
-BENCHMARK(redis_session_authenticate)->MinTime(1.0);
-BENCHMARK(redis_jwt_deny_and_version_authenticate)->MinTime(1.0);
-BENCHMARK(redis_hybrid_refresh)->MinTime(1.0);
-BENCHMARK(postgres_session_authenticate)->MinTime(1.0);
-BENCHMARK(postgres_jwt_deny_and_version_authenticate)->MinTime(1.0);
-BENCHMARK(postgres_hybrid_refresh)->MinTime(1.0);
 BENCHMARK(throughput_redis_sessions)->Threads(2)->UseRealTime()->MinTime(1.0);
 BENCHMARK(throughput_postgres_sessions)->Threads(2)->UseRealTime()->MinTime(1.0);
