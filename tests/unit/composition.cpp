@@ -1025,6 +1025,8 @@ BOOST_AUTO_TEST_CASE(errors_map_to_http_conditions)
     BOOST_TEST(tessera::http_status(errc::invalid_key) == 500);
     BOOST_TEST((make_error_code(errc::weak_password) == condition::bad_request));
     BOOST_TEST(tessera::http_status(errc::weak_password) == 400);
+    BOOST_TEST((make_error_code(errc::invalid_request) == condition::bad_request));
+    BOOST_TEST(tessera::http_status(errc::invalid_request) == 400);
     BOOST_TEST(std::string{tessera::to_string(condition::bad_request)} == "bad_request");
     BOOST_TEST(tessera::http_status(std::make_error_code(std::errc::io_error)) == 500);
     BOOST_TEST((std::make_error_code(std::errc::io_error) != condition::rejected));

@@ -73,6 +73,11 @@ enum class errc : int {
     store_full,
     /// A new password is refused: shorter than the minimum, longer than `max_password_size`, or the current one.
     weak_password,
+    /** The request is not one tessera can read without guessing (RFC 6750 `invalid_request`): a
+        credential sent two ways, a field that may appear once sent twice, an `Authorization: Bearer`
+        value that is not a token, a body that is not the expected JSON.
+    */
+    invalid_request,
 };
 
 /** What an HTTP layer needs to know of an error: one condition per response status.
@@ -94,7 +99,7 @@ enum class condition : int {
     unavailable,
     /// The server is set up wrongly (a key, a setting): 500.
     misconfigured,
-    /// The request cannot be taken as it is (a new password refused): 400.
+    /// The request cannot be taken as it is (`invalid_request`, a new password refused): 400.
     bad_request,
 };
 
@@ -170,6 +175,7 @@ constexpr std::string_view to_string(errc e) noexcept
     case errc::wrong_subject: return "wrong_subject";
     case errc::invalid_configuration: return "invalid_configuration";
     case errc::weak_password: return "weak_password";
+    case errc::invalid_request: return "invalid_request";
     }
     return "unknown_error";
 }
@@ -216,7 +222,8 @@ constexpr condition condition_of(errc e) noexcept
     case errc::invalid_key:
     case errc::weak_key:
     case errc::invalid_configuration: return condition::misconfigured;
-    case errc::weak_password: return condition::bad_request;
+    case errc::weak_password:
+    case errc::invalid_request: return condition::bad_request;
     default: return condition::rejected;
     }
 }
