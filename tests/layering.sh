@@ -12,9 +12,9 @@ layer_of() { # a path under include/tessera -> its layer
     session/session.hpp | revocation/refresh_families.hpp) echo 6 ;;
     core/* | version.hpp) echo 0 ;;
     detail/* | credentials.hpp | options.hpp | events.hpp) echo 1 ;;
-    jwt/* | store/* | http/* | context.hpp) echo 2 ;;
+    jwt/* | store/* | context.hpp) echo 2 ;;
     password/* | events/*) echo 3 ;;
-    revocation/*) echo 4 ;;
+    revocation/* | http/*) echo 4 ;;
     scheme/*) echo 5 ;;
     authenticator.hpp) echo 6 ;;
     core.hpp | jwt.hpp) echo 7 ;;

@@ -2,10 +2,15 @@
 // The framework-neutral HTTP layer: a request's credential found as RFC 6750 says, refused when it is
 // ambiguous, and every refusal answered with its status and challenge.
 
+#include "faulty_store.hpp"
+#include "store_fixtures.hpp"
 #include "support.hpp"
 
+#include <tessera/authenticator.hpp>
 #include <tessera/http/answer.hpp>
 #include <tessera/http/credential.hpp>
+#include <tessera/http/guard.hpp>
+#include <tessera/http/login.hpp>
 #include <tessera/http/request.hpp>
 
 #include <boost/test/unit_test.hpp>
@@ -15,7 +20,7 @@
 #include <vector>
 
 using namespace std::chrono_literals;
-using test::outcome;
+using namespace test::suite;
 namespace http = tessera::http;
 using tessera::errc;
 
@@ -151,6 +156,167 @@ BOOST_AUTO_TEST_CASE(a_realm_is_checked_once)
         BOOST_CHECK_EXCEPTION(http::challenge{bad}, tessera::error,
                               [](const tessera::error& e) { return e.code() == errc::invalid_configuration; });
     BOOST_TEST(http::challenge{"tessera demo"}.missing().www_authenticate == "Bearer realm=\"tessera demo\"");
+}
+
+namespace {
+
+/// A request of `method` with `fields`, as the guard sees it.
+struct any_request {
+    std::string method;
+    std::vector<http::header_field> fields;
+    [[nodiscard]] http::request_view view() const { return {method, "/api/me", fields}; }
+};
+
+/// What a guard decided, as "<subject>" or "<status> <challenge>".
+template <class Guard>
+std::string verdict_of(const Guard& g, const any_request& r)
+{
+    auto v = g.check(r.view());
+    if (v)
+        return v->subject;
+    return std::to_string(v.answer.status) + (v.answer.www_authenticate.empty() ? "" : " " + v.answer.www_authenticate) +
+           (v.answer.clear_cookie ? " (clear)" : "");
+}
+
+const auto csrf_key = tessera::secret::from_text("0123456789abcdef0123456789abcdef");
+
+} // namespace
+
+// A bearer scheme: each outcome's status and challenge, the store's outage a 503.
+BOOST_AUTO_TEST_CASE(a_guard_answers_a_bearer_scheme)
+{
+    test::memory_fixture f;
+    test::faulty_store store{f.store};
+    tessera::authenticator<decltype(store), jwt::hs256, tessera::deny_list, tessera::manual_clock> api{
+        store, jwt::hmac_key<jwt::hs256>::generate(), named(), f.clock};
+    const http::guard guard{api, {.realm = "api"}};
+    const auto token = must(api.issue("ada")).access_token;
+    const auto bearer = [](const std::string& t) { return http::header_field{"Authorization", "Bearer " + t}; };
+    std::string auth_value = "Bearer " + token;
+    BOOST_TEST(verdict_of(guard, {"GET", {{"Authorization", auth_value}}}) == "ada");
+    BOOST_TEST(verdict_of(guard, {"GET", {}}) == "401 Bearer realm=\"api\"");
+    std::string tampered = auth_value;
+    tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
+    BOOST_TEST(verdict_of(guard, {"GET", {{"Authorization", tampered}}}) ==
+               "401 Bearer realm=\"api\", error=\"invalid_token\"");
+    BOOST_TEST(verdict_of(guard, {"GET", {{"Authorization", "Bearer a b"}}}) ==
+               "400 Bearer realm=\"api\", error=\"invalid_request\"");
+    // A bearer scheme reads no cookie: the same token in one is not a credential sent two ways.
+    BOOST_TEST(verdict_of(guard, {"POST", {{"Authorization", auth_value}, {"Cookie", "__Host-session=" + token}}}) ==
+               "ada");
+    store.break_down();
+    BOOST_TEST(verdict_of(guard, {"GET", {{"Authorization", auth_value}}}) == "503");
+    store.heal();
+    must(api.revoke(token));
+    BOOST_TEST(verdict_of(guard, {"GET", {{"Authorization", auth_value}}}) ==
+               "401 Bearer realm=\"api\", error=\"invalid_token\"");
+    f.clock.advance(2h);
+    const auto late = must(api.issue("ada")).access_token;
+    f.clock.advance(2h);
+    BOOST_TEST(verdict_of(guard, {"GET", {{"Authorization", "Bearer " + late}}}) ==
+               "401 Bearer realm=\"api\", error=\"invalid_token\", error_description=\"The access token expired\"");
+    (void)bearer;
+}
+
+// A cookie scheme: the cookie or a bearer header, never both; an unsafe request from another site is
+// refused before the store is asked, and one without the session's CSRF token after.
+BOOST_AUTO_TEST_CASE(a_guard_keeps_a_cookie_scheme_from_other_sites)
+{
+    test::memory_fixture f;
+    test::faulty_store store{f.store};
+    tessera::session_authenticator<decltype(store), tessera::manual_clock> web{store, {}, f.clock};
+    const http::csrf_tokens csrf{csrf_key};
+    const http::guard guard{web,
+                            {.realm = "app", .cookie = http::cookie_options{},
+                             .origins = {{"https://app.example"}}},
+                            &csrf};
+    const auto id = must(web.issue("bo")).access_token;
+    const auto handle = must(web.authenticate(id)).id;
+    const std::string cookie = "__Host-session=" + id;
+    const auto token = csrf.issue(handle);
+    BOOST_TEST(verdict_of(guard, {"GET", {{"Cookie", cookie}}}) == "bo");
+    BOOST_TEST(verdict_of(guard, {"GET", {{"Authorization", "Bearer " + id}}}) == "bo"); // a client that is no browser
+    BOOST_TEST(verdict_of(guard, {"GET", {{"Authorization", "Bearer " + id}, {"Cookie", cookie}}}) ==
+               "400 Bearer realm=\"app\", error=\"invalid_request\"");
+    // Unsafe requests: from the site with its token; refused from elsewhere, or without the token.
+    BOOST_TEST(verdict_of(guard, {"POST", {{"Cookie", cookie}, {"Sec-Fetch-Site", "same-origin"}, {"X-CSRF-Token", token}}}) ==
+               "bo");
+    BOOST_TEST(verdict_of(guard, {"POST", {{"Cookie", cookie}, {"Origin", "https://app.example"}, {"x-csrf-token", token}}}) ==
+               "bo");
+    store.clear_log();
+    BOOST_TEST(verdict_of(guard, {"POST", {{"Cookie", cookie}, {"Sec-Fetch-Site", "cross-site"}, {"X-CSRF-Token", token}}}) ==
+               "403");
+    BOOST_TEST(verdict_of(guard, {"POST", {{"Cookie", cookie}, {"Origin", "https://evil.example"}, {"X-CSRF-Token", token}}}) ==
+               "403");
+    BOOST_TEST(verdict_of(guard, {"POST", {{"Cookie", cookie}, {"X-CSRF-Token", token}}}) == "403"); // no origin at all
+    BOOST_TEST(store.log().empty()); // none of them cost a lookup
+    BOOST_TEST(verdict_of(guard, {"POST", {{"Cookie", cookie}, {"Sec-Fetch-Site", "same-origin"}}}) == "403");
+    BOOST_TEST(verdict_of(guard, {"POST", {{"Cookie", cookie}, {"Sec-Fetch-Site", "same-origin"},
+                                           {"X-CSRF-Token", csrf.issue("another session")}}}) == "403");
+    BOOST_TEST(verdict_of(guard, {"POST", {{"Cookie", cookie}, {"Sec-Fetch-Site", "same-origin"},
+                                           {"X-CSRF-Token", token}, {"X-CSRF-Token", token}}}) == "403");
+    // A bearer-carried session id needs no CSRF token: no other site can make a browser send it.
+    BOOST_TEST(verdict_of(guard, {"POST", {{"Authorization", "Bearer " + id}}}) == "bo");
+    // Ended, or its store down: cleared, or kept for when the store is back.
+    store.break_down();
+    BOOST_TEST(verdict_of(guard, {"GET", {{"Cookie", cookie}}}) == "503");
+    store.heal();
+    must(web.revoke(id));
+    BOOST_TEST(verdict_of(guard, {"GET", {{"Cookie", cookie}}}) == "401 (clear)");
+    BOOST_TEST(verdict_of(guard, {"GET", {}}) == "401 Bearer realm=\"app\"");
+    BOOST_CHECK_EXCEPTION((http::guard{web, {.cookie = http::cookie_options{}}}), tessera::error,
+                          [](const tessera::error& e) { return e.code() == errc::invalid_configuration; });
+}
+
+BOOST_AUTO_TEST_CASE(a_login_body_is_read_strictly)
+{
+    BOOST_TEST(must(http::parse_login(R"({"username":"ada","password":"pw"})")).username == "ada");
+    BOOST_TEST(must(http::parse_login(R"( {"password":"pw","username":"ada"} )")).password == "pw");
+    for (const std::string& bad : std::vector<std::string>{
+             "", "[]", "{}", R"({"username":"ada"})", R"({"username":"ada","password":"pw","admin":true})",
+             R"({"username":"ada","password":"pw","password":"other"})", R"({"username":1,"password":"pw"})",
+             R"({"username":"","password":"pw"})", R"({"username":"ada","password":""})",
+             R"({"username":"ada","password":"pw"} x)", "{\"username\":\"\xff\",\"password\":\"pw\"}",
+             R"({"username":"ada","password":")" + std::string(tessera::max_password_size + 1, 'p') + "\"}",
+             R"({"username":"ada","password":"pw"})" + std::string(http::max_login_body_size, ' ')})
+        BOOST_TEST(outcome(http::parse_login(bad)) == "invalid_request", bad.substr(0, 60));
+}
+
+// The login flow: a throttled attempt waits without Argon2 and says how long; a body that is no login
+// counts nothing; a good one issues.
+BOOST_AUTO_TEST_CASE(a_login_throttles_checks_and_issues)
+{
+    test::memory_fixture f;
+    tessera::session_authenticator<decltype(f.store), tessera::manual_clock> web{f.store, {}, f.clock};
+    static const tessera::password_hasher hasher{};
+    tessera::login_throttle throttle{f.store, {.free_attempts = 2, .base_delay = 30s}, f.clock};
+    const auto stored = hasher.hash("correct horse battery");
+    const auto users = [&](std::string_view name) -> std::optional<std::string> {
+        return name == "cy" ? std::optional<std::string>{stored} : std::nullopt;
+    };
+    const auto login = [&](std::string_view body) {
+        return http::log_in(web, hasher, throttle, body, "192.0.2.1", users, {.user_agent = "test", .ip = "192.0.2.1"});
+    };
+    auto in = login(R"({"username":"cy","password":"correct horse battery"})");
+    BOOST_TEST_REQUIRE(static_cast<bool>(in));
+    BOOST_TEST(in.subject == "cy");
+    BOOST_TEST(must(web.authenticate(in->access_token)).subject == "cy");
+    BOOST_TEST(tessera::to_string(login("not json").error) == "invalid_request");
+    BOOST_TEST(tessera::to_string(login(R"({"username":"cy","password":"wrong"})").error) == "bad_credentials");
+    // The client's second failure (an unknown user counts alike) locks it for the base delay.
+    BOOST_TEST(tessera::to_string(login(R"({"username":"nobody","password":"x"})").error) == "bad_credentials");
+    auto locked = login(R"({"username":"cy","password":"correct horse battery"})");
+    BOOST_TEST(tessera::to_string(locked.error) == "rate_limited");
+    BOOST_TEST(locked.retry_after.value_or(0s).count() == 30);
+    f.clock.advance(10s);
+    BOOST_TEST(login(R"({"username":"cy","password":"correct horse battery"})").retry_after.value_or(0s).count() == 20);
+    const auto answer = http::challenge{"app"}.refuse(locked.error, http::carrier::none, locked.retry_after);
+    BOOST_TEST(answer.status == 429);
+    BOOST_TEST(answer.www_authenticate.empty());
+    BOOST_TEST(http::challenge{"app"}.refuse(make_error_code(errc::bad_credentials), http::carrier::none)
+                   .www_authenticate.empty());
+    f.clock.advance(21s);
+    BOOST_TEST(static_cast<bool>(login(R"({"username":"cy","password":"correct horse battery"})")));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -20,7 +20,8 @@
     signature, a wrong issuer or audience, a revoked or unknown credential
     all read `invalid_token`; only an expiry is worth telling the client,
     which then refreshes. A cookie-carried credential gets no challenge (no
-    `Authorization` scheme would help), and a refused one is cleared.
+    `Authorization` scheme would help), and a refused one is cleared; a
+    refusal of no credential (`carrier::none`: a login) gets neither.
 */
 
 #include <tessera/core/error.hpp>
@@ -72,13 +73,13 @@ public:
     /// A request with no credential: 401, `Bearer realm="…"` and no error code.
     [[nodiscard]] refusal missing() const { return {401, "Bearer realm=\"" + realm_ + "\""}; }
 
-    /// A request refused with `ec`, whose credential came by `from`.
+    /// A request refused with `ec`, whose credential came by `from` (`none`: a request that carried none, a login).
     [[nodiscard]] refusal refuse(const std::error_code& ec, carrier from = carrier::bearer,
                                  std::optional<std::chrono::seconds> retry_after = std::nullopt) const
     {
         refusal r;
         r.status = http_status(ec);
-        const bool bearer = from != carrier::cookie;
+        const bool bearer = from == carrier::bearer;
         if (r.status == 401) {
             r.clear_cookie = from == carrier::cookie;
             if (bearer) {

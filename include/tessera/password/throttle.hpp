@@ -59,14 +59,29 @@ public:
     /// `rate_limited` while the subject or the client is in a delay; `store_unavailable` fails closed.
     result<void> check(std::string_view subject, std::string_view client)
     {
+        auto w = wait(subject, client);
+        if (!w)
+            return fail(w.error());
+        if (*w > std::chrono::seconds{0})
+            return fail(errc::rate_limited);
+        return {};
+    }
+
+    /// How long the subject or the client must still wait (the longer of the two; 0: not at all), for a
+    /// `Retry-After`. `store_unavailable` fails closed.
+    result<std::chrono::seconds> wait(std::string_view subject, std::string_view client)
+    {
+        std::chrono::seconds longest{0};
+        const auto now = clock_.now();
         for (const auto& key : {lock_key('s', subject), lock_key('c', client)}) {
             auto locked = store_.get(key);
             if (!locked)
                 return fail(locked.error());
-            if (*locked)
-                return fail(errc::rate_limited);
+            if (*locked) // a live lock waits at least a second, however close its end
+                longest = std::max({longest, std::chrono::seconds{1},
+                                    std::chrono::duration_cast<std::chrono::seconds>((*locked)->expires_at - now)});
         }
-        return {};
+        return longest;
     }
 
     /// Counts a failure against both keys, starting or extending their delay.
