@@ -12,7 +12,9 @@
 
 #include <tessera/authenticator.hpp>
 #include <tessera/http/cookie.hpp>
+#include <tessera/http/credential.hpp>
 #include <tessera/http/csrf.hpp>
+#include <tessera/http/login.hpp>
 #include <tessera/jwt/decode.hpp>
 #include <tessera/jwt/jwks.hpp>
 #include <tessera/password/hash.hpp>
@@ -225,6 +227,55 @@ inline void cookie(std::string_view in)
         auto found = tessera::http::find_cookie(sent, policy.name());
         require(found && found->has_value() && **found == in, "a cookie value did not read back");
     }
+}
+
+/// A request's credential: fields `Authorization`, `Cookie`, a second `Cookie`, a second `Authorization`.
+inline void http_request(std::string_view in)
+{
+    const auto f = fields(in, 4);
+    std::vector<tessera::http::header_field> held;
+    for (const auto& [name, value] : {std::pair{"Authorization", f[0]}, std::pair{"Cookie", f[1]},
+                                      std::pair{"Cookie", f[2]}, std::pair{"Authorization", f[3]}})
+        if (!value.empty())
+            held.push_back({name, value});
+    const tessera::http::request_view r{"POST", "/api/me", held};
+    auto bearer = tessera::http::bearer_token(r);
+    auto cookie = tessera::http::request_cookie(r, "__Host-session");
+    auto found = tessera::http::find_credential(r, "__Host-session");
+    if (bearer && *bearer) {
+        require(tessera::http::detail::is_b64token(**bearer), "a bearer token that is not a b64token was found");
+        require(f[0].ends_with(**bearer) || f[3].ends_with(**bearer), "a bearer token not from its field");
+    }
+    if (cookie && *cookie)
+        for (const char c : **cookie)
+            require(tessera::http::detail::is_cookie_octet(c), "a cookie value with a character no cookie carries");
+    if (!bearer || !cookie || (*bearer && *cookie)) {
+        require(!found && found.error() == tessera::errc::invalid_request, "an ambiguous credential was taken");
+    } else {
+        require(found.has_value(), "an unambiguous request was refused");
+        const bool as_bearer = bearer->has_value();
+        require(found->carrier == (as_bearer ? tessera::http::carrier::bearer
+                                   : cookie->has_value() ? tessera::http::carrier::cookie
+                                                         : tessera::http::carrier::none),
+                "a credential found by the wrong carrier");
+    }
+}
+
+/// A login body: what is accepted is bounded, and reads back the same once written again.
+inline void login_body(std::string_view in)
+{
+    auto form = tessera::http::parse_login(in);
+    if (!form)
+        return;
+    require(!form->username.empty() && form->username.size() <= tessera::max_subject_size,
+            "a login's username out of bounds");
+    require(!form->password.empty() && form->password.size() <= tessera::max_password_size,
+            "a login's password out of bounds");
+    const auto again = boost::json::serialize(
+        boost::json::object{{"username", form->username}, {"password", form->password}});
+    auto back = tessera::http::parse_login(again);
+    require(back && back->username == form->username && back->password == form->password,
+            "a login body did not read back");
 }
 
 /// The CSRF origin check and signed tokens.
@@ -469,6 +520,7 @@ inline constexpr target targets[] = {
     {"phc", phc},               {"session_id", session_id},
     {"records", records},       {"issued", issued},
     {"redis_reply", redis_reply}, {"pg_result", pg_result},
+    {"http_request", http_request}, {"login_body", login_body},
 };
 
 inline const target* find(std::string_view name)
