@@ -32,6 +32,9 @@ BOOST_AUTO_TEST_CASE(refresh_cookie_scoped_to_its_endpoint)
         {.name = "__Secure-refresh", .path = "/auth/refresh", .same_site = http::same_site::strict}};
     BOOST_TEST(*refresh.set_cookie("r", 2592000s) ==
                "__Secure-refresh=r; Max-Age=2592000; Path=/auth/refresh; Secure; HttpOnly; SameSite=Strict");
+    BOOST_TEST(*http::cookie_policy{http::refresh_cookie_options()}.set_cookie("r") ==
+               "__Secure-refresh=r; Path=/refresh; Secure; HttpOnly; SameSite=Strict");
+    BOOST_TEST(http::refresh_cookie_options("/auth").path == "/auth");
     const http::cookie_policy shared{{.name = "sid", .domain = "example.com", .same_site = http::same_site::none}};
     BOOST_TEST(*shared.set_cookie("x") == "sid=x; Path=/; Domain=example.com; Secure; HttpOnly; SameSite=None");
 }

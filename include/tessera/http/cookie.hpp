@@ -49,6 +49,15 @@ struct cookie_options {
     http::same_site same_site = same_site::lax;
 };
 
+/** The refresh token's cookie (hybrid scheme): `__Secure-refresh`, sent only to `path` (the refresh
+    endpoint, which must also be where the application ends a family), `SameSite=Strict`, `Secure`,
+    `HttpOnly`. The `__Secure-` prefix, since `__Host-` requires `Path=/`.
+*/
+inline cookie_options refresh_cookie_options(std::string path = "/refresh")
+{
+    return {.name = "__Secure-refresh", .path = std::move(path), .same_site = same_site::strict};
+}
+
 namespace detail {
 
 /// RFC 9110 tchar: the characters of a cookie name.
