@@ -17,7 +17,7 @@ layer_of() { # a path under include/tessera -> its layer
     revocation/* | http/*) echo 4 ;;
     scheme/*) echo 5 ;;
     authenticator.hpp) echo 6 ;;
-    core.hpp | jwt.hpp) echo 7 ;;
+    core.hpp | jwt.hpp | beast.hpp) echo 7 ;;
     tessera.hpp) echo 8 ;;
     *) echo unknown ;;
   esac

@@ -38,6 +38,13 @@ namespace tessera::inline v0::http {
 /// What to send back.
 struct refusal {
     int status = 500;
+    /** What the client may read of why, the same for every refusal of one kind (a body's `error`):
+        `unauthenticated` (no credential), `invalid_token` (and `expired`, the one refusal worth
+        telling apart), `bad_credentials` (a login's), `invalid_request` (and `weak_password`, a new
+        password refused), `forbidden`, `rate_limited`, `unavailable`, `server_error`. Never which
+        check failed.
+    */
+    std::string_view error = "server_error";
     /// The `WWW-Authenticate` value; empty: send none.
     std::string www_authenticate{};
     /// `Retry-After` in seconds, for 429 (and a 503 whose end is known).
@@ -71,7 +78,7 @@ public:
     }
 
     /// A request with no credential: 401, `Bearer realm="…"` and no error code.
-    [[nodiscard]] refusal missing() const { return {401, "Bearer realm=\"" + realm_ + "\""}; }
+    [[nodiscard]] refusal missing() const { return {401, "unauthenticated", "Bearer realm=\"" + realm_ + "\""}; }
 
     /// A request refused with `ec`, whose credential came by `from` (`none`: a request that carried none, a login).
     [[nodiscard]] refusal refuse(const std::error_code& ec, carrier from = carrier::bearer,
@@ -79,6 +86,7 @@ public:
     {
         refusal r;
         r.status = http_status(ec);
+        r.error = public_error(ec, r.status);
         const bool bearer = from == carrier::bearer;
         if (r.status == 401) {
             r.clear_cookie = from == carrier::cookie;
@@ -100,6 +108,19 @@ public:
     [[nodiscard]] const std::string& realm() const noexcept { return realm_; }
 
 private:
+    static std::string_view public_error(const std::error_code& ec, int status) noexcept
+    {
+        switch (status) {
+        case 400: return ec == errc::weak_password ? "weak_password" : "invalid_request";
+        case 401:
+            return ec == errc::expired ? "expired" : ec == errc::bad_credentials ? "bad_credentials" : "invalid_token";
+        case 403: return "forbidden";
+        case 429: return "rate_limited";
+        case 503: return "unavailable";
+        default: return "server_error";
+        }
+    }
+
     std::string realm_;
 };
 
