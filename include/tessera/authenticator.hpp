@@ -67,6 +67,15 @@ concept subject_revocable_scheme = authentication_scheme<A> && requires(A& a, st
     { a.revoke_all(subject) } -> std::same_as<result<std::size_t>>;
 };
 
+/** A scheme that lists where a subject is logged in (`sessions(subject)`) and ends one of them by the id
+    listed (`revoke_session(subject, id)`): the session and hybrid schemes.
+*/
+template <class A>
+concept listing_scheme = authentication_scheme<A> && requires(A& a, std::string_view text) {
+    a.sessions(text);
+    { a.revoke_session(text, text) } -> std::same_as<result<bool>>;
+};
+
 /// A scheme with `refresh` (sessions: a new id; hybrid: a new pair).
 template <class A>
 concept refreshable_scheme = authentication_scheme<A> && requires(A& a, std::string_view credential) {
@@ -108,5 +117,7 @@ static_assert(sizeof(session_authenticator<>) == sizeof(session_scheme<memory_st
 
 static_assert(authentication_scheme<session_authenticator<>> && authentication_scheme<jwt_authenticator<>> &&
               authentication_scheme<hybrid_authenticator<>>);
+static_assert(listing_scheme<session_authenticator<>> && listing_scheme<hybrid_authenticator<>> &&
+              !listing_scheme<jwt_authenticator<>>);
 
 } // namespace tessera::inline v0

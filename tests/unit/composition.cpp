@@ -609,6 +609,81 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(jwt_policies_with_a_fault_at_every_call, F, test::
 
 // ---- one store read per authenticate ------------------------------------------------
 
+// One device logged out from the list, on both schemes that list: only that device, only the subject's own
+// (another subject's id is `false`, as an ended one), a hostile id `malformed` before the store is asked.
+BOOST_AUTO_TEST_CASE_TEMPLATE(a_device_is_logged_out_from_the_list, F, test::store_fixtures)
+{
+    F f;
+    test::faulty_store store{f.store};
+    tessera::session_authenticator<decltype(store), clock_t_> web{store, {}, f.clock};
+    tessera::hybrid_authenticator<jwt::hs256, decltype(store), clock_t_> mobile{
+        store, jwt::hmac_key<jwt::hs256>::generate(), named(), f.clock};
+    const auto check = [&](auto& scheme, std::string_view ended) {
+        auto phone = must(scheme.issue("ann"));
+        f.clock.advance(1s);
+        auto laptop = must(scheme.issue("ann"));
+        auto bens = must(scheme.issue("ben"));
+        auto listed = must(scheme.sessions("ann"));
+        BOOST_TEST_REQUIRE(listed.size() == 2u);
+        std::string first;
+        if constexpr (requires { listed[0].handle; })
+            first = listed[0].handle; // oldest first: the phone
+        else
+            first = listed[0].family;
+        BOOST_TEST(!must(scheme.revoke_session("ben", first))); // not ben's: untouched
+        BOOST_TEST(who_is(scheme, phone.access_token) == "ann");
+        BOOST_TEST(must(scheme.revoke_session("ann", first)));
+        BOOST_TEST(who_is(scheme, phone.access_token) == ended);
+        BOOST_TEST(who_is(scheme, laptop.access_token) == "ann");
+        BOOST_TEST(who_is(scheme, bens.access_token) == "ben");
+        BOOST_TEST(!must(scheme.revoke_session("ann", first))); // already ended
+        BOOST_TEST(must(scheme.sessions("ann")).size() == 1u);
+        store.clear_log();
+        for (const std::string& bad : std::vector<std::string>{"", "x", first + "A", first.substr(1), "../../etc",
+                                                               std::string(first.size(), '!')})
+            BOOST_TEST(outcome(scheme.revoke_session("ann", bad)) == "malformed", bad);
+        BOOST_TEST(store.log().empty());
+    };
+    check(web, "unknown_session");
+    check(mobile, "revoked");
+}
+
+// Ending a listed device with a fault at every store call: after the client's retry, that device is
+// dead, the other alive.
+BOOST_AUTO_TEST_CASE_TEMPLATE(a_device_logged_out_from_the_list_with_a_fault_at_every_call, F, test::store_fixtures)
+{
+    struct state {
+        tessera::credentials login, other;
+        std::string id;
+    };
+    const auto check = [](auto& scheme, state& s, const tessera::result<bool>& first) {
+        BOOST_TEST((outcome(first) == "ok" || outcome(first) == "store_unavailable"));
+        if (!first)
+            (void)must(scheme.revoke_session("kim", s.id)); // true, or false if the lost reply had ended it
+        BOOST_TEST(who_is(scheme, s.login.access_token) != "kim");
+        BOOST_TEST(who_is(scheme, s.other.access_token) == "kim");
+        BOOST_TEST(must(scheme.sessions("kim")).size() == 1u);
+    };
+    at_every_call<fault_world<F>>(
+        [](auto& w) {
+            auto login = must(w.web.issue("kim"));
+            auto id = must(w.web.authenticate(login.access_token)).id; // the session's handle, as listed
+            return state{login, must(w.web.issue("kim")), id};
+        },
+        [](auto& w, state& s) { return w.web.revoke_session("kim", s.id); },
+        [&](auto& w, state& s, const tessera::result<bool>& first) { check(w.web, s, first); });
+    at_every_call<fault_world<F>>(
+        [](auto& w) {
+            auto login = must(w.mobile.issue("kim"));
+            return state{login, must(w.mobile.issue("kim")), login.refresh_token.substr(0, 22)};
+        },
+        [](auto& w, state& s) { return w.mobile.revoke_session("kim", s.id); },
+        [&](auto& w, state& s, const tessera::result<bool>& first) {
+            check(w.mobile, s, first);
+            BOOST_TEST(outcome(w.mobile.refresh(s.login.refresh_token)) == "unknown_session");
+        });
+}
+
 BOOST_AUTO_TEST_CASE(hybrid_logout_of_one_device_is_immediate_at_one_read)
 {
     test::memory_fixture f;

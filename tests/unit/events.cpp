@@ -168,6 +168,30 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(the_hybrid_scheme_reports_rotation_and_reuse_with_
     BOOST_TEST(after[3] == (recorded{"revoked_everywhere", "hybrid", "dee", "", "", "", 1}));
 }
 
+// A device logged out from the list is one `session_revoked`, naming its subject and what was listed; an id
+// that ends nothing (another's, or already ended) says nothing.
+BOOST_AUTO_TEST_CASE_TEMPLATE(a_device_logged_out_from_the_list_is_reported_once, F, test::store_fixtures)
+{
+    F f;
+    recorder sink;
+    tessera::session_authenticator<decltype(f.store), clock_t_, recorder> web{f.store, {}, f.clock, sink};
+    tessera::hybrid_authenticator<jwt::hs256, decltype(f.store), clock_t_, recorder> mobile{
+        f.store, jwt::hmac_key<jwt::hs256>::generate(), named(), f.clock, sink};
+    must(web.issue("eve"));
+    must(mobile.issue("eve"));
+    const auto handle = must(web.sessions("eve"))[0].handle;
+    const auto family = must(mobile.sessions("eve"))[0].family;
+    (void)sink.take();
+    BOOST_TEST(!must(web.revoke_session("fay", handle)));
+    BOOST_TEST(!must(mobile.revoke_session("fay", family)));
+    BOOST_TEST(must(web.revoke_session("eve", handle)));
+    BOOST_TEST(must(mobile.revoke_session("eve", family)));
+    BOOST_TEST(!must(mobile.revoke_session("eve", family)));
+    BOOST_TEST(sink.take() == (std::vector<recorded>{{"session_revoked", "session", "eve", handle},
+                                                     {"session_revoked", "hybrid", "eve", family}}),
+               boost::test_tools::per_element());
+}
+
 // A store that cannot answer is one event per operation, on every scheme, with its cause.
 BOOST_AUTO_TEST_CASE(a_store_that_cannot_answer_is_reported_with_its_cause)
 {

@@ -39,6 +39,20 @@ inline std::array<std::uint8_t, 32> sha256(std::span<const std::uint8_t> bytes)
     return out;
 }
 
+/** Whether `id` is exactly `N` bytes in canonical base64url: the shape of every handle and id tessera
+    lists (a session's handle, a SHA-256; a family's id, 16 random bytes). What is not is refused before
+    a store sees it.
+*/
+template <std::size_t N>
+bool is_listed_id(std::string_view id) noexcept
+{
+    std::array<std::uint8_t, N> raw;
+    if (id.size() != base64url::encoded_size(N))
+        return false;
+    auto n = base64url::decode_into(id, raw);
+    return n && *n == N;
+}
+
 /** The store key of an opaque credential (session id, refresh token): `prefix`
     and base64url(SHA-256(its 32 bytes)). `raw` receives the decoded bytes.
     @return `malformed` unless `token` is exactly 43 canonical base64url characters.

@@ -139,6 +139,22 @@ public:
         return revoked;
     }
 
+    /** Ends one family of `subject` by the id `sessions(subject)` listed (a device logged out from the
+        list), and its access tokens at once. True if it was live and `subject`'s; another subject's
+        family is never touched.
+        @return `malformed` for an id not of a family id's shape (the store is not asked).
+    */
+    result<bool> revoke_session(std::string_view subject, std::string_view family)
+    {
+        auto ctx = begin();
+        auto revoked = families_.end_of(subject, family);
+        ctx.report(name, revoked, [&] {
+            if (*revoked)
+                ctx.emit({event_kind::session_revoked, name, ctx.now, subject, family});
+        });
+        return revoked;
+    }
+
     /// Ends every family of `subject`, and every access token minted from them; returns how many families.
     result<std::size_t> revoke_all(std::string_view subject)
     {

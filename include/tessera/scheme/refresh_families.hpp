@@ -322,6 +322,27 @@ public:
         return erase_family(record->family);
     }
 
+    /** Ends the family `id` if it is `subject`'s: one device logged out from the list `list` gives.
+        Another's family is `false`, as an ended one is.
+        @return `malformed` for an id not of a family id's shape (the store is not asked).
+    */
+    result<bool> end_of(std::string_view subject, std::string_view id)
+    {
+        if (!detail::is_listed_id<16>(id))
+            return fail(errc::malformed);
+        auto found = store_.get(family_key(id));
+        if (!found)
+            return fail(found.error());
+        if (!*found)
+            return false;
+        auto family = detail::decode_family((*found)->value);
+        if (!family)
+            return fail(family.error());
+        if (family->subject != subject)
+            return false;
+        return erase_family(id);
+    }
+
     /// Ends the family `id` and erases its tokens, without a read (a login whose access token could not be minted).
     result<bool> end(std::string_view id) { return erase_family(id); }
 

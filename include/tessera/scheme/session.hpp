@@ -101,6 +101,21 @@ public:
         return revoked;
     }
 
+    /** Ends one session of `subject` by the handle `sessions(subject)` listed (a device logged out from
+        the list). True if it was live and `subject`'s; another subject's session is never touched.
+        @return `malformed` for a handle not of the listed shape (the store is not asked).
+    */
+    result<bool> revoke_session(std::string_view subject, std::string_view handle)
+    {
+        auto ctx = begin();
+        auto revoked = sessions_.revoke_handle(subject, handle);
+        ctx.report(name, revoked, [&] {
+            if (*revoked)
+                ctx.emit({event_kind::session_revoked, name, ctx.now, subject, handle});
+        });
+        return revoked;
+    }
+
     /// Ends every session of `subject`; returns how many were live.
     result<std::size_t> revoke_all(std::string_view subject)
     {

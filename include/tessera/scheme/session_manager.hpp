@@ -252,10 +252,13 @@ public:
     }
 
     /** Ends one session of `subject` by the handle `sessions()` listed.
-        Only that subject's sessions can be ended this way.
+        Only that subject's sessions can be ended this way: another's handle is `false`, as an ended one is.
+        @return `malformed` for a handle not of the listed shape (the store is not asked).
     */
     result<bool> revoke_handle(std::string_view subject, std::string_view handle)
     {
+        if (!detail::is_listed_id<32>(handle))
+            return fail(errc::malformed);
         const std::string key = keys::key(keys::kind::session, handle);
         auto found = store_.get(key);
         if (!found)
