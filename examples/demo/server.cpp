@@ -1,0 +1,497 @@
+// SPDX-License-Identifier: BSL-1.0
+// One web application, three schemes: this source is built three times (tessera-demo-session,
+// tessera-demo-jwt, tessera-demo-hybrid), and the only difference is the authenticator alias that
+// TESSERA_DEMO_SCHEME picks below. Boost.Beast over Asio, a thread per core, graceful shutdown on
+// SIGINT/SIGTERM, one access-log line per request (never a credential).
+
+#include "page.hpp"
+
+#include <tessera/beast.hpp>
+#include <tessera/http/guard.hpp>
+#include <tessera/http/login.hpp>
+#include <tessera/tessera.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace asio = boost::asio;
+namespace bhttp = boost::beast::http;
+namespace jwt = tessera::jwt;
+namespace http = tessera::http;
+using tcp = asio::ip::tcp;
+
+#define TESSERA_DEMO_SESSION 1
+#define TESSERA_DEMO_JWT 2
+#define TESSERA_DEMO_HYBRID 3
+#ifndef TESSERA_DEMO_SCHEME
+#define TESSERA_DEMO_SCHEME TESSERA_DEMO_HYBRID
+#endif
+
+// The one line that chooses the scheme.
+#if TESSERA_DEMO_SCHEME == TESSERA_DEMO_SESSION
+using auth_t = tessera::session_authenticator<tessera::memory_store>;
+constexpr std::string_view scheme_name = "session";
+#elif TESSERA_DEMO_SCHEME == TESSERA_DEMO_JWT
+using auth_t = tessera::authenticator<tessera::memory_store, jwt::hs256,
+                                      tessera::all_of<tessera::deny_list, tessera::token_version>>;
+constexpr std::string_view scheme_name = "jwt";
+#else
+using auth_t = tessera::hybrid_authenticator<jwt::eddsa, tessera::memory_store>;
+constexpr std::string_view scheme_name = "hybrid";
+#endif
+
+namespace {
+
+using request_t = bhttp::request<bhttp::string_body>;
+using response_t = bhttp::response<bhttp::string_body>;
+
+struct settings {
+    std::string bind = "127.0.0.1";
+    unsigned short port = 8080;
+    std::string users = "tessera-demo-users.txt";
+    std::chrono::seconds access_ttl{900};
+};
+
+/// The users file: one `name:phc` per line; a demo user is added, and printed, when it has none.
+class users {
+public:
+    users(const std::string& path, const tessera::password_hasher& hasher)
+    {
+        std::ifstream in{path};
+        for (std::string line; std::getline(in, line);)
+            if (const auto colon = line.find(':'); colon != std::string::npos && colon > 0)
+                hashes_.emplace(line.substr(0, colon), line.substr(colon + 1));
+        if (hashes_.empty()) {
+            const auto password = tessera::random_id(12);
+            hashes_.emplace("demo", hasher.hash(password));
+            std::ofstream out{path, std::ios::app};
+            out << "demo:" << hashes_.at("demo") << "\n";
+            std::cout << "demo user: demo  password: " << password << "  (written to " << path << ")\n";
+        }
+    }
+    std::optional<std::string> hash_of(std::string_view name) const
+    {
+        const auto it = hashes_.find(std::string{name});
+        return it == hashes_.end() ? std::nullopt : std::optional<std::string>{it->second};
+    }
+
+private:
+    std::map<std::string, std::string> hashes_;
+};
+
+auth_t make_auth(tessera::memory_store& store, const settings& s)
+{
+    tessera::authenticator_options o;
+    o.issuer = "http://" + s.bind + ":" + std::to_string(s.port);
+    o.audience = "tessera-demo";
+    o.access_ttl = s.access_ttl;
+#if TESSERA_DEMO_SCHEME == TESSERA_DEMO_SESSION
+    return auth_t{store, o};
+#elif TESSERA_DEMO_SCHEME == TESSERA_DEMO_JWT
+    return auth_t{store, jwt::hmac_key<jwt::hs256>::generate(), o};
+#else
+    return auth_t{store, jwt::private_key<jwt::eddsa>::generate(), o};
+#endif
+}
+
+http::guard_options guard_options_of(const settings& s)
+{
+    http::guard_options o{.realm = "tessera-demo"};
+    if constexpr (scheme_name == "session") {
+        // Plain HTTP on loopback: the demo's cookie cannot be `__Host-` (Secure); behind TLS, keep the default.
+        o.cookie = http::cookie_options{.name = "tessera-session", .secure = false, .same_site = http::same_site::strict};
+        o.origins.trusted_origins = {"http://" + s.bind + ":" + std::to_string(s.port),
+                                     "http://localhost:" + std::to_string(s.port)};
+    }
+    return o;
+}
+
+/// The application: every endpoint, the same for the three schemes where the scheme has it. (A template
+/// so that what one scheme lacks is not compiled for it.)
+template <class Auth>
+class application {
+public:
+    explicit application(const settings& s)
+        : settings_(s), hasher_(), users_(s.users, hasher_), auth_(make_auth(store_, s)),
+          csrf_(tessera::secret{std::span<const std::uint8_t>{csrf_key_}}),
+          guard_(auth_, guard_options_of(s), scheme_name == "session" ? &csrf_ : nullptr),
+          throttle_(store_, {}),
+          refresh_cookie_(http::cookie_options{.name = "tessera-refresh", .path = "/refresh", .secure = false,
+                                               .same_site = http::same_site::strict}),
+          login_origins_{{"http://" + s.bind + ":" + std::to_string(s.port), "http://localhost:" + std::to_string(s.port)}}
+    {
+    }
+
+    response_t handle(const request_t& req, const std::string& ip)
+    {
+        response_t res{bhttp::status::ok, req.version()};
+        res.keep_alive(req.keep_alive());
+        const std::string_view target{req.target().data(), req.target().size()};
+        const auto path = target.substr(0, target.find('?'));
+        const auto method = req.method();
+        if (method == bhttp::verb::get && path == "/") {
+            res.set(bhttp::field::content_type, "text/html; charset=utf-8");
+            res.set("Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline'; "
+                                                           "style-src 'unsafe-inline'");
+            res.body() = demo::page(scheme_name);
+            res.prepare_payload();
+        } else if (method == bhttp::verb::post && path == "/login") {
+            login(req, res, ip);
+        } else if (method == bhttp::verb::get && path == "/api/me") {
+            if (auto p = tessera::beast::authenticate(guard_, req, res)) {
+                boost::json::object body{{"sub", p->subject},
+                                         {"exp", p->expires_at.time_since_epoch().count()},
+                                         {"scheme", scheme_name}};
+                if constexpr (scheme_name == "session") // a page reloaded gets the session's CSRF token again
+                    body["csrf"] = csrf_.issue(p->id);
+                tessera::beast::json(res, body);
+            }
+        } else if (method == bhttp::verb::post && path == "/refresh") {
+            refresh(req, res);
+        } else if (method == bhttp::verb::post && path == "/logout") {
+            logout(req, res);
+        } else if (method == bhttp::verb::post && path == "/logout-all") {
+            if (auto p = tessera::beast::authenticate(guard_, req, res)) {
+                auto n = auth_.revoke_all(p->subject);
+                if (!n) {
+                    refused(res, n.error());
+                    return res;
+                }
+                end_credentials(res);
+                tessera::beast::json(res, {{"ended", *n}});
+            }
+        } else if (path == "/api/sessions" || path.starts_with("/api/sessions/")) {
+            devices(req, res, path);
+        } else {
+            res.result(bhttp::status::not_found);
+            tessera::beast::json(res, {{"error", "not_found"}});
+        }
+        return res;
+    }
+
+private:
+    void refused(response_t& res, const std::error_code& ec, http::carrier from = http::carrier::bearer) const
+    {
+        tessera::beast::refuse(res, guard_.challenge().refuse(ec, from), guard_.cookie());
+    }
+
+    void login(const request_t& req, response_t& res, const std::string& ip)
+    {
+        // A login form posted from another site (login CSRF) is refused like any cross-site request.
+        const http::request_origin origin{"POST", std::string_view{req["Sec-Fetch-Site"]},
+                                          std::string_view{req[bhttp::field::origin]},
+                                          std::string_view{req[bhttp::field::referer]}};
+        if (auto same = http::check_origin(origin, login_origins_); !same)
+            return refused(res, same.error(), http::carrier::none);
+        auto in = http::log_in(
+            auth_, hasher_, throttle_, req.body(), ip, [&](std::string_view u) { return users_.hash_of(u); },
+            {.user_agent = std::string{req[bhttp::field::user_agent]}, .ip = ip});
+        if (!in) {
+            tessera::beast::refuse(res, guard_.challenge().refuse(in.error, http::carrier::none, in.retry_after));
+            return;
+        }
+        credentials_out(res, *in.credentials, in.subject);
+    }
+
+    /// What a login or a refresh hands the page: the access token in the body (the session scheme: its
+    /// cookie and CSRF token), the refresh token only in its HttpOnly cookie.
+    void credentials_out(response_t& res, const tessera::credentials& c, const std::string& subject)
+    {
+        boost::json::object body{{"sub", subject}, {"scheme", scheme_name}};
+        if constexpr (scheme_name == "session") {
+            auto handle = auth_.authenticate(c.access_token);
+            if (!handle)
+                return refused(res, handle.error());
+            res.insert(bhttp::field::set_cookie, *guard_.cookie()->set_cookie(c.access_token));
+            body["csrf"] = csrf_.issue(handle->id);
+        } else {
+            body["access_token"] = c.access_token;
+            body["exp"] = c.access_expires_at.time_since_epoch().count();
+        }
+        if (!c.refresh_token.empty()) {
+            const auto ttl = std::chrono::duration_cast<std::chrono::seconds>(c.refresh_expires_at -
+                                                                              tessera::system_clock{}.now());
+            res.insert(bhttp::field::set_cookie, *refresh_cookie_.set_cookie(c.refresh_token, ttl));
+        }
+        tessera::beast::json(res, body);
+    }
+
+    void refresh(const request_t& req, response_t& res)
+    {
+        if constexpr (tessera::refreshable_scheme<Auth>) {
+            std::string credential;
+            http::carrier from = http::carrier::cookie;
+            std::string subject;
+            if constexpr (scheme_name == "session") {
+                auto p = tessera::beast::authenticate(guard_, req, res);
+                if (!p)
+                    return;
+                credential = std::string{tessera::beast::request_cookie_value(req, *guard_.cookie())};
+                subject = p->subject;
+            } else {
+                auto c = http::request_cookie(tessera::beast::request_view{req}, refresh_cookie_.name());
+                if (!c)
+                    return refused(res, c.error());
+                if (!*c) {
+                    tessera::beast::refuse(res, guard_.challenge().missing());
+                    return;
+                }
+                credential = std::string{**c};
+            }
+            auto next = auth_.refresh(credential);
+            if (!next) {
+                tessera::beast::refuse(res, guard_.challenge().refuse(next.error(), from),
+                                       scheme_name == "session" ? guard_.cookie()
+                                                                : std::optional<http::cookie_policy>{refresh_cookie_});
+                return;
+            }
+            if (subject.empty())
+                if (auto p = auth_.authenticate(next->access_token))
+                    subject = p->subject;
+            credentials_out(res, *next, subject);
+        } else {
+            res.result(bhttp::status::not_found);
+            tessera::beast::json(res, {{"error", "not_found"}}); // a JWT scheme has no refresh
+            (void)req;
+        }
+    }
+
+    void logout(const request_t& req, response_t& res)
+    {
+        auto p = tessera::beast::authenticate(guard_, req, res);
+        if (!p)
+            return;
+        tessera::result<bool> ended = false;
+        if constexpr (scheme_name == "session")
+            ended = auth_.revoke(tessera::beast::request_cookie_value(req, *guard_.cookie()));
+        else if constexpr (scheme_name == "jwt")
+            ended = auth_.revoke(**http::bearer_token(tessera::beast::request_view{req})); // the guard found it
+        else
+            ended = auth_.revoke_session(p->subject, p->claims.at("sid").as_string());
+        if (!ended)
+            return refused(res, ended.error());
+        end_credentials(res);
+        tessera::beast::json(res, {{"ended", *ended}});
+    }
+
+    void devices(const request_t& req, response_t& res, std::string_view path)
+    {
+        if constexpr (tessera::listing_scheme<Auth>) {
+            auto p = tessera::beast::authenticate(guard_, req, res);
+            if (!p)
+                return;
+            if (req.method() == bhttp::verb::delete_ && path.size() > 14) {
+                auto ended = auth_.revoke_session(p->subject, path.substr(14));
+                if (!ended)
+                    return refused(res, ended.error());
+                tessera::beast::json(res, {{"ended", *ended}});
+                return;
+            }
+            auto listed = auth_.sessions(p->subject);
+            if (!listed)
+                return refused(res, listed.error());
+            boost::json::array out;
+            for (const auto& s : *listed) {
+                if constexpr (scheme_name == "session")
+                    out.push_back(boost::json::object{{"id", s.handle},
+                                                      {"created_at", s.data.created_at.time_since_epoch().count()},
+                                                      {"user_agent", s.data.user_agent},
+                                                      {"ip", s.data.ip},
+                                                      {"current", s.handle == p->id}});
+                else
+                    out.push_back(boost::json::object{{"id", s.family},
+                                                      {"created_at", s.created_at.time_since_epoch().count()},
+                                                      {"user_agent", s.user_agent},
+                                                      {"ip", s.ip},
+                                                      {"current", s.family == p->claims.at("sid").as_string()}});
+            }
+            tessera::beast::json(res, {{"sessions", std::move(out)}});
+        } else {
+            res.result(bhttp::status::not_found);
+            tessera::beast::json(res, {{"error", "not_found"}}); // a JWT scheme keeps no sessions
+            (void)req;
+            (void)path;
+        }
+    }
+
+    /// A logout's answer: the credential cookies cleared, and the browser told to drop this site's.
+    void end_credentials(response_t& res) const
+    {
+        if (guard_.cookie())
+            res.insert(bhttp::field::set_cookie, guard_.cookie()->clear_cookie());
+        if constexpr (scheme_name == "hybrid")
+            res.insert(bhttp::field::set_cookie, refresh_cookie_.clear_cookie());
+        res.set("Clear-Site-Data", http::clear_site_data_cookies);
+    }
+
+    settings settings_;
+    tessera::password_hasher hasher_;
+    users users_;
+    tessera::memory_store store_;
+    Auth auth_;
+    std::array<std::uint8_t, 32> csrf_key_ = [] {
+        std::array<std::uint8_t, 32> k;
+        tessera::random_bytes(k);
+        return k;
+    }();
+    http::csrf_tokens csrf_;
+    http::guard<Auth> guard_;
+    tessera::login_throttle<tessera::memory_store> throttle_;
+    http::cookie_policy refresh_cookie_;
+    http::origin_policy login_origins_;
+};
+
+std::mutex log_mutex;
+
+asio::awaitable<void> serve(tcp::socket socket, application<auth_t>& app, const std::atomic<bool>& stopping)
+{
+    boost::system::error_code peer_ec;
+    const auto peer = socket.remote_endpoint(peer_ec);
+    const std::string ip = peer_ec ? std::string{} : peer.address().to_string();
+    boost::beast::tcp_stream stream{std::move(socket)};
+    boost::beast::flat_buffer buffer;
+    for (;;) {
+        bhttp::request_parser<bhttp::string_body> parser;
+        parser.body_limit(http::max_login_body_size);
+        parser.header_limit(16 * 1024);
+        stream.expires_after(std::chrono::seconds{30});
+        boost::system::error_code ec;
+        co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec)
+            break;
+        const auto started = std::chrono::steady_clock::now();
+        auto req = parser.release();
+        auto res = app.handle(req, ip);
+        if (stopping)
+            res.keep_alive(false);
+        {
+            const std::string_view target{req.target().data(), req.target().size()};
+            const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                                                  started);
+            const std::lock_guard lock{log_mutex}; // the path only: a query string could carry anything
+            std::printf("%s %.*s %u %lldus\n", std::string{req.method_string()}.c_str(),
+                        static_cast<int>(target.substr(0, target.find('?')).size()), target.data(),
+                        res.result_int(), static_cast<long long>(us.count()));
+            std::fflush(stdout);
+        }
+        const bool keep = res.keep_alive();
+        co_await bhttp::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec || !keep)
+            break;
+    }
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+asio::awaitable<void> accept(tcp::acceptor& acceptor, application<auth_t>& app, const std::atomic<bool>& stopping)
+{
+    for (;;) {
+        boost::system::error_code ec;
+        auto socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+        if (ec)
+            co_return; // closed: shutting down
+        asio::co_spawn(acceptor.get_executor(), serve(std::move(socket), app, stopping), asio::detached);
+    }
+}
+
+std::optional<settings> parse(int argc, char** argv)
+{
+    settings s;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view a = argv[i];
+        const auto value = [&]() -> std::optional<std::string_view> {
+            if (i + 1 >= argc)
+                return std::nullopt;
+            return std::string_view{argv[++i]};
+        };
+        if (a == "--port") {
+            auto v = value();
+            if (!v || std::from_chars(v->data(), v->data() + v->size(), s.port).ec != std::errc{})
+                return std::nullopt;
+        } else if (a == "--bind") {
+            auto v = value();
+            if (!v)
+                return std::nullopt;
+            s.bind = std::string{*v};
+        } else if (a == "--users") {
+            auto v = value();
+            if (!v)
+                return std::nullopt;
+            s.users = std::string{*v};
+        } else if (a == "--access-ttl") {
+            auto v = value();
+            long long n = 0;
+            if (!v || std::from_chars(v->data(), v->data() + v->size(), n).ec != std::errc{} || n <= 0)
+                return std::nullopt;
+            s.access_ttl = std::chrono::seconds{n};
+        } else {
+            return std::nullopt;
+        }
+    }
+    return s;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    const auto s = parse(argc, argv);
+    if (!s) {
+        std::fprintf(stderr, "usage: tessera-demo-%s [--port N] [--bind ADDR] [--users FILE] [--access-ttl SECONDS]\n",
+                     std::string{scheme_name}.c_str());
+        return 2;
+    }
+    try {
+        application<auth_t> app{*s};
+        asio::io_context io;
+        tcp::acceptor acceptor{io, {asio::ip::make_address(s->bind), s->port}};
+        std::atomic<bool> stopping{false};
+        asio::signal_set signals{io, SIGINT, SIGTERM};
+        asio::steady_timer grace{io};
+        signals.async_wait([&](const boost::system::error_code&, int) {
+            stopping = true;
+            acceptor.close(); // no new connection; the requests in flight finish
+            grace.expires_after(std::chrono::seconds{2});
+            grace.async_wait([&](const boost::system::error_code&) { io.stop(); });
+        });
+        asio::co_spawn(io, accept(acceptor, app, stopping), asio::detached);
+        std::printf("tessera-demo-%s on http://%s:%u/\n", std::string{scheme_name}.c_str(), s->bind.c_str(),
+                    static_cast<unsigned>(acceptor.local_endpoint().port()));
+        std::fflush(stdout);
+        std::vector<std::thread> threads;
+        const unsigned n = std::max(1U, std::thread::hardware_concurrency());
+        for (unsigned i = 1; i < n; ++i)
+            threads.emplace_back([&] { io.run(); });
+        io.run();
+        for (auto& t : threads)
+            t.join();
+        std::printf("stopped\n");
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "tessera-demo-%s: %s\n", std::string{scheme_name}.c_str(), e.what());
+        return 1;
+    }
+    return 0;
+}
