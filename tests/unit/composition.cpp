@@ -646,6 +646,22 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(a_device_is_logged_out_from_the_list, F, test::sto
     };
     check(web, "unknown_session");
     check(mobile, "revoked");
+    // Two schemes on one store: an id one lists never ends the other's records.
+    must(web.issue("cat"));
+    must(mobile.issue("cat"));
+    const auto handle = must(web.sessions("cat"))[0].handle;
+    const auto family = must(mobile.sessions("cat"))[0].family;
+    BOOST_TEST(outcome(mobile.revoke_session("cat", handle)) == "malformed");
+    BOOST_TEST(outcome(web.revoke_session("cat", family)) == "malformed");
+    BOOST_TEST(must(web.sessions("cat")).size() == 1u);
+    BOOST_TEST(must(mobile.sessions("cat")).size() == 1u);
+    // "Log out everywhere" between its read and its erase: the device stays ended, nothing comes back.
+    store.arm(2, test::fault::none, [&] { must(web.revoke_all("cat")); });
+    BOOST_TEST(!must(web.revoke_session("cat", handle))); // erased by the logout in between
+    BOOST_TEST(must(web.sessions("cat")).empty());
+    store.arm(2, test::fault::none, [&] { must(mobile.revoke_all("cat")); });
+    BOOST_TEST(!must(mobile.revoke_session("cat", family))); // ended by the logout in between
+    BOOST_TEST(must(mobile.sessions("cat")).empty());
 }
 
 // Ending a listed device with a fault at every store call: after the client's retry, that device is
