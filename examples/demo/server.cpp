@@ -10,6 +10,15 @@
 #include <tessera/http/guard.hpp>
 #include <tessera/http/login.hpp>
 #include <tessera/tessera.hpp>
+#ifdef TESSERA_DEMO_WITH_SQLITE
+#include <tessera/store/sqlite.hpp>
+#endif
+#ifdef TESSERA_DEMO_WITH_REDIS
+#include <tessera/store/redis.hpp>
+#endif
+#ifdef TESSERA_DEMO_WITH_POSTGRES
+#include <tessera/store/postgres.hpp>
+#endif
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -29,6 +38,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -36,6 +46,10 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace asio = boost::asio;
 namespace bhttp = boost::beast::http;
@@ -50,16 +64,18 @@ using tcp = asio::ip::tcp;
 #define TESSERA_DEMO_SCHEME TESSERA_DEMO_HYBRID
 #endif
 
-// The one line that chooses the scheme.
+// The one line that chooses the scheme (over whichever store --store names).
 #if TESSERA_DEMO_SCHEME == TESSERA_DEMO_SESSION
-using auth_t = tessera::session_authenticator<tessera::memory_store>;
+template <class Store>
+using scheme = tessera::session_authenticator<Store>;
 constexpr std::string_view scheme_name = "session";
 #elif TESSERA_DEMO_SCHEME == TESSERA_DEMO_JWT
-using auth_t = tessera::authenticator<tessera::memory_store, jwt::hs256,
-                                      tessera::all_of<tessera::deny_list, tessera::token_version>>;
+template <class Store>
+using scheme = tessera::authenticator<Store, jwt::hs256, tessera::all_of<tessera::deny_list, tessera::token_version>>;
 constexpr std::string_view scheme_name = "jwt";
 #else
-using auth_t = tessera::hybrid_authenticator<jwt::eddsa, tessera::memory_store>;
+template <class Store>
+using scheme = tessera::hybrid_authenticator<jwt::eddsa, Store>;
 constexpr std::string_view scheme_name = "hybrid";
 #endif
 
@@ -70,10 +86,56 @@ using response_t = bhttp::response<bhttp::string_body>;
 
 struct settings {
     std::string bind = "127.0.0.1";
-    unsigned short port = 8080;
+    unsigned short port = 8080; // 0: any free port (printed at start)
     std::string users = "tessera-demo-users.txt";
     std::chrono::seconds access_ttl{900};
+    std::chrono::seconds leeway{60};
+    /// memory, sqlite:PATH, redis://[USER:PASSWORD@]HOST[:PORT][/DB], redis+unix://[USER:PASSWORD@]/PATH,
+    /// postgresql://... (a libpq URI) or postgres:KEYWORDS (a libpq keyword string).
+    std::string store = "memory";
+    /// The signing key (jwt: HMAC bytes; hybrid: an Ed25519 PEM) or the session scheme's CSRF key, shared by
+    /// every instance started with the same file; created when absent. Empty: a fresh key per run.
+    std::string key_file;
+    /// The origins this instance is reached from (login and, for the session scheme, every unsafe request).
+    std::vector<std::string> origins;
 };
+
+/// The key file's content, created (mode 0600, never overwritten) from `make` when it does not exist.
+template <class Make>
+std::string key_file_content(const std::string& path, Make make)
+{
+    if (const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600); fd >= 0) {
+        const std::string fresh = make();
+        const bool written = ::write(fd, fresh.data(), fresh.size()) == static_cast<ssize_t>(fresh.size());
+        ::close(fd);
+        if (!written)
+            throw std::runtime_error{"cannot write the key file " + path};
+        return fresh;
+    }
+    std::ifstream in{path, std::ios::binary};
+    std::string content{std::istreambuf_iterator<char>{in}, {}};
+    if (!in.good() && !in.eof())
+        throw std::runtime_error{"cannot read the key file " + path};
+    return content;
+}
+
+std::string random_bytes_text(std::size_t n)
+{
+    std::string out(n, '\0');
+    tessera::random_bytes(std::span{reinterpret_cast<std::uint8_t*>(out.data()), out.size()});
+    return out;
+}
+
+/// 32 bytes or more from the key file (the CSRF key, the HMAC key), or fresh ones.
+std::vector<std::uint8_t> secret_bytes(const settings& s)
+{
+    const auto text = s.key_file.empty() ? random_bytes_text(64) : key_file_content(s.key_file, [] {
+        return random_bytes_text(64);
+    });
+    if (text.size() < 32)
+        throw std::runtime_error{"the key file " + s.key_file + " holds under 32 bytes"};
+    return {text.begin(), text.end()};
+}
 
 /// The users file: one `name:phc` per line; a demo user is added, and printed, when it has none.
 class users {
@@ -102,18 +164,30 @@ private:
     std::map<std::string, std::string> hashes_;
 };
 
-auth_t make_auth(tessera::memory_store& store, const settings& s)
+template <class Store>
+scheme<Store> make_auth(Store& store, const settings& s)
 {
     tessera::authenticator_options o;
-    o.issuer = "http://" + s.bind + ":" + std::to_string(s.port);
+    o.issuer = "tessera-demo"; // one issuer for every instance, whatever its port
     o.audience = "tessera-demo";
     o.access_ttl = s.access_ttl;
+    o.leeway = s.leeway;
 #if TESSERA_DEMO_SCHEME == TESSERA_DEMO_SESSION
-    return auth_t{store, o};
+    return scheme<Store>{store, o};
 #elif TESSERA_DEMO_SCHEME == TESSERA_DEMO_JWT
-    return auth_t{store, jwt::hmac_key<jwt::hs256>::generate(), o};
+    auto key = jwt::hmac_key<jwt::hs256>::from_bytes(secret_bytes(s));
+    if (!key)
+        throw std::runtime_error{"the key file " + s.key_file + " is not an HMAC key: " + key.error().message()};
+    return scheme<Store>{store, std::move(*key), o};
 #else
-    return auth_t{store, jwt::private_key<jwt::eddsa>::generate(), o};
+    if (s.key_file.empty())
+        return scheme<Store>{store, jwt::private_key<jwt::eddsa>::generate(), o};
+    auto key = jwt::private_key<jwt::eddsa>::from_pem(
+        key_file_content(s.key_file, [] { return jwt::private_key<jwt::eddsa>::generate().to_pem(); }));
+    if (!key)
+        throw std::runtime_error{"the key file " + s.key_file + " is not an Ed25519 private key: " +
+                                 key.error().message()};
+    return scheme<Store>{store, std::move(*key), o};
 #endif
 }
 
@@ -123,25 +197,29 @@ http::guard_options guard_options_of(const settings& s)
     if constexpr (scheme_name == "session") {
         // Plain HTTP on loopback: the demo's cookie cannot be `__Host-` (Secure); behind TLS, keep the default.
         o.cookie = http::cookie_options{.name = "tessera-session", .secure = false, .same_site = http::same_site::strict};
-        o.origins.trusted_origins = {"http://" + s.bind + ":" + std::to_string(s.port),
-                                     "http://localhost:" + std::to_string(s.port)};
+        o.origins.trusted_origins = s.origins;
     }
     return o;
 }
 
 /// The application: every endpoint, the same for the three schemes where the scheme has it. (A template
 /// so that what one scheme lacks is not compiled for it.)
-template <class Auth>
+template <class Store>
 class application {
+    using Auth = scheme<Store>;
+
 public:
-    explicit application(const settings& s)
-        : settings_(s), hasher_(), users_(s.users, hasher_), auth_(make_auth(store_, s)),
-          csrf_(tessera::secret{std::span<const std::uint8_t>{csrf_key_}}),
+    application(Store& store, const settings& s)
+        : hasher_(), users_(s.users, hasher_), auth_(make_auth(store, s)),
+          // The key file is the session scheme's CSRF key; the other schemes' is their signing key, and a key
+          // serves one purpose: theirs gets a fresh CSRF key (which they do not use).
+          csrf_(tessera::secret{std::span<const std::uint8_t>{
+              scheme_name == "session" ? secret_bytes(s) : secret_bytes(settings{})}}),
           guard_(auth_, guard_options_of(s), scheme_name == "session" ? &csrf_ : nullptr),
-          throttle_(store_, {}),
+          throttle_(store, {}),
           refresh_cookie_(http::cookie_options{.name = "tessera-refresh", .path = "/refresh", .secure = false,
                                                .same_site = http::same_site::strict}),
-          login_origins_{{"http://" + s.bind + ":" + std::to_string(s.port), "http://localhost:" + std::to_string(s.port)}}
+          login_origins_{s.origins}
     {
     }
 
@@ -186,13 +264,18 @@ public:
         } else if (path == "/api/sessions" || path.starts_with("/api/sessions/")) {
             devices(req, res, path);
         } else {
-            res.result(bhttp::status::not_found);
-            tessera::beast::json(res, {{"error", "not_found"}});
+            not_found(res);
         }
         return res;
     }
 
 private:
+    static void not_found(response_t& res)
+    {
+        res.result(bhttp::status::not_found);
+        tessera::beast::json(res, {{"error", "not_found"}});
+    }
+
     void refused(response_t& res, const std::error_code& ec, http::carrier from = http::carrier::bearer) const
     {
         tessera::beast::refuse(res, guard_.challenge().refuse(ec, from), guard_.cookie());
@@ -273,8 +356,7 @@ private:
                     subject = p->subject;
             credentials_out(res, *next, subject);
         } else {
-            res.result(bhttp::status::not_found);
-            tessera::beast::json(res, {{"error", "not_found"}}); // a JWT scheme has no refresh
+            not_found(res); // a JWT scheme has no refresh
             (void)req;
         }
     }
@@ -303,13 +385,23 @@ private:
             auto p = tessera::beast::authenticate(guard_, req, res);
             if (!p)
                 return;
-            if (req.method() == bhttp::verb::delete_ && path.size() > 14) {
-                auto ended = auth_.revoke_session(p->subject, path.substr(14));
-                if (!ended)
+            if (path != "/api/sessions") {
+                // DELETE /api/sessions/{id}: an id that is not one segment of unreserved characters, is not
+                // an id this scheme lists, or is not this subject's is not found (never a 401, which would
+                // tell the page to forget its credential).
+                const auto id = http::path_segment(path, "/api/sessions/");
+                if (req.method() != bhttp::verb::delete_ || !id)
+                    return not_found(res);
+                auto ended = auth_.revoke_session(p->subject, *id);
+                if (!ended && ended.error() != tessera::errc::malformed)
                     return refused(res, ended.error());
-                tessera::beast::json(res, {{"ended", *ended}});
+                if (!ended || !*ended)
+                    return not_found(res);
+                tessera::beast::json(res, {{"ended", true}});
                 return;
             }
+            if (req.method() != bhttp::verb::get)
+                return not_found(res);
             auto listed = auth_.sessions(p->subject);
             if (!listed)
                 return refused(res, listed.error());
@@ -330,8 +422,7 @@ private:
             }
             tessera::beast::json(res, {{"sessions", std::move(out)}});
         } else {
-            res.result(bhttp::status::not_found);
-            tessera::beast::json(res, {{"error", "not_found"}}); // a JWT scheme keeps no sessions
+            not_found(res); // a JWT scheme keeps no sessions
             (void)req;
             (void)path;
         }
@@ -347,26 +438,22 @@ private:
         res.set("Clear-Site-Data", http::clear_site_data_cookies);
     }
 
-    settings settings_;
     tessera::password_hasher hasher_;
     users users_;
-    tessera::memory_store store_;
     Auth auth_;
-    std::array<std::uint8_t, 32> csrf_key_ = [] {
-        std::array<std::uint8_t, 32> k;
-        tessera::random_bytes(k);
-        return k;
-    }();
     http::csrf_tokens csrf_;
     http::guard<Auth> guard_;
-    tessera::login_throttle<tessera::memory_store> throttle_;
+    tessera::login_throttle<Store> throttle_;
     http::cookie_policy refresh_cookie_;
     http::origin_policy login_origins_;
 };
 
 std::mutex log_mutex;
+/// Requests read and not yet answered: a stop waits for them (at most the grace period), not for idle connections.
+std::atomic<int> in_flight{0};
 
-asio::awaitable<void> serve(tcp::socket socket, application<auth_t>& app, const std::atomic<bool>& stopping)
+template <class App>
+asio::awaitable<void> serve(tcp::socket socket, App& app, const std::atomic<bool>& stopping)
 {
     boost::system::error_code peer_ec;
     const auto peer = socket.remote_endpoint(peer_ec);
@@ -383,6 +470,7 @@ asio::awaitable<void> serve(tcp::socket socket, application<auth_t>& app, const 
         if (ec)
             break;
         const auto started = std::chrono::steady_clock::now();
+        ++in_flight;
         auto req = parser.release();
         auto res = app.handle(req, ip);
         if (stopping)
@@ -399,6 +487,7 @@ asio::awaitable<void> serve(tcp::socket socket, application<auth_t>& app, const 
         }
         const bool keep = res.keep_alive();
         co_await bhttp::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+        --in_flight;
         if (ec || !keep)
             break;
     }
@@ -406,7 +495,8 @@ asio::awaitable<void> serve(tcp::socket socket, application<auth_t>& app, const 
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
 }
 
-asio::awaitable<void> accept(tcp::acceptor& acceptor, application<auth_t>& app, const std::atomic<bool>& stopping)
+template <class App>
+asio::awaitable<void> accept(tcp::acceptor& acceptor, App& app, const std::atomic<bool>& stopping)
 {
     for (;;) {
         boost::system::error_code ec;
@@ -420,38 +510,156 @@ asio::awaitable<void> accept(tcp::acceptor& acceptor, application<auth_t>& app, 
 std::optional<settings> parse(int argc, char** argv)
 {
     settings s;
+    const auto seconds = [](std::string_view v, long long min, std::chrono::seconds& out) {
+        long long n = 0;
+        const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+        if (ec != std::errc{} || end != v.data() + v.size() || n < min || n > 365LL * 86400)
+            return false;
+        out = std::chrono::seconds{n};
+        return true;
+    };
     for (int i = 1; i < argc; ++i) {
         const std::string_view a = argv[i];
-        const auto value = [&]() -> std::optional<std::string_view> {
-            if (i + 1 >= argc)
-                return std::nullopt;
-            return std::string_view{argv[++i]};
-        };
+        if (i + 1 >= argc)
+            return std::nullopt;
+        const std::string_view v = argv[++i];
         if (a == "--port") {
-            auto v = value();
-            if (!v || std::from_chars(v->data(), v->data() + v->size(), s.port).ec != std::errc{})
+            const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), s.port);
+            if (ec != std::errc{} || end != v.data() + v.size())
                 return std::nullopt;
         } else if (a == "--bind") {
-            auto v = value();
-            if (!v)
-                return std::nullopt;
-            s.bind = std::string{*v};
+            s.bind = std::string{v};
         } else if (a == "--users") {
-            auto v = value();
-            if (!v)
-                return std::nullopt;
-            s.users = std::string{*v};
+            s.users = std::string{v};
+        } else if (a == "--store") {
+            s.store = std::string{v};
+        } else if (a == "--key-file") {
+            s.key_file = std::string{v};
         } else if (a == "--access-ttl") {
-            auto v = value();
-            long long n = 0;
-            if (!v || std::from_chars(v->data(), v->data() + v->size(), n).ec != std::errc{} || n <= 0)
+            if (!seconds(v, 1, s.access_ttl))
                 return std::nullopt;
-            s.access_ttl = std::chrono::seconds{n};
+        } else if (a == "--leeway") {
+            if (!seconds(v, 0, s.leeway))
+                return std::nullopt;
         } else {
             return std::nullopt;
         }
     }
     return s;
+}
+
+/// Serves `store` until SIGINT or SIGTERM.
+template <class Store>
+void serve_with(Store& store, settings s)
+{
+    asio::io_context io;
+    tcp::acceptor acceptor{io, {asio::ip::make_address(s.bind), s.port}};
+    const auto port = std::to_string(acceptor.local_endpoint().port());
+    s.origins = {"http://" + s.bind + ":" + port, "http://localhost:" + port};
+    application<Store> app{store, s};
+    std::atomic<bool> stopping{false};
+    asio::signal_set signals{io, SIGINT, SIGTERM};
+    asio::steady_timer grace{io};
+    // A stop: no new connection; the requests in flight are answered (for at most 2 s), then the idle
+    // connections are dropped with the rest.
+    std::chrono::steady_clock::time_point deadline_of_stop;
+    std::function<void()> wait_for_requests = [&] {
+        if (in_flight == 0 || std::chrono::steady_clock::now() > deadline_of_stop) {
+            io.stop();
+            return;
+        }
+        grace.expires_after(std::chrono::milliseconds{10});
+        grace.async_wait([&](const boost::system::error_code&) { wait_for_requests(); });
+    };
+    signals.async_wait([&](const boost::system::error_code&, int) {
+        stopping = true;
+        acceptor.close();
+        deadline_of_stop = std::chrono::steady_clock::now() + std::chrono::seconds{2};
+        wait_for_requests();
+    });
+    asio::co_spawn(io, accept(acceptor, app, stopping), asio::detached);
+    std::printf("tessera-demo-%s on http://%s:%s/ (store: %s)\n", std::string{scheme_name}.c_str(), s.bind.c_str(),
+                port.c_str(), s.store.substr(0, s.store.find_first_of(":")).c_str());
+    std::fflush(stdout);
+    std::vector<std::thread> threads;
+    const unsigned n = std::max(1U, std::thread::hardware_concurrency());
+    for (unsigned i = 1; i < n; ++i)
+        threads.emplace_back([&] { io.run(); });
+    io.run();
+    for (auto& t : threads)
+        t.join();
+    std::printf("stopped\n");
+}
+
+/// `user:password@` at the start of a URL's authority, taken off.
+std::pair<std::string, std::string> take_credentials(std::string_view& rest)
+{
+    const auto at = rest.find('@');
+    if (at == std::string_view::npos)
+        return {};
+    const auto userinfo = rest.substr(0, at);
+    rest.remove_prefix(at + 1);
+    const auto colon = userinfo.find(':');
+    if (colon == std::string_view::npos)
+        return {std::string{userinfo}, {}};
+    return {std::string{userinfo.substr(0, colon)}, std::string{userinfo.substr(colon + 1)}};
+}
+
+/// Opens the store `--store` names and serves with it; false when the name is not one this build has.
+bool run(const settings& s)
+{
+    const std::string_view name = s.store;
+    if (name == "memory") {
+        tessera::memory_store store;
+        serve_with(store, s);
+        return true;
+    }
+#ifdef TESSERA_DEMO_WITH_SQLITE
+    if (name.starts_with("sqlite:")) {
+        tessera::sqlite_store store{std::string{name.substr(7)}};
+        serve_with(store, s);
+        return true;
+    }
+#endif
+#ifdef TESSERA_DEMO_WITH_REDIS
+    if (name.starts_with("redis://") || name.starts_with("redis+unix://")) {
+        const bool unix_socket = name.starts_with("redis+unix://");
+        auto rest = name.substr(unix_socket ? 13 : 8);
+        tessera::redis_store_options o;
+        std::tie(o.user, o.password) = take_credentials(rest);
+        if (unix_socket) {
+            o.unix_socket = std::string{rest};
+        } else {
+            if (const auto slash = rest.find('/'); slash != std::string_view::npos) {
+                const auto db = rest.substr(slash + 1);
+                if (std::from_chars(db.data(), db.data() + db.size(), o.database).ec != std::errc{})
+                    return false;
+                rest = rest.substr(0, slash);
+            }
+            if (const auto colon = rest.rfind(':'); colon != std::string_view::npos) {
+                const auto port = rest.substr(colon + 1);
+                if (std::from_chars(port.data(), port.data() + port.size(), o.port).ec != std::errc{})
+                    return false;
+                rest = rest.substr(0, colon);
+            }
+            o.host = std::string{rest};
+        }
+        tessera::redis_store store{o};
+        serve_with(store, s);
+        return true;
+    }
+#endif
+#ifdef TESSERA_DEMO_WITH_POSTGRES
+    if (name.starts_with("postgresql://") || name.starts_with("postgres://") || name.starts_with("postgres:")) {
+        tessera::postgres_store store{tessera::postgres_store_options{
+            .connection = std::string{name.starts_with("postgres:") && !name.starts_with("postgres://")
+                                          ? name.substr(9)
+                                          : name}}};
+        serve_with(store, s);
+        return true;
+    }
+#endif
+    return false;
 }
 
 } // namespace
@@ -460,35 +668,20 @@ int main(int argc, char** argv)
 {
     const auto s = parse(argc, argv);
     if (!s) {
-        std::fprintf(stderr, "usage: tessera-demo-%s [--port N] [--bind ADDR] [--users FILE] [--access-ttl SECONDS]\n",
+        std::fprintf(stderr,
+                     "usage: tessera-demo-%s [--port N] [--bind ADDR] [--users FILE] [--store STORE] [--key-file FILE]\n"
+                     "                       [--access-ttl SECONDS] [--leeway SECONDS]\n"
+                     "  STORE: memory (the default), sqlite:PATH, redis://[USER:PASSWORD@]HOST[:PORT][/DB],\n"
+                     "         redis+unix://[USER:PASSWORD@]/SOCKET, postgresql://URI or postgres:KEYWORDS\n",
                      std::string{scheme_name}.c_str());
         return 2;
     }
     try {
-        application<auth_t> app{*s};
-        asio::io_context io;
-        tcp::acceptor acceptor{io, {asio::ip::make_address(s->bind), s->port}};
-        std::atomic<bool> stopping{false};
-        asio::signal_set signals{io, SIGINT, SIGTERM};
-        asio::steady_timer grace{io};
-        signals.async_wait([&](const boost::system::error_code&, int) {
-            stopping = true;
-            acceptor.close(); // no new connection; the requests in flight finish
-            grace.expires_after(std::chrono::seconds{2});
-            grace.async_wait([&](const boost::system::error_code&) { io.stop(); });
-        });
-        asio::co_spawn(io, accept(acceptor, app, stopping), asio::detached);
-        std::printf("tessera-demo-%s on http://%s:%u/\n", std::string{scheme_name}.c_str(), s->bind.c_str(),
-                    static_cast<unsigned>(acceptor.local_endpoint().port()));
-        std::fflush(stdout);
-        std::vector<std::thread> threads;
-        const unsigned n = std::max(1U, std::thread::hardware_concurrency());
-        for (unsigned i = 1; i < n; ++i)
-            threads.emplace_back([&] { io.run(); });
-        io.run();
-        for (auto& t : threads)
-            t.join();
-        std::printf("stopped\n");
+        if (!run(*s)) {
+            std::fprintf(stderr, "tessera-demo-%s: no store '%s' in this build\n", std::string{scheme_name}.c_str(),
+                         s->store.c_str());
+            return 2;
+        }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "tessera-demo-%s: %s\n", std::string{scheme_name}.c_str(), e.what());
         return 1;

@@ -15,6 +15,7 @@
 #include <tessera/http/credential.hpp>
 #include <tessera/http/csrf.hpp>
 #include <tessera/http/login.hpp>
+#include <tessera/http/request.hpp>
 #include <tessera/jwt/decode.hpp>
 #include <tessera/jwt/jwks.hpp>
 #include <tessera/password/hash.hpp>
@@ -26,6 +27,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <array>
 #include <cstdint>
 #include <cstdio>
@@ -278,6 +280,23 @@ inline void login_body(std::string_view in)
             "a login body did not read back");
 }
 
+/// A route's id in a path (`DELETE /api/sessions/{id}`): one segment, no decoding, nothing to normalise.
+inline void path_segment(std::string_view in)
+{
+    constexpr std::string_view prefix = "/api/sessions/";
+    const auto id = tessera::http::path_segment(in, prefix);
+    if (!id)
+        return;
+    const auto path = in.substr(0, in.find('?'));
+    require(path.size() == prefix.size() + id->size() && path.starts_with(prefix) && path.ends_with(*id),
+            "a segment that is not the rest of the path");
+    require(!id->empty() && id->size() <= tessera::http::max_path_segment_size && *id != "." && *id != "..",
+            "a segment out of bounds, or a dot segment");
+    for (const char c : *id)
+        require(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' || c == '~',
+                "a segment with a reserved or encoded character");
+}
+
 /// The CSRF origin check and signed tokens.
 inline void csrf(std::string_view in)
 {
@@ -521,6 +540,7 @@ inline constexpr target targets[] = {
     {"records", records},       {"issued", issued},
     {"redis_reply", redis_reply}, {"pg_result", pg_result},
     {"http_request", http_request}, {"login_body", login_body},
+    {"path_segment", path_segment},
 };
 
 inline const target* find(std::string_view name)

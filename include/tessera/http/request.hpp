@@ -104,4 +104,33 @@ std::string_view field_or_empty(const R& r, std::string_view name)
     return v && *v ? **v : std::string_view{};
 }
 
+/// The longest path segment `path_segment` returns.
+inline constexpr std::size_t max_path_segment_size = 128;
+
+/** The one path segment that follows `prefix` in `target` (whose query is ignored), as a route such as
+    `DELETE /api/sessions/{id}` takes its id; nothing unless it is 1 to `max_path_segment_size`
+    unreserved characters (RFC 3986 §2.3: letters, digits, `-` `.` `_` `~`) and not `.` or `..`.
+    So an id needs no decoding, and holds no `/`, no `%`, no dot segment and nothing a store's key
+    syntax gives a meaning to; a target a proxy would normalise differently is refused, not guessed at.
+*/
+[[nodiscard]] constexpr std::optional<std::string_view> path_segment(std::string_view target,
+                                                                     std::string_view prefix) noexcept
+{
+    const auto path = target.substr(0, target.find('?'));
+    if (!path.starts_with(prefix))
+        return std::nullopt;
+    const auto segment = path.substr(prefix.size());
+    if (segment.empty() || segment.size() > max_path_segment_size || segment == "." || segment == "..")
+        return std::nullopt;
+    for (const char c : segment)
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+              c == '_' || c == '~'))
+            return std::nullopt;
+    return segment;
+}
+
+static_assert(path_segment("/api/sessions/a-Z_9~?x=/", "/api/sessions/") == "a-Z_9~" &&
+              !path_segment("/api/sessions/", "/api/sessions/") && !path_segment("/api/sessions/a/b", "/api/sessions/") &&
+              !path_segment("/api/sessions/..", "/api/sessions/") && !path_segment("/api/sessions/%41", "/api/sessions/"));
+
 } // namespace tessera::inline v0::http
