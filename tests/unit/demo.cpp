@@ -668,4 +668,32 @@ BOOST_AUTO_TEST_CASE(two_instances_on_one_store)
     }
 }
 
+BOOST_AUTO_TEST_CASE(the_page_in_a_real_browser)
+{
+    // tests/browser/demo_page.mjs: Debian's chromium, headless, driven by playwright-core (./dev deps).
+    const std::string browser_dir = TESSERA_BROWSER_DIR, shots = TESSERA_SCREENSHOT_DIR;
+    BOOST_TEST_REQUIRE(fs::exists(browser_dir + "/node_modules/playwright-core/package.json"),
+                       "playwright-core is not installed: run ./dev deps");
+    BOOST_TEST_REQUIRE(fs::exists("/usr/bin/chromium"), "chromium is not installed: run ./dev deps");
+    fs::create_directories(shots);
+    const workdir dir;
+    for (const auto& scheme : schemes) {
+        BOOST_TEST_CONTEXT(scheme.name)
+        {
+            demo_process demo{scheme, dir, {"--access-ttl", "3", "--leeway", "0"}};
+            const auto report = dir.path() / ("browser-" + std::string{scheme.name} + ".txt");
+            const std::string command = "node '" + browser_dir + "/demo_page.mjs' http://127.0.0.1:" +
+                                        std::to_string(demo.port()) + "/ " + std::string{scheme.name} + " '" +
+                                        std::string{password} + "' 3 '" + shots + "' > '" + report.string() + "' 2>&1";
+            const int status = std::system(command.c_str());
+            const auto lines = read_file(report);
+            BOOST_TEST(status == 0, lines);
+            BOOST_TEST(lines.find("ok      " + std::string{scheme.name} + ": the first browser is refused at once") !=
+                           std::string::npos,
+                       lines);
+            BOOST_TEST(fs::exists(shots + "/" + std::string{scheme.name} + "-5-logged-out-everywhere.png"));
+        }
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSL-1.0
-# What `./dev demo` shows: tessera signing, decoding and verifying a token,
+# What `./dev demo cli` shows: tessera-jwt signing, decoding and verifying a token,
 # and refusing the same token after one byte of it is changed.
 set -euo pipefail
 jwt="$1"
