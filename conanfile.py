@@ -56,6 +56,14 @@ class TesseraConan(ConanFile):
         core.requires = ["boost::json", "botan::botan"]
         core.bindirs = []
         core.libdirs = []
+        # The Beast adapter needs nothing beyond Boost, which the core requires already.
+        beast = self.cpp_info.components["beast"]
+        beast.set_property("cmake_target_name", "tessera::beast")
+        beast.set_property("pkg_config_name", "tessera-beast")
+        beast.requires = ["core", "boost::headers"]
+        beast.system_libs = ["pthread"]
+        beast.bindirs = []
+        beast.libdirs = []
         for option, name, requirement in (("with_sqlite", "sqlite", "sqlite3::sqlite3"),
                                           ("with_redis", "redis", "hiredis::hiredis"),
                                           ("with_postgres", "postgres", "libpq::libpq")):

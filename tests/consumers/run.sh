@@ -6,7 +6,7 @@
 #   run.sh install BUILD_DIR WORK       cmake --install BUILD_DIR into WORK/prefix
 #   run.sh CASE SOURCE_DIR WORK         build and run one consumer against WORK/prefix:
 #     find_package      find_package(tessera 0.1 REQUIRED), tessera::tessera
-#     components        find_package(tessera 0.1 REQUIRED COMPONENTS sqlite), tessera::sqlite
+#     components        find_package(tessera 0.1 REQUIRED COMPONENTS sqlite beast), tessera::sqlite, tessera::beast
 #     test_package      the Conan recipe's test_package, built with plain CMake
 #     add_subdirectory  add_subdirectory(tessera source tree)
 #     pkg_config        c++ $(pkg-config --cflags --libs tessera)
@@ -53,7 +53,7 @@ case "$what" in
     # shellcheck disable=SC2086 # the flags are words
     "$cxx" -std=c++20 "$consumers/round_trip.cpp" -o "$work/build-pkg_config/consumer" $flags
     "$work/build-pkg_config/consumer"
-    for component in sqlite redis postgres; do
+    for component in sqlite redis postgres beast; do
       PKG_CONFIG_PATH="$prefix/share/pkgconfig" pkg-config --exists "tessera-$component" ||
         { echo "no tessera-$component.pc" >&2; exit 1; }
     done
