@@ -16,10 +16,7 @@ trap cleanup EXIT
 
 if [[ -t 0 && -t 1 && -z "${CI:-}" ]]; then
   echo "Open http://127.0.0.1:${TESSERA_DEMO_PORT:-8080}/ and log in with the user printed below; Ctrl-C stops."
-  "$server" --port "${TESSERA_DEMO_PORT:-8080}" --users "$work/users.txt" &
-  pid=$!
-  wait "$pid" || true
-  pid=
+  "$server" --port "${TESSERA_DEMO_PORT:-8080}" --users "$work/users.txt" || true # Ctrl-C: a graceful stop
   exit 0
 fi
 

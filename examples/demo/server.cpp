@@ -98,6 +98,10 @@ struct settings {
     std::string key_file;
     /// The origins this instance is reached from (login and, for the session scheme, every unsafe request).
     std::vector<std::string> origins;
+    /// No access log (the load benchmark).
+    bool quiet = false;
+    /// Threads running the server; 0: one per core.
+    unsigned threads = 0;
 };
 
 /// The key file's content, created (mode 0600, never overwritten) from `make` when it does not exist.
@@ -238,6 +242,11 @@ public:
             res.prepare_payload();
         } else if (method == bhttp::verb::post && path == "/login") {
             login(req, res, ip);
+        } else if (method == bhttp::verb::get && path == "/api/floor") {
+            // The load benchmark's floor (./dev bench): what /api/me answers, for a fixed user and without
+            // authentication, through the same server, parser and writer.
+            res.set(bhttp::field::cache_control, http::cache_control_no_store);
+            tessera::beast::json(res, {{"sub", "demo"}, {"exp", 0}, {"scheme", scheme_name}});
         } else if (method == bhttp::verb::get && path == "/api/me") {
             if (auto p = tessera::beast::authenticate(guard_, req, res)) {
                 boost::json::object body{{"sub", p->subject},
@@ -453,7 +462,7 @@ std::mutex log_mutex;
 std::atomic<int> in_flight{0};
 
 template <class App>
-asio::awaitable<void> serve(tcp::socket socket, App& app, const std::atomic<bool>& stopping)
+asio::awaitable<void> serve(tcp::socket socket, App& app, const std::atomic<bool>& stopping, bool quiet)
 {
     boost::system::error_code peer_ec;
     const auto peer = socket.remote_endpoint(peer_ec);
@@ -475,7 +484,7 @@ asio::awaitable<void> serve(tcp::socket socket, App& app, const std::atomic<bool
         auto res = app.handle(req, ip);
         if (stopping)
             res.keep_alive(false);
-        {
+        if (!quiet) {
             const std::string_view target{req.target().data(), req.target().size()};
             const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
                                                                                   started);
@@ -496,14 +505,14 @@ asio::awaitable<void> serve(tcp::socket socket, App& app, const std::atomic<bool
 }
 
 template <class App>
-asio::awaitable<void> accept(tcp::acceptor& acceptor, App& app, const std::atomic<bool>& stopping)
+asio::awaitable<void> accept(tcp::acceptor& acceptor, App& app, const std::atomic<bool>& stopping, bool quiet)
 {
     for (;;) {
         boost::system::error_code ec;
         auto socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
         if (ec)
             co_return; // closed: shutting down
-        asio::co_spawn(acceptor.get_executor(), serve(std::move(socket), app, stopping), asio::detached);
+        asio::co_spawn(acceptor.get_executor(), serve(std::move(socket), app, stopping, quiet), asio::detached);
     }
 }
 
@@ -520,6 +529,10 @@ std::optional<settings> parse(int argc, char** argv)
     };
     for (int i = 1; i < argc; ++i) {
         const std::string_view a = argv[i];
+        if (a == "--quiet") {
+            s.quiet = true;
+            continue;
+        }
         if (i + 1 >= argc)
             return std::nullopt;
         const std::string_view v = argv[++i];
@@ -537,6 +550,10 @@ std::optional<settings> parse(int argc, char** argv)
             s.key_file = std::string{v};
         } else if (a == "--access-ttl") {
             if (!seconds(v, 1, s.access_ttl))
+                return std::nullopt;
+        } else if (a == "--threads") {
+            const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), s.threads);
+            if (ec != std::errc{} || end != v.data() + v.size() || s.threads > 256)
                 return std::nullopt;
         } else if (a == "--leeway") {
             if (!seconds(v, 0, s.leeway))
@@ -577,12 +594,12 @@ void serve_with(Store& store, settings s)
         deadline_of_stop = std::chrono::steady_clock::now() + std::chrono::seconds{2};
         wait_for_requests();
     });
-    asio::co_spawn(io, accept(acceptor, app, stopping), asio::detached);
+    asio::co_spawn(io, accept(acceptor, app, stopping, s.quiet), asio::detached);
     std::printf("tessera-demo-%s on http://%s:%s/ (store: %s)\n", std::string{scheme_name}.c_str(), s.bind.c_str(),
                 port.c_str(), s.store.substr(0, s.store.find_first_of(":")).c_str());
     std::fflush(stdout);
     std::vector<std::thread> threads;
-    const unsigned n = std::max(1U, std::thread::hardware_concurrency());
+    const unsigned n = s.threads != 0 ? s.threads : std::max(1U, std::thread::hardware_concurrency());
     for (unsigned i = 1; i < n; ++i)
         threads.emplace_back([&] { io.run(); });
     io.run();
@@ -670,7 +687,7 @@ int main(int argc, char** argv)
     if (!s) {
         std::fprintf(stderr,
                      "usage: tessera-demo-%s [--port N] [--bind ADDR] [--users FILE] [--store STORE] [--key-file FILE]\n"
-                     "                       [--access-ttl SECONDS] [--leeway SECONDS]\n"
+                     "                       [--access-ttl SECONDS] [--leeway SECONDS] [--threads N] [--quiet]\n"
                      "  STORE: memory (the default), sqlite:PATH, redis://[USER:PASSWORD@]HOST[:PORT][/DB],\n"
                      "         redis+unix://[USER:PASSWORD@]/SOCKET, postgresql://URI or postgres:KEYWORDS\n",
                      std::string{scheme_name}.c_str());

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
+# The demo under load (./dev bench): wrk against GET /api/me with each scheme's credential, next to
+# its floor, GET /api/floor of the same process (the same answer through the same server, parser and
+# writer, without authentication), measured alternately in one run: requests/s and p50/p99 latency,
+# and the ratios to the floor.
+#
+#   http_bench.sh BIN_DIR SERVERS_DIR [SECONDS]
+# BIN_DIR holds tessera-demo-{session,jwt,hybrid}; SERVERS_DIR the throwaway Redis and PostgreSQL
+# (tests/servers.sh). The server runs on CPU 1 (four threads, so that store round trips overlap) and wrk on CPU 0 where there are two.
+set -euo pipefail
+bin="$1" servers="$2" seconds="${3:-5}"
+work="$(mktemp -d)"
+pid=
+cleanup() {
+  [[ -n "$pid" ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+setting() { sed -n "s/^$1=//p" "$servers/env"; }
+redis="redis://$(setting TESSERA_REDIS_USER):$(setting TESSERA_REDIS_PASSWORD)@127.0.0.1:$(setting TESSERA_REDIS_PORT)"
+postgres="postgres:$(setting TESSERA_POSTGRES)"
+server_cpu=() client_cpu=() threads=0
+if (($(nproc) >= 2)); then server_cpu=(taskset -c 1); client_cpu=(taskset -c 0); threads=4; fi
+
+# wrk's requests/s, p50 and p99 (in ms) for one route.
+load() { # URL [HEADER]
+  local args=(-t1 -c16 -d"${seconds}s" --latency "$1")
+  [[ -n "${2:-}" ]] && args+=(-H "$2")
+  "${client_cpu[@]}" wrk "${args[@]}" | awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }
+    $1 == "Requests/sec:" { rps = $2 }
+    /Non-2xx/ { bad = $NF }
+    END { if (bad > 0) { print "non-2xx answers: " bad > "/dev/stderr"; exit 1 }; printf "%s %s %s\n", rps, p50, p99 }'
+}
+
+printf '%-8s %-9s %10s %10s %7s %9s %9s %9s %9s\n' scheme store "floor r/s" "me r/s" ratio "floor p50" "me p50" "floor p99" "me p99"
+for scheme in session jwt hybrid; do
+  for store in memory redis postgres; do
+    case "$store" in memory) target=memory ;; redis) target="$redis" ;; postgres) target="$postgres" ;; esac
+    rm -f "$work/users.txt" "$work/out"
+    "${server_cpu[@]}" "$bin/tessera-demo-$scheme" --port 0 --quiet --threads "$threads" --users "$work/users.txt" --store "$target" \
+      >"$work/out" 2>&1 &
+    pid=$!
+    for _ in $(seq 200); do grep -q ' on http://' "$work/out" && break; sleep 0.05; done
+    url="$(sed -n 's/.* on \(http:[^ ]*\).*/\1/p' "$work/out")"
+    password="$(sed -n 's/^demo user: demo  password: \([^ ]*\).*/\1/p' "$work/out")"
+    [[ -n "$url" ]] || { cat "$work/out" >&2; exit 1; }
+    body="$(curl -s -c "$work/jar" -X POST -H "Origin: ${url%/}" --data "{\"username\":\"demo\",\"password\":\"$password\"}" "${url}login")"
+    if [[ "$scheme" == session ]]; then
+      header="Cookie: tessera-session=$(awk '$6 == "tessera-session" { print $7 }' "$work/jar")"
+    else
+      header="Authorization: Bearer $(sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p' <<<"$body")"
+    fi
+    load "${url}api/floor" >/dev/null # warm-up
+    read -r f_rps f_p50 f_p99 < <(load "${url}api/floor")
+    read -r m_rps m_p50 m_p99 < <(load "${url}api/me" "$header")
+    read -r f2_rps _ _ < <(load "${url}api/floor")
+    awk -v s="$scheme" -v st="$store" -v f="$f_rps" -v f2="$f2_rps" -v m="$m_rps" -v fp50="$f_p50" -v mp50="$m_p50" \
+        -v fp99="$f_p99" -v mp99="$m_p99" 'BEGIN {
+      floor = (f + f2) / 2   # the floor measured before and after, against drift
+      printf "%-8s %-9s %10.0f %10.0f %7.2f %8.2fms %8.2fms %8.2fms %8.2fms\n", s, st, floor, m, m / floor, fp50, mp50, fp99, mp99 }'
+    kill "$pid" && wait "$pid" 2>/dev/null || true
+    pid=
+  done
+done
