@@ -319,4 +319,133 @@ BOOST_AUTO_TEST_CASE(a_login_throttles_checks_and_issues)
     BOOST_TEST(static_cast<bool>(login(R"({"username":"cy","password":"correct horse battery"})")));
 }
 
+namespace {
+
+/// A login's world over a store that injects faults: a session scheme and a throttle sharing it.
+struct login_world {
+    test::memory_fixture f;
+    test::faulty_store<decltype(f.store)> store{f.store};
+    tessera::session_authenticator<decltype(store), tessera::manual_clock> web{store, {}, f.clock};
+    tessera::login_throttle<decltype(store), tessera::manual_clock> throttle{store, {.free_attempts = 1}, f.clock};
+};
+
+const tessera::password_hasher& login_hasher()
+{
+    static const tessera::password_hasher hasher{};
+    return hasher;
+}
+
+const std::string& stored_hash()
+{
+    static const std::string hash = login_hasher().hash("correct horse battery");
+    return hash;
+}
+
+http::login_outcome log_in_as(login_world& w, std::string_view password)
+{
+    const auto body = boost::json::serialize(boost::json::object{{"username", "cy"}, {"password", password}});
+    return http::log_in(w.web, login_hasher(), w.throttle, body, "192.0.2.1",
+                        [](std::string_view name) {
+                            return name == "cy" ? std::optional<std::string>{stored_hash()} : std::nullopt;
+                        },
+                        {.ip = "192.0.2.1"});
+}
+
+/// Runs `op` clean to count its store calls (and name them), then once with each fault at each of them;
+/// `check` judges, told the fault, the call it hit (1-based) and the clean run's calls.
+template <class Op, class Check>
+void login_fault_matrix(Op op, Check check)
+{
+    std::size_t calls = 0;
+    {
+        login_world w;
+        const auto before = w.store.calls();
+        op(w);
+        calls = w.store.calls() - before;
+    }
+    BOOST_TEST_REQUIRE(calls >= 2u);
+    std::vector<std::string> clean;
+    {
+        login_world w;
+        op(w);
+        clean = w.store.log();
+    }
+    for (auto kind : {test::fault::fail, test::fault::drop_reply}) {
+        for (std::size_t at = 1; at <= calls; ++at) {
+            BOOST_TEST_CONTEXT((kind == test::fault::fail ? "fail" : "drop_reply") << " at call " << at << " of " << calls)
+            {
+                login_world w;
+                w.store.arm(at, kind);
+                auto first = op(w);
+                BOOST_TEST_REQUIRE((w.store.injected() == std::vector<test::fault>{kind}));
+                w.store.heal();
+                check(w, first, kind, at, clean);
+            }
+        }
+    }
+}
+
+} // namespace
+
+// A right password with a fault at each store call (the throttle's check, its reset, the session's writes):
+// the answer is the login or 503, never 401 or 429; the client's retry logs in; and exactly no failure was
+// counted (with one free attempt, the next wrong password is the first failure, and only then a wait).
+BOOST_AUTO_TEST_CASE(a_login_with_a_fault_at_every_store_call_then_retry)
+{
+    login_fault_matrix([](login_world& w) { return log_in_as(w, "correct horse battery"); },
+                       [](login_world& w, http::login_outcome& first, test::fault, std::size_t,
+                          const std::vector<std::string>&) {
+                           if (!first) { // never 401: a fault is not a wrong password
+                               BOOST_TEST(tessera::to_string(first.error) == "store_unavailable");
+                               BOOST_TEST(http::challenge{"app"}.refuse(first.error, http::carrier::none).status == 503);
+                           }
+                           auto retry = first ? std::move(first) : log_in_as(w, "correct horse battery");
+                           BOOST_TEST_REQUIRE(static_cast<bool>(retry));
+                           BOOST_TEST(must(w.web.authenticate(retry->access_token)).subject == "cy");
+                           BOOST_TEST(tessera::to_string(log_in_as(w, "wrong").error) == "bad_credentials");
+                           BOOST_TEST(tessera::to_string(log_in_as(w, "correct horse battery").error) == "rate_limited");
+                       });
+}
+
+// A wrong password with a fault at each store call (the two locks read; per key, the failure counted, then
+// the lock written): every fault is 503, never a 401 that counted nothing. The client's retry is held back
+// exactly when the subject's lock was written (before the fault, or by the call whose answer was lost);
+// otherwise it is a wrong password again, whose lock then follows (a failure counted without its lock still
+// counts: the next one locks for twice as long). Either way the right password then waits.
+BOOST_AUTO_TEST_CASE(a_wrong_password_with_a_fault_at_every_store_call_then_retry)
+{
+    login_fault_matrix([](login_world& w) { return log_in_as(w, "wrong"); },
+                       [](login_world& w, http::login_outcome& first, test::fault kind, std::size_t at,
+                          const std::vector<std::string>& clean) {
+                           BOOST_TEST_REQUIRE((clean == std::vector<std::string>{"get", "get", "increment", "put",
+                                                                                 "increment", "put"}));
+                           const std::size_t subject_lock = 4;
+                           const bool locked = at > subject_lock || (at == subject_lock && kind == test::fault::drop_reply);
+                           BOOST_TEST(tessera::to_string(first.error) == "store_unavailable");
+                           auto retry = log_in_as(w, "wrong");
+                           BOOST_TEST(tessera::to_string(retry.error) == (locked ? "rate_limited" : "bad_credentials"));
+                           auto held = log_in_as(w, "correct horse battery");
+                           BOOST_TEST(tessera::to_string(held.error) == "rate_limited");
+                           BOOST_TEST(held.retry_after.value_or(0s).count() >= 1);
+                       });
+}
+
+// A password change with a fault at each store call of the current password's check: 503 or the new hash;
+// the retry gives a hash of the new password; the current password is never counted as wrong.
+BOOST_AUTO_TEST_CASE(a_password_change_with_a_fault_at_every_store_call_then_retry)
+{
+    const auto change = [](login_world& w) {
+        return tessera::change_password(login_hasher(), w.throttle, "cy", "192.0.2.1", "correct horse battery",
+                                        stored_hash(), "a much longer new passphrase");
+    };
+    login_fault_matrix(change, [&](login_world& w, tessera::result<std::string>& first, test::fault, std::size_t,
+                                   const std::vector<std::string>&) {
+        BOOST_TEST((outcome(first) == "ok" || outcome(first) == "store_unavailable"));
+        auto hash = first ? *first : must(change(w));
+        BOOST_TEST(login_hasher().verify("a much longer new passphrase", hash));
+        BOOST_TEST(!login_hasher().verify("correct horse battery", hash));
+        BOOST_TEST(static_cast<bool>(log_in_as(w, "correct horse battery")));
+    });
+}
+
 BOOST_AUTO_TEST_SUITE_END()

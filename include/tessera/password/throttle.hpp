@@ -84,7 +84,10 @@ public:
         return longest;
     }
 
-    /// Counts a failure against both keys, starting or extending their delay.
+    /** Counts a failure against both keys, starting or extending their delay. Per key, the count comes
+        first and the lock second: a store that fails between them leaves a failure counted without its
+        lock, so the next failure locks (for twice the delay); a failure is never locked without being counted.
+    */
     result<void> record_failure(std::string_view subject, std::string_view client)
     {
         const auto now = clock_.now();
