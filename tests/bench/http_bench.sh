@@ -7,7 +7,7 @@
 #
 #   http_bench.sh BIN_DIR SERVERS_DIR [SECONDS]
 # BIN_DIR holds tessera-demo-{session,jwt,hybrid}; SERVERS_DIR the throwaway Redis and PostgreSQL
-# (tests/servers.sh). The server runs on CPU 1 (four threads, so that store round trips overlap) and wrk on CPU 0 where there are two.
+# (tests/servers.sh). The server runs on CPU 1 and wrk on CPU 0 where there are two.
 set -euo pipefail
 bin="$1" servers="$2" seconds="${3:-5}"
 work="$(mktemp -d)"
@@ -20,8 +20,8 @@ trap cleanup EXIT
 setting() { sed -n "s/^$1=//p" "$servers/env"; }
 redis="redis://$(setting TESSERA_REDIS_USER):$(setting TESSERA_REDIS_PASSWORD)@127.0.0.1:$(setting TESSERA_REDIS_PORT)"
 postgres="postgres:$(setting TESSERA_POSTGRES)"
-server_cpu=() client_cpu=() threads=0
-if (($(nproc) >= 2)); then server_cpu=(taskset -c 1); client_cpu=(taskset -c 0); threads=4; fi
+server_cpu=() client_cpu=() pinned=0
+if (($(nproc) >= 2)); then server_cpu=(taskset -c 1); client_cpu=(taskset -c 0); pinned=1; fi
 
 # wrk's requests/s, p50 and p99 (in ms) for one route.
 load() { # URL [HEADER]
@@ -39,6 +39,10 @@ printf '%-8s %-9s %10s %10s %7s %9s %9s %9s %9s\n' scheme store "floor r/s" "me 
 for scheme in session jwt hybrid; do
   for store in memory redis postgres; do
     case "$store" in memory) target=memory ;; redis) target="$redis" ;; postgres) target="$postgres" ;; esac
+    # Pinned: one thread for the memory store (its cost is the CPU's), four for a shared store (whose
+    # calls block their thread for a round trip, so that round trips overlap). Otherwise one per core.
+    threads=0
+    ((pinned)) && threads=$([[ "$store" == memory ]] && echo 1 || echo 4)
     rm -f "$work/users.txt" "$work/out"
     "${server_cpu[@]}" "$bin/tessera-demo-$scheme" --port 0 --quiet --threads "$threads" --users "$work/users.txt" --store "$target" \
       >"$work/out" 2>&1 &
