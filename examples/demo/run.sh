@@ -6,13 +6,7 @@
 # when every status is the one expected.
 set -euo pipefail
 server="$1"
-work="$(mktemp -d)"
-pid=
-cleanup() {
-  [[ -n "$pid" ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/process.sh"
 
 if [[ -t 0 && -t 1 && -z "${CI:-}" ]]; then
   echo "Open http://127.0.0.1:${TESSERA_DEMO_PORT:-8080}/ and log in with the user printed below; Ctrl-C stops."
@@ -20,16 +14,8 @@ if [[ -t 0 && -t 1 && -z "${CI:-}" ]]; then
   exit 0
 fi
 
-"$server" --port 0 --users "$work/users.txt" >"$work/out" 2>&1 &
-pid=$!
-for _ in $(seq 200); do
-  grep -q ' on http://' "$work/out" && break
-  kill -0 "$pid" 2>/dev/null || { cat "$work/out" >&2; exit 1; }
-  sleep 0.05
-done
-url="$(sed -n 's/.* on \(http:[^ ]*\).*/\1/p' "$work/out" | head -n1)"
-password="$(sed -n 's/^demo user: demo  password: \([^ ]*\).*/\1/p' "$work/out")"
-[[ -n "$url" && -n "$password" ]] || { cat "$work/out" >&2; exit 1; }
+demo_start "$server"
+url="$demo_url" password="$demo_password"
 origin="${url%/}"
 head -n2 "$work/out"
 

@@ -10,13 +10,7 @@
 # (tests/servers.sh). The server runs on CPU 1 and wrk on CPU 0 where there are two.
 set -euo pipefail
 bin="$1" servers="$2" seconds="${3:-5}"
-work="$(mktemp -d)"
-pid=
-cleanup() {
-  [[ -n "$pid" ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/../../examples/demo/process.sh"
 setting() { sed -n "s/^$1=//p" "$servers/env"; }
 redis="redis://$(setting TESSERA_REDIS_USER):$(setting TESSERA_REDIS_PASSWORD)@127.0.0.1:$(setting TESSERA_REDIS_PORT)"
 postgres="postgres:$(setting TESSERA_POSTGRES)"
@@ -43,14 +37,8 @@ for scheme in session jwt hybrid; do
     # calls block their thread for a round trip, so that round trips overlap). Otherwise one per core.
     threads=0
     ((pinned)) && threads=$([[ "$store" == memory ]] && echo 1 || echo 4)
-    rm -f "$work/users.txt" "$work/out"
-    "${server_cpu[@]}" "$bin/tessera-demo-$scheme" --port 0 --quiet --threads "$threads" --users "$work/users.txt" --store "$target" \
-      >"$work/out" 2>&1 &
-    pid=$!
-    for _ in $(seq 200); do grep -q ' on http://' "$work/out" && break; sleep 0.05; done
-    url="$(sed -n 's/.* on \(http:[^ ]*\).*/\1/p' "$work/out")"
-    password="$(sed -n 's/^demo user: demo  password: \([^ ]*\).*/\1/p' "$work/out")"
-    [[ -n "$url" ]] || { cat "$work/out" >&2; exit 1; }
+    demo_start "${server_cpu[@]}" "$bin/tessera-demo-$scheme" --quiet --threads "$threads" --store "$target"
+    url="$demo_url" password="$demo_password"
     body="$(curl -s -c "$work/jar" -X POST -H "Origin: ${url%/}" --data "{\"username\":\"demo\",\"password\":\"$password\"}" "${url}login")"
     if [[ "$scheme" == session ]]; then
       header="Cookie: tessera-session=$(awk '$6 == "tessera-session" { print $7 }' "$work/jar")"
@@ -65,7 +53,6 @@ for scheme in session jwt hybrid; do
         -v fp99="$f_p99" -v mp99="$m_p99" 'BEGIN {
       floor = (f + f2) / 2   # the floor measured before and after, against drift
       printf "%-8s %-9s %10.0f %10.0f %7.2f %8.2fms %8.2fms %8.2fms %8.2fms\n", s, st, floor, m, m / floor, fp50, mp50, fp99, mp99 }'
-    kill "$pid" && wait "$pid" 2>/dev/null || true
-    pid=
+    demo_stop
   done
 done
