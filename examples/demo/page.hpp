@@ -138,7 +138,7 @@ $("devices").addEventListener("click", async () => {
 // After a reload: the hybrid scheme is still logged in through its refresh cookie, the session scheme
 // through its session cookie; the JWT scheme kept its token in this page only, so it is not.
 if (scheme === "hybrid") refresh();
-if (scheme === "session") $("me").click();
+if (scheme === "session") call("GET", "/api/csrf").then((r) => { if (r.status === 200) took(r.body); });
 </script>
 </body>
 </html>

@@ -249,13 +249,14 @@ public:
             tessera::beast::json(res, {{"sub", "demo"}, {"exp", 0}, {"scheme", scheme_name}});
         } else if (method == bhttp::verb::get && path == "/api/me") {
             if (auto p = tessera::beast::authenticate(guard_, req, res)) {
-                boost::json::object body{{"sub", p->subject},
-                                         {"exp", p->expires_at.time_since_epoch().count()},
-                                         {"scheme", scheme_name}};
-                if constexpr (scheme_name == "session") // a page reloaded gets the session's CSRF token again
-                    body["csrf"] = csrf_.issue(p->id);
-                tessera::beast::json(res, body);
+                tessera::beast::json(res, {{"sub", p->subject},
+                                           {"exp", p->expires_at.time_since_epoch().count()},
+                                           {"scheme", scheme_name}});
             }
+        } else if (scheme_name == "session" && method == bhttp::verb::get && path == "/api/csrf") {
+            // A reloaded page's CSRF token (the session scheme's): asked once, not signed on every call.
+            if (auto p = tessera::beast::authenticate(guard_, req, res))
+                tessera::beast::json(res, {{"sub", p->subject}, {"scheme", scheme_name}, {"csrf", csrf_.issue(p->id)}});
         } else if (method == bhttp::verb::post && path == "/refresh") {
             refresh(req, res);
         } else if (method == bhttp::verb::post && path == "/logout") {

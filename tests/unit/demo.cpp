@@ -343,6 +343,16 @@ BOOST_AUTO_TEST_CASE(the_page_and_a_login_for_each_scheme)
             BOOST_TEST(me.json().at("sub").as_string() == "demo");
             BOOST_TEST(me.json().at("scheme").as_string() == scheme.name);
             BOOST_TEST(me.field("Cache-Control") == "no-store");
+            BOOST_TEST(!me.json().contains("csrf")); // signed once per page, not on every call
+            browser.csrf.clear(); // as after a reload: the later unsafe calls of this case need it back
+            const auto csrf = browser.call(bhttp::verb::get, "/api/csrf");
+            if (scheme.name == "session") { // what a reloaded page asks for: a token bound to the same session
+                BOOST_TEST(csrf.status() == 200U);
+                BOOST_TEST(csrf.field("Cache-Control") == "no-store");
+                BOOST_TEST(!browser.csrf.empty());
+            } else {
+                BOOST_TEST(csrf.status() == 404U);
+            }
 
             // The access log names paths and statuses, never a credential.
             const auto log = demo.output();
