@@ -11,8 +11,8 @@ layer_of() { # a path under include/tessera -> its layer
     # Headers kept where earlier versions had them, forwarding to the scheme layer: above it.
     session/session.hpp | revocation/refresh_families.hpp) echo 6 ;;
     core/* | version.hpp) echo 0 ;;
-    detail/* | credentials.hpp | options.hpp | events.hpp) echo 1 ;;
-    jwt/* | store/* | context.hpp) echo 2 ;;
+    detail/* | options.hpp | events.hpp) echo 1 ;;
+    jwt/* | store/* | context.hpp | credentials.hpp) echo 2 ;;
     password/* | events/*) echo 3 ;;
     revocation/* | http/*) echo 4 ;;
     scheme/*) echo 5 ;;

@@ -7,6 +7,7 @@
 
 #include <tessera/core/clock.hpp>
 #include <tessera/core/result.hpp>
+#include <tessera/detail/claim_set.hpp>
 
 #include <boost/json/object.hpp>
 
@@ -29,8 +30,8 @@ struct credentials {
 /// Who made a request, as `authenticate` found out.
 struct principal {
     std::string subject;
-    /// The verified JWT claims, or the session's attributes.
-    boost::json::object claims;
+    /// The verified JWT claims (read from the token's payload when first asked for), or the session's attributes.
+    claim_set claims;
     time_point expires_at;
     /// The `jti`, or the session's handle: what to revoke later.
     std::string id;

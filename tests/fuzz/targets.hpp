@@ -160,10 +160,64 @@ inline bool has_double(const boost::json::value& v)
     return false;
 }
 
+/** The verifier's in-place claims reader against the strict parser: it accepts exactly the objects the
+    parser accepts whose registered claims have their types, and reads from them what the object holds.
+*/
+inline void claims_read_in_place(std::string_view in, const tessera::result<boost::json::object>& strict)
+{
+    namespace jwt = tessera::jwt;
+    auto read = jwt::verified_claims::read({}, in);
+    const bool typed = strict && jwt::detail::check_registered_types(*strict).has_value();
+    require(read.has_value() == typed, "the claims reader and the strict parser disagree on a claim set");
+    if (!read)
+        return;
+    const jwt::detail::registered_claims r{*strict};
+    const auto text = [](const boost::json::value* v) {
+        return v != nullptr ? std::string_view{v->get_string()} : std::string_view{};
+    };
+    require(read->subject() == text(r.sub) && read->issuer() == text(r.iss) && read->jwt_id() == text(r.jti) &&
+                read->has_subject() == (r.sub != nullptr) && read->has_issuer() == (r.iss != nullptr),
+            "the claims reader read another sub, iss or jti");
+    const auto date = [](const boost::json::value* v, jwt::detail::rounding mode) -> std::optional<std::int64_t> {
+        if (v == nullptr)
+            return std::nullopt;
+        return *jwt::detail::numeric_date(*v, mode);
+    };
+    const auto seconds = [](std::optional<tessera::time_point> t) -> std::optional<std::int64_t> {
+        if (!t)
+            return std::nullopt;
+        return t->time_since_epoch().count();
+    };
+    require(seconds(read->expires_at()) == date(r.exp, jwt::detail::rounding::down) &&
+                seconds(read->not_before()) == date(r.nbf, jwt::detail::rounding::up) &&
+                seconds(read->issued_at()) == date(r.iat, jwt::detail::rounding::up),
+            "the claims reader read another exp, nbf or iat");
+    require(read->has_audience_claim() == (r.aud != nullptr), "the claims reader saw aud where there is none");
+    if (r.aud != nullptr) {
+        if (r.aud->is_string())
+            require(read->has_audience(r.aud->get_string()), "the claims reader lost the audience");
+        else
+            for (const auto& a : r.aud->get_array())
+                require(read->has_audience(a.get_string()), "the claims reader lost an audience");
+        constexpr std::string_view stranger = "an audience no seed names";
+        const bool named = r.aud->is_string() ? r.aud->get_string() == stranger
+                                              : std::any_of(r.aud->get_array().begin(), r.aud->get_array().end(),
+                                                            [&](const auto& a) { return a.get_string() == stranger; });
+        require(read->has_audience(stranger) == named, "the claims reader made up an audience");
+    }
+    for (const auto& m : *strict) {
+        const auto found = read->find_string(m.key());
+        require(m.value().is_string() ? found && *found == m.value().get_string() : !found,
+                "the claims reader read another top-level string");
+    }
+    require(read->json() == *strict, "the claims' object is not the strict parser's");
+}
+
 /// The strict JSON parser against Boost.JSON's own.
 inline void json(std::string_view in)
 {
     auto strict = tessera::detail::parse_object(in);
+    claims_read_in_place(in, strict);
     boost::json::error_code ec;
     boost::json::parse_options options;
     options.max_depth = 64;

@@ -9,7 +9,11 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <array>
 #include <set>
+#include <string>
+#include <thread>
+#include <vector>
 
 using namespace test::suite;
 
@@ -91,6 +95,40 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(session_scheme, F, test::store_fixtures)
     BOOST_TEST(who_is(auth, b) == "alice");
     BOOST_TEST(must(auth.revoke_all("alice")) == 1u);
     BOOST_TEST(who_is(auth, b) == "unknown_session");
+}
+
+BOOST_AUTO_TEST_CASE(a_jwt_principals_claims_are_built_once_whoever_reads_them_first)
+{
+    clock_t_ clock;
+    jwt_auth auth{jwt::hmac_key<jwt::hs256>::generate(), named({}), clock};
+    const auto c = must(auth.issue("bob", boost::json::object{{"scope", "read"}, {"n", 7}}));
+    const auto p = must(auth.authenticate(c.access_token));
+    // Nothing but the claims' text until a claim is read; then one object, the same for every reader.
+    BOOST_TEST(p.claims.text().find("\"scope\":\"read\"") != std::string_view::npos);
+    constexpr int readers = 8;
+    std::array<const boost::json::object*, readers> seen{};
+    std::array<std::string, readers> scopes;
+    {
+        std::vector<std::jthread> threads;
+        for (int i = 0; i < readers; ++i)
+            threads.emplace_back([&, i] {
+                scopes[static_cast<std::size_t>(i)] = std::string{p.claims.at("scope").as_string()};
+                seen[static_cast<std::size_t>(i)] = &p.claims.json();
+            });
+    }
+    for (int i = 0; i < readers; ++i) {
+        BOOST_TEST(scopes[static_cast<std::size_t>(i)] == "read");
+        BOOST_TEST(seen[static_cast<std::size_t>(i)] == seen[0]);
+    }
+    BOOST_TEST(p.claims.at("n").as_int64() == 7);
+    BOOST_TEST(p.claims.at("sub").as_string() == "bob");
+    // Copied and moved, the claims stay readable and equal; a moved-from set is empty.
+    auto copy = p;
+    BOOST_TEST(copy.claims == p.claims);
+    auto moved = std::move(copy);
+    BOOST_TEST(moved.claims.at("scope").as_string() == "read");
+    BOOST_TEST(copy.claims.empty()); // NOLINT(bugprone-use-after-move): what a moved-from set holds
+    BOOST_CHECK_THROW((void)p.claims.at("absent"), std::out_of_range);
 }
 
 BOOST_AUTO_TEST_CASE(jwt_scheme_is_stateless_and_expires)

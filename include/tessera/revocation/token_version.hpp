@@ -76,11 +76,8 @@ struct token_version {
     template <class Ctx>
     static result<std::string> lookup(Ctx& ctx, const jwt::verified_claims& claims)
     {
-        const auto* ver = claims.find(ctx.options.version_claim);
-        if (ver == nullptr)
-            return fail(errc::missing_claim);
-        if (!ver->is_string())
-            return fail(errc::malformed);
+        if (!claims.find_string(ctx.options.version_claim)) // absent, or not a string (read in place)
+            return fail(claims.find(ctx.options.version_claim) == nullptr ? errc::missing_claim : errc::malformed);
         return key(claims.subject());
     }
 
@@ -88,9 +85,9 @@ struct token_version {
     template <class Ctx>
     static result<void> judge(Ctx& ctx, const jwt::verified_claims& claims, const std::optional<record>& current)
     {
-        const auto* ver = claims.find(ctx.options.version_claim);
+        const auto ver = claims.find_string(ctx.options.version_claim);
         // No version where one must be: the store lost it. Fail closed.
-        if (ver == nullptr || !ver->is_string() || !current || current->value != ver->get_string())
+        if (!ver || !current || current->value != *ver)
             return fail(errc::revoked);
         return {};
     }

@@ -85,7 +85,7 @@ public:
             ctx.report(name, r, [] {}, [&](const std::error_code& e) {
                 if (e == errc::revoked) {
                     auto event = detail::about(event_kind::revoked_credential_presented, name, ctx.now, *claims);
-                    event.handle = claims->find(refresh_rotation::family_claim)->get_string();
+                    event.handle = *claims->find_string(refresh_rotation::family_claim);
                     ctx.emit(event);
                 }
             });
@@ -185,12 +185,11 @@ private:
     /// `revoked` unless the token's family is alive; `missing_claim` without one.
     result<void> family_alive(const jwt::verified_claims& claims)
     {
-        const auto* sid = claims.find(refresh_rotation::family_claim);
-        if (sid == nullptr)
-            return fail(errc::missing_claim);
-        if (!sid->is_string())
-            return fail(errc::malformed);
-        return families_.check_alive(sid->get_string());
+        const auto sid = claims.find_string(refresh_rotation::family_claim); // read in place
+        if (!sid)
+            return fail(claims.find(refresh_rotation::family_claim) == nullptr ? errc::missing_claim
+                                                                                 : errc::malformed);
+        return families_.check_alive(*sid);
     }
 
     result<credentials> mint(const request& ctx, std::string_view subject, boost::json::object claims,

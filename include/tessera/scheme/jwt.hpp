@@ -95,27 +95,18 @@ struct jwt_core {
 
     static principal principal_of(jwt::verified_claims claims)
     {
-        // The verifier checked every registered claim's type; read them in one pass.
-        const auto& r = claims.registered();
-        std::string subject{r.sub != nullptr ? std::string_view{r.sub->get_string()} : std::string_view{}};
-        std::string id{r.jti != nullptr ? std::string_view{r.jti->get_string()} : std::string_view{}};
-        const auto expires_at =
-            r.exp != nullptr
-                ? time_point{std::chrono::seconds{*jwt::detail::numeric_date(*r.exp, jwt::detail::rounding::down)}}
-                : time_point{};
-        // Constructed, not assigned: the claims' table moves, nothing is copied.
-        return principal{std::move(subject), std::move(claims).json(), expires_at, std::move(id)};
+        // Read in place by the verifier; the claims' text moves into the principal, parsed only if read.
+        std::string subject{claims.subject()};
+        std::string id{claims.jwt_id()};
+        const auto expires_at = claims.expires_at().value_or(time_point{});
+        return principal{std::move(subject), std::move(claims).release(), expires_at, std::move(id)};
     }
 };
 
 /// An event about the verified token `claims`: its subject, and its `jti` as the handle.
 inline security_event about(event_kind kind, std::string_view scheme, time_point at, const jwt::verified_claims& claims)
 {
-    const auto& r = claims.registered();
-    const auto text = [](const boost::json::value* v) {
-        return v != nullptr ? std::string_view{v->get_string()} : std::string_view{};
-    };
-    return security_event{kind, scheme, at, text(r.sub), text(r.jti)};
+    return security_event{kind, scheme, at, claims.subject(), claims.jwt_id()};
 }
 
 } // namespace detail
