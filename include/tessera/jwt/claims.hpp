@@ -514,6 +514,28 @@ public:
         return out;
     }
 
+    verified_claims(const verified_claims&) = default;
+    verified_claims& operator=(const verified_claims&) = default;
+    // A moved-from object reads as no claims at all: its offsets go with its text.
+    verified_claims(verified_claims&& other) noexcept
+        : header_(std::move(other.header_)), claims_(std::move(other.claims_)), side_(std::move(other.side_)),
+          fields_(std::exchange(other.fields_, {}))
+    {
+        other.side_.clear();
+    }
+    verified_claims& operator=(verified_claims&& other) noexcept
+    {
+        if (this != &other) {
+            header_ = std::move(other.header_);
+            claims_ = std::move(other.claims_);
+            side_ = std::move(other.side_);
+            other.side_.clear();
+            fields_ = std::exchange(other.fields_, {});
+        }
+        return *this;
+    }
+    ~verified_claims() = default;
+
     /// `sub`, or empty when absent.
     [[nodiscard]] std::string_view subject() const noexcept { return view(fields_.sub); }
     /// `iss`, or empty when absent.
