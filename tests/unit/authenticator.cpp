@@ -131,6 +131,52 @@ BOOST_AUTO_TEST_CASE(a_jwt_principals_claims_are_built_once_whoever_reads_them_f
     BOOST_CHECK_THROW((void)p.claims.at("absent"), std::out_of_range);
 }
 
+BOOST_AUTO_TEST_CASE(authenticate_allocates_only_what_its_principal_keeps)
+{
+    // Keys built on the stack, records read where the memory store keeps them, claims read in place:
+    // a session costs its handle, a JWT its claims' text and its id, and nothing else.
+    clock_t_ clock;
+    store_t store{{}, clock};
+    session_auth web{store, {}, clock};
+    const auto id = must(web.issue("alice")).access_token;
+    (void)must(web.authenticate(id)); // what a thread allocates once (its hash object) is not the call's
+    bool ok = false;
+    BOOST_TEST(allocations_of([&] { ok = web.authenticate(id).has_value(); }) == 1);
+    BOOST_TEST(ok);
+    both_auth api{store, jwt::hmac_key<jwt::hs256>::generate(), named(), clock};
+    const auto token = must(api.issue("alice")).access_token;
+    (void)must(api.authenticate(token));
+    BOOST_TEST(allocations_of([&] { ok = api.authenticate(token).has_value(); }) == 2);
+    BOOST_TEST(ok);
+    // A refusal costs nothing at all.
+    auto forged = token;
+    forged.back() = forged.back() == 'A' ? 'B' : 'A';
+    std::error_code refused;
+    BOOST_TEST(allocations_of([&] { refused = api.authenticate(forged).error(); }) == 0);
+    BOOST_TEST((refused == tessera::errc::bad_signature));
+}
+
+BOOST_AUTO_TEST_CASE(a_deny_list_key_too_long_for_the_stack_is_the_same_key)
+{
+    // An issuer past the inline capacity of keys::key_text: the key moves to the heap whole.
+    clock_t_ clock;
+    store_t store{{}, clock};
+    const std::string issuer = "https://" + std::string(tessera::keys::key_text::inline_capacity, 'i') + ".example";
+    auto options = named();
+    options.issuer = issuer;
+    both_auth api{store, jwt::hmac_key<jwt::hs256>::generate(), options, clock};
+    const auto a = must(api.issue("alice"));
+    const auto b = must(api.issue("alice"));
+    const auto jti = must(api.authenticate(a.access_token)).id;
+    BOOST_TEST(must(api.revoke(a.access_token)));
+    BOOST_TEST(who_is(api, a) == "revoked");
+    BOOST_TEST(who_is(api, b) == "alice");
+    const auto key = tessera::deny_list::key(issuer, jti);
+    BOOST_TEST(key.view().size() > tessera::keys::key_text::inline_capacity);
+    BOOST_TEST(key.view() == tessera::keys::key(tessera::keys::kind::deny, issuer + '\x1f' + jti));
+    BOOST_TEST(must(store.get(key)).has_value());
+}
+
 BOOST_AUTO_TEST_CASE(jwt_scheme_is_stateless_and_expires)
 {
     clock_t_ clock;

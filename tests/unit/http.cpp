@@ -218,6 +218,34 @@ BOOST_AUTO_TEST_CASE(a_guard_answers_a_bearer_scheme)
     (void)bearer;
 }
 
+// The whole check of a request costs what its principal keeps: the session's handle; the JWT's text and id.
+BOOST_AUTO_TEST_CASE(a_guards_check_allocates_only_what_its_principal_keeps)
+{
+    test::memory_fixture f;
+    tessera::session_authenticator<decltype(f.store), tessera::manual_clock> web{f.store, {}, f.clock};
+    const http::csrf_tokens csrf{csrf_key};
+    const http::guard pages{web, {.realm = "app", .cookie = http::cookie_options{}, .origins = {{"https://app.example"}}},
+                            &csrf};
+    const std::string cookie = "theme=dark; __Host-session=" + must(web.issue("bo")).access_token + "; lang=en";
+    const std::vector<http::header_field> with_cookie{{"Host", "app.example"}, {"Cookie", cookie}};
+    const http::request_view page{"GET", "/api/me", with_cookie};
+    BOOST_TEST_REQUIRE(pages.check(page).principal.has_value());
+    bool seen = false;
+    BOOST_TEST(allocations_of([&] { seen = pages.check(page).principal->subject == "bo"; }) == 1);
+    BOOST_TEST(seen);
+
+    tessera::authenticator<decltype(f.store), jwt::hs256, tessera::all_of<tessera::deny_list, tessera::token_version>,
+                           tessera::manual_clock>
+        api{f.store, jwt::hmac_key<jwt::hs256>::generate(), named(), f.clock};
+    const http::guard calls{api, {.realm = "api"}};
+    const std::string bearer = "Bearer " + must(api.issue("ada")).access_token;
+    const std::vector<http::header_field> with_bearer{{"Host", "api.example"}, {"Authorization", bearer}};
+    const http::request_view call{"GET", "/api/me", with_bearer};
+    BOOST_TEST_REQUIRE(calls.check(call).principal.has_value());
+    BOOST_TEST(allocations_of([&] { seen = calls.check(call).principal->subject == "ada"; }) == 2);
+    BOOST_TEST(seen);
+}
+
 // A cookie scheme: the cookie or a bearer header, never both; an unsafe request from another site is
 // refused before the store is asked, and one without the session's CSRF token after.
 BOOST_AUTO_TEST_CASE(a_guard_keeps_a_cookie_scheme_from_other_sites)

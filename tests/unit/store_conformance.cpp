@@ -2,6 +2,7 @@
 // The store conformance suite: written once, run for every store.
 // The Redis and PostgreSQL stores join by adding a fixture to `store_fixtures`.
 
+#include "faulty_store.hpp"
 #include "store_fixtures.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -460,6 +461,40 @@ BOOST_AUTO_TEST_CASE(bounded_at_max_records)
     clock.advance(15s);
     BOOST_TEST(s.put("new", "v", clock.now() + 100s).has_value());
     BOOST_TEST(s.get("new")->has_value());
+}
+
+BOOST_AUTO_TEST_CASE(read_lends_the_live_record_in_place)
+{
+    tessera::manual_clock clock;
+    tessera::basic_memory_store<tessera::manual_clock> s{{.max_records = 10, .shards = 2}, clock};
+    static_assert(tessera::reads_in_place<decltype(s)>);
+    BOOST_TEST(s.put("k", "value", clock.now() + 10s, "alice").has_value());
+    const tessera::record* lent = nullptr;
+    auto seen = s.read("k", [&](const tessera::record* r) {
+        lent = r;
+        return r ? r->value + "/" + r->subject : std::string{"none"};
+    });
+    BOOST_TEST(*seen == "value/alice");
+    // The very record the store keeps, not a copy: a second read lends the same one.
+    BOOST_TEST(*s.read("k", [&](const tessera::record* r) { return r == lent; }));
+    BOOST_TEST(*s.read("missing", [](const tessera::record* r) { return r == nullptr; }));
+    // Expired: read sees nothing, and the record is gone (as get deletes it).
+    clock.advance(10s);
+    BOOST_TEST(*s.read("k", [](const tessera::record* r) { return r == nullptr; }));
+    BOOST_TEST(s.size() == 0u);
+    // Stores without it are read through a copy, with the same answer and the same errors.
+    BOOST_TEST(s.put("k", "again", clock.now() + 10s).has_value());
+    test::faulty_store<decltype(s)> wrapped{s};
+    static_assert(!tessera::reads_in_place<decltype(wrapped)>);
+    auto value_of = [](const tessera::record* r) { return r ? r->value : std::string{"none"}; };
+    BOOST_TEST(*tessera::detail::read_record(wrapped, "k", value_of) == "again");
+    BOOST_TEST(*tessera::detail::read_record(wrapped, "missing", value_of) == "none");
+    wrapped.arm(1, test::fault::fail);
+    int called = 0;
+    auto failed = tessera::detail::read_record(wrapped, "k", [&](const tessera::record*) { return ++called; });
+    BOOST_TEST_REQUIRE(!failed);
+    BOOST_TEST((failed.error() == tessera::condition::unavailable));
+    BOOST_TEST(called == 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

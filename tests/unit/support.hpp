@@ -13,6 +13,18 @@
 
 namespace test {
 
+/// How many times this thread has called `operator new` so far (counted by the test program's own).
+long allocations() noexcept;
+
+/** How many allocations `f()` makes on this thread. */
+template <class F>
+long allocations_of(F&& f)
+{
+    const long before = allocations();
+    f();
+    return allocations() - before;
+}
+
 /// The error name of a failed result, or "ok": makes failures readable in the log.
 template <class R>
 std::string outcome(const R& r)
@@ -45,6 +57,7 @@ namespace tessera::inline v0::jwt {
 /// What every suite's file names without qualification: `using namespace test::suite;`.
 namespace test::suite {
 using namespace std::chrono_literals;
+using test::allocations_of;
 using test::must;
 using test::named;
 using test::outcome;

@@ -209,18 +209,18 @@ struct cookie_pair {
     std::string_view value;
 };
 
-/** The well-formed pairs of a `Cookie` request header (RFC 6265 §5.4), in order.
+/** `visit(pair)` for each well-formed pair of a `Cookie` request header (RFC 6265 §5.4), in order.
 
     Never throws on content and never fails: pairs without `=`, with an
     empty or non-token name, or with a value holding characters no cookie
     can carry are skipped; a value in double quotes is unquoted. A header
     longer than `max_cookie_header_size` yields nothing.
 */
-inline std::vector<cookie_pair> parse_cookie_header(std::string_view header)
+template <class Visit>
+void for_each_cookie(std::string_view header, Visit&& visit)
 {
-    std::vector<cookie_pair> out;
     if (header.size() > max_cookie_header_size)
-        return out;
+        return;
     auto trim = [](std::string_view s) {
         while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
             s.remove_prefix(1);
@@ -242,8 +242,15 @@ inline std::vector<cookie_pair> parse_cookie_header(std::string_view header)
         if (name.empty() || !detail::all_of(name, detail::is_token_char) ||
             !detail::all_of(value, detail::is_cookie_octet) || name.size() + value.size() > max_cookie_size)
             continue;
-        out.push_back({name, value});
+        visit(cookie_pair{name, value});
     }
+}
+
+/// The pairs `for_each_cookie` visits, in a vector.
+inline std::vector<cookie_pair> parse_cookie_header(std::string_view header)
+{
+    std::vector<cookie_pair> out;
+    for_each_cookie(header, [&](const cookie_pair& pair) { out.push_back(pair); });
     return out;
 }
 
@@ -257,13 +264,15 @@ inline std::vector<cookie_pair> parse_cookie_header(std::string_view header)
 inline result<std::optional<std::string_view>> find_cookie(std::string_view header, std::string_view name)
 {
     std::optional<std::string_view> found;
-    for (const auto& pair : parse_cookie_header(header)) {
+    bool ambiguous = false;
+    for_each_cookie(header, [&](const cookie_pair& pair) {
         if (pair.name != name)
-            continue;
-        if (found && *found != pair.value)
-            return fail(errc::malformed);
+            return;
+        ambiguous = ambiguous || (found && *found != pair.value);
         found = pair.value;
-    }
+    });
+    if (ambiguous)
+        return fail(errc::malformed);
     return found;
 }
 

@@ -488,6 +488,10 @@ private:
     `json` asks for it.
 */
 class verified_claims {
+    struct read_key {
+        explicit read_key() = default;
+    };
+
 public:
     /** Reads `payload`, the text of a token whose signature verified, as strictly as
         `detail::parse_object` with `max_depth` does, and checks the registered claims' types.
@@ -496,23 +500,16 @@ public:
     static result<verified_claims> read(jose_header header, std::string_view payload,
                                         std::size_t max_depth = tessera::detail::json_limits{}.max_depth)
     {
-        const auto first = payload.find_first_not_of(" \t\r\n");
-        if (payload.size() > tessera::detail::json_limits{}.max_size || first == std::string_view::npos ||
-            payload[first] != '{')
-            return fail(errc::malformed);
-        verified_claims out{std::move(header)};
-        // The views the reader makes are offsets into this copy of the text, or into `side_`.
-        out.claims_ = claim_set::from_text(std::string{payload}, max_depth);
-        const auto text = out.claims_.text();
-        boost::json::parse_options options;
-        options.max_depth = max_depth;
-        boost::json::basic_parser<detail::claims_handler> parser{options, text, out.fields_, out.side_};
-        boost::json::error_code ec;
-        const std::size_t used = parser.write_some(false, text.data(), text.size(), ec);
-        if (ec || used != text.size() || !parser.done())
-            return fail(errc::malformed);
+        // Built where the caller receives it, and returned as the one named object (a claim set is a
+        // few hundred bytes: each move would be a copy).
+        result<verified_claims> out{boost::system::in_place_value, read_key{}, std::move(header)};
+        if (auto r = out->read_text(payload, max_depth); !r)
+            out = r.error();
         return out;
     }
+
+    /// Only `read` can name the key: no other code makes verified claims.
+    verified_claims(read_key, jose_header header) noexcept : header_(std::move(header)) {}
 
     verified_claims(const verified_claims&) = default;
     verified_claims& operator=(const verified_claims&) = default;
@@ -606,7 +603,25 @@ public:
     [[nodiscard]] const jose_header& header() const noexcept { return header_; }
 
 private:
-    explicit verified_claims(jose_header header) noexcept : header_(std::move(header)) {}
+
+    result<void> read_text(std::string_view payload, std::size_t max_depth)
+    {
+        const auto first = payload.find_first_not_of(" \t\r\n");
+        if (payload.size() > tessera::detail::json_limits{}.max_size || first == std::string_view::npos ||
+            payload[first] != '{')
+            return fail(errc::malformed);
+        // The views the reader makes are offsets into this copy of the text, or into `side_`.
+        claims_ = claim_set::from_text(std::string{payload}, max_depth);
+        const auto text = claims_.text();
+        boost::json::parse_options options;
+        options.max_depth = max_depth;
+        boost::json::basic_parser<detail::claims_handler> parser{options, text, fields_, side_};
+        boost::json::error_code ec;
+        const std::size_t used = parser.write_some(false, text.data(), text.size(), ec);
+        if (ec || used != text.size() || !parser.done())
+            return fail(errc::malformed);
+        return {};
+    }
 
     [[nodiscard]] std::string_view view(const detail::text_span& s) const noexcept
     {

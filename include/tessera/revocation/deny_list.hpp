@@ -16,7 +16,6 @@
 #include <tessera/revocation/policy.hpp>
 #include <tessera/store/keys.hpp>
 
-#include <string>
 #include <string_view>
 
 namespace tessera::inline v0 {
@@ -25,19 +24,16 @@ struct deny_list {
     static constexpr bool needs_store = true;
 
     /// The deny entry of a token: the unit separator keeps (iss, jti) a pair.
-    static std::string key(std::string_view iss, std::string_view jti)
+    static keys::key_text key(std::string_view iss, std::string_view jti)
     {
-        std::string id;
-        id.reserve(iss.size() + 1 + jti.size());
-        id += iss;
-        id += '\x1f';
-        id += jti;
-        return keys::key(keys::kind::deny, id);
+        keys::key_text k{keys::kind::deny, iss};
+        k.append('\x1f').append(jti);
+        return k;
     }
 
     /// The record to read: `missing_claim` without a `jti` (no token tessera issued lacks one).
     template <class Ctx>
-    static result<std::string> lookup(Ctx&, const jwt::verified_claims& claims)
+    static result<keys::key_text> lookup(Ctx&, const jwt::verified_claims& claims)
     {
         if (claims.jwt_id().empty())
             return fail(errc::missing_claim);
@@ -46,9 +42,9 @@ struct deny_list {
 
     /// `revoked` if the token's deny entry is there.
     template <class Ctx>
-    static result<void> judge(Ctx&, const jwt::verified_claims&, const std::optional<record>& denied)
+    static result<void> judge(Ctx&, const jwt::verified_claims&, const record* denied)
     {
-        if (denied)
+        if (denied != nullptr)
             return fail(errc::revoked);
         return {};
     }

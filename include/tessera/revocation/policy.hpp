@@ -17,13 +17,16 @@
     | `issue(ctx, subject, claims) -> result<void>` | every `issue`, before signing: add claims, write state | no |
     | `revoke(ctx, claims) -> result<void>` | `authenticator::revoke(token)`, which exists only if a policy has it | no |
     | `revoke_all(ctx, subject) -> result<std::size_t>` | `authenticator::revoke_all(subject)`, likewise | no |
-    | `lookup(ctx, claims) -> result<std::string>` and `judge(ctx, claims, const std::optional<record>&) -> result<void>` | instead of `check`'s own read, when composed (below) | no |
+    | `lookup(ctx, claims) -> result<K>` (`K` a string or `keys::key_text`) and `judge(ctx, claims, const record*) -> result<void>` | instead of `check`'s own read, when composed (below) | no |
 
     A check that reads one record can say so: `lookup` names the key it
-    needs, `judge` decides from what the store returned. `all_of` then asks
-    the store for every member's record at once (`get_many`, one round trip
-    on Redis and PostgreSQL) instead of one read per member; `check` must
-    still work alone (`check_by_lookup` writes it from the two).
+    needs, `judge` decides from the record the store holds (nullptr: none).
+    `all_of` then asks the store for every member's record at once
+    (`get_many`, one round trip on Redis and PostgreSQL) instead of one read
+    per member; `check` must still work alone (`check_by_lookup` writes it
+    from the two). `judge` may run while the store holds a lock on the record
+    (the memory store lends it in place, `reads_in_place`): it decides from
+    its arguments alone and never calls the store.
 
     `ctx` is a `policy_context`: the store (when there is one), the instant
     of the call, the authenticator's options and its event sink; write a
@@ -83,22 +86,23 @@ concept policy_revokes_all = requires(Ctx& ctx, std::string_view subject) {
 
 /// True when policy `P` checks a token by reading one record: `lookup` names it, `judge` decides.
 template <class P, class Ctx>
-concept policy_looks_up = requires(Ctx& ctx, const jwt::verified_claims& claims, const std::optional<record>& found) {
-    { P::lookup(ctx, claims) } -> std::same_as<result<std::string>>;
+concept policy_looks_up = requires(Ctx& ctx, const jwt::verified_claims& claims, const record* found) {
+    { *P::lookup(ctx, claims) } -> std::convertible_to<std::string_view>;
     { P::judge(ctx, claims, found) } -> std::same_as<result<void>>;
 };
 
-/// `check` for a policy that has `lookup` and `judge`: one read of the store.
+/// `check` for a policy that has `lookup` and `judge`: one read of the store, in place where it can.
 template <class P, class Ctx>
 result<void> check_by_lookup(Ctx& ctx, const jwt::verified_claims& claims)
 {
     auto key = P::lookup(ctx, claims);
     if (!key)
         return fail(key.error());
-    auto found = ctx.store.get(*key);
-    if (!found)
-        return fail(found.error());
-    return P::judge(ctx, claims, *found);
+    auto judged = detail::read_record(ctx.store, std::string_view{*key},
+                                      [&](const record* found) { return P::judge(ctx, claims, found); });
+    if (!judged)
+        return fail(judged.error());
+    return *judged;
 }
 
 /** A revocation policy for JWT access tokens, usable with storage `Store`.
@@ -214,7 +218,7 @@ private:
                 return false;
             }
             slot = wanted.size();
-            wanted.push_back(std::move(*key));
+            wanted.emplace_back(std::string_view{*key});
         }
         return true;
     }
@@ -223,7 +227,7 @@ private:
                                   const std::vector<std::optional<record>>& found, std::size_t slot)
     {
         if constexpr (policy_looks_up<P, Ctx>)
-            return P::judge(ctx, claims, found[slot]);
+            return P::judge(ctx, claims, found[slot] ? &*found[slot] : nullptr);
         else
             return P::check(ctx, claims);
     }

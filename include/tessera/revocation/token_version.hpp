@@ -38,7 +38,7 @@ struct token_version {
     /// How long a subject's version is kept after it was last written: far beyond any token it guards.
     static constexpr std::chrono::seconds horizon = std::chrono::hours{24 * 400};
 
-    static std::string key(std::string_view subject) { return keys::key(keys::kind::token_version, subject); }
+    static keys::key_text key(std::string_view subject) { return {keys::kind::token_version, subject}; }
 
     /// Puts the subject's current version in the token, creating it on the subject's first token.
     template <class Ctx>
@@ -74,7 +74,7 @@ struct token_version {
 
     /// The record to read: `missing_claim` without a version claim, `malformed` if it is not a string.
     template <class Ctx>
-    static result<std::string> lookup(Ctx& ctx, const jwt::verified_claims& claims)
+    static result<keys::key_text> lookup(Ctx& ctx, const jwt::verified_claims& claims)
     {
         if (!claims.find_string(ctx.options.version_claim)) // absent, or not a string (read in place)
             return fail(claims.find(ctx.options.version_claim) == nullptr ? errc::missing_claim : errc::malformed);
@@ -83,11 +83,11 @@ struct token_version {
 
     /// `revoked` unless the token's version is the subject's current one.
     template <class Ctx>
-    static result<void> judge(Ctx& ctx, const jwt::verified_claims& claims, const std::optional<record>& current)
+    static result<void> judge(Ctx& ctx, const jwt::verified_claims& claims, const record* current)
     {
         const auto ver = claims.find_string(ctx.options.version_claim);
         // No version where one must be: the store lost it. Fail closed.
-        if (!ver || !current || current->value != *ver)
+        if (!ver || current == nullptr || current->value != *ver)
             return fail(errc::revoked);
         return {};
     }

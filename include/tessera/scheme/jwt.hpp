@@ -93,7 +93,7 @@ struct jwt_core {
         return credentials{std::move(*token), time_point{std::chrono::seconds{exp}}, {}, {}};
     }
 
-    static principal principal_of(jwt::verified_claims claims)
+    static principal principal_of(jwt::verified_claims&& claims)
     {
         // Read in place by the verifier; the claims' text moves into the principal, parsed only if read.
         std::string subject{claims.subject()};

@@ -117,14 +117,17 @@ public:
         auto key = key_of(id);
         if (!key)
             return fail(key.error());
-        auto found = store_.get(*key);
-        if (!found)
-            return fail(found.error());
-        if (!*found)
-            return fail(errc::unknown_session);
         validated_session out;
-        if (auto decoded = detail::decode_session((*found)->value, out.data); !decoded)
+        // Decoded where the store keeps it (the memory store lends the record; the others copy it out).
+        auto decoded = tessera::detail::read_record(store_, *key, [&](const record* found) -> result<void> {
+            if (found == nullptr)
+                return fail(errc::unknown_session);
+            return detail::decode_session(found->value, out.data);
+        });
+        if (!decoded)
             return fail(decoded.error());
+        if (!*decoded)
+            return fail(decoded->error());
 
         if (now >= detail::session_expiry(out.data, options_)) {
             (void)store_.erase(*key); // the store expires it too; this is only tidiness

@@ -28,6 +28,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace tessera::inline v0 {
@@ -144,6 +145,37 @@ concept store_purge = requires(S& s, std::size_t budget) {
 template <class S>
 concept store = detail::store_writes<S> && detail::store_reads<S> && detail::store_subject_index<S> &&
                 detail::store_counters<S> && detail::store_purge<S>;
+
+/** Optional: a record read where the store keeps it (`read(key, f)`), without copying it out.
+
+    `f(const record*)` is called once, with the live record or nullptr, and its answer is
+    returned. It may run while the store holds a lock on the record: it decides from its
+    argument alone and never calls the store. The memory store has it; `detail::read_record`
+    reads any store this way (from a copy where the store cannot lend its record).
+*/
+template <class S>
+concept reads_in_place = requires(S& s, std::string_view key, int (*f)(const record*)) {
+    { s.read(key, f) } -> std::same_as<result<int>>;
+};
+
+namespace detail {
+
+/// `f(record or nullptr)` for `key`: in place where the store reads so, otherwise from what `get` returns.
+template <class S, class F>
+auto read_record(S& s, std::string_view key, F&& f) -> result<std::invoke_result_t<F&, const record*>>
+{
+    if constexpr (reads_in_place<S>) {
+        return s.read(key, f);
+    } else {
+        using answer = result<std::invoke_result_t<F&, const record*>>;
+        auto found = s.get(key);
+        if (!found) // the error itself, whatever `f` answers (a result too, for a policy's judgement)
+            return answer{boost::system::in_place_error, found.error()};
+        return answer{boost::system::in_place_value, f(*found ? &**found : nullptr)};
+    }
+}
+
+} // namespace detail
 
 /** Optional: several records read in one round trip, in the order asked (`get_many`).
     The network stores have it; revocation checks composed with `all_of` use it.

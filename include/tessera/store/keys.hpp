@@ -35,6 +35,8 @@
 
 #include <tessera/core/error.hpp>
 
+#include <array>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -116,6 +118,48 @@ inline std::string key(kind k, std::string_view id)
     out += id;
     return out;
 }
+
+/** A key built on the stack where it fits: what a check reads once and drops (a deny-list
+    entry, a token version) costs no allocation. Longer keys move to the heap, whole.
+*/
+class key_text {
+public:
+    /// Longest key kept without the heap.
+    static constexpr std::size_t inline_capacity = 112;
+
+    key_text() noexcept = default;
+    /// `prefix(k)` + `id`, as `key(k, id)`.
+    key_text(kind k, std::string_view id) { append(prefix(k)).append(id); }
+
+    key_text& append(std::string_view s)
+    {
+        const auto size = size_ + s.size();
+        if (size <= inline_capacity) {
+            s.copy(local_.data() + size_, s.size());
+        } else {
+            if (size_ <= inline_capacity)
+                heap_.assign(local_.data(), size_);
+            heap_.append(s);
+        }
+        size_ = size;
+        return *this;
+    }
+    key_text& append(char c) { return append(std::string_view{&c, 1}); }
+
+    [[nodiscard]] std::string_view view() const noexcept
+    {
+        return size_ <= inline_capacity ? std::string_view{local_.data(), size_} : std::string_view{heap_};
+    }
+    operator std::string_view() const noexcept { return view(); }
+    [[nodiscard]] std::string str() const { return std::string{view()}; }
+
+    friend bool operator==(const key_text& a, std::string_view b) noexcept { return a.view() == b; }
+
+private:
+    std::array<char, inline_capacity> local_;
+    std::size_t size_ = 0;
+    std::string heap_;
+};
 
 /** The subject-index entry under which records of kind `k` owned by `owner`
     are listed: sessions by subject, families by subject, refresh tokens by

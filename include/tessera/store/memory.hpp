@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <type_traits>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -115,21 +116,32 @@ public:
 
     result<std::optional<record>> get(std::string_view key)
     {
+        return read(key, [](const record* r) { return r ? std::optional<record>{*r} : std::optional<record>{}; });
+    }
+
+    /** `f(record)` on the live record of `key`, or `f(nullptr)`, under the shard's shared lock: the
+        record is read where it is kept, not copied out. `f` must not call this store.
+    */
+    template <class F>
+    auto read(std::string_view key, F&& f) -> result<std::invoke_result_t<F&, const record*>>
+    {
         const auto now = clock_.now();
         auto& s = shard_of(key);
         {
             std::shared_lock lock{s.mutex};
             auto it = s.records.find(key);
             if (it == s.records.end())
-                return std::optional<record>{};
+                return f(nullptr);
             if (it->second.expires_at > now)
-                return std::optional<record>{it->second};
+                return f(&it->second);
         }
         // Expired: delete it now (lazy expiry), rechecking under the exclusive lock.
-        std::unique_lock lock{s.mutex};
-        if (auto it = s.records.find(key); it != s.records.end() && it->second.expires_at <= now)
-            remove(s, it);
-        return std::optional<record>{};
+        {
+            std::unique_lock lock{s.mutex};
+            if (auto it = s.records.find(key); it != s.records.end() && it->second.expires_at <= now)
+                remove(s, it);
+        }
+        return f(nullptr);
     }
 
     result<bool> erase(std::string_view key)
