@@ -12,6 +12,7 @@
 #include <tessera/core/error.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <string>
 
 namespace tessera::inline v0 {
@@ -60,6 +61,13 @@ struct authenticator_options {
     std::chrono::seconds leeway = std::chrono::seconds{60};
     /// Name of the claim carrying the subject's token version (`token_version`).
     std::string version_claim = "ver";
+    /** Access tokens remembered once verified, by their exact bytes (0, the default: none; JWT and
+        hybrid schemes). A token presented again skips its signature check and its parse; its
+        lifetime and the revocation policy are checked on every request as before. Worth most for
+        asymmetric algorithms (an EdDSA or ECDSA check costs tens of microseconds).
+        See `jwt::verify_options::cache_size`.
+    */
+    std::size_t verified_cache = 0;
     /// Sessions (session scheme).
     session_options session{};
     /// Refresh tokens and families (hybrid scheme).

@@ -3,6 +3,7 @@
 // code over three aliases, revocation policies alone and composed, and
 // refresh-token rotation under races.
 
+#include "faulty_store.hpp"
 #include "store_fixtures.hpp"
 
 #include <tessera/authenticator.hpp>
@@ -175,6 +176,46 @@ BOOST_AUTO_TEST_CASE(a_deny_list_key_too_long_for_the_stack_is_the_same_key)
     BOOST_TEST(key.view().size() > tessera::keys::key_text::inline_capacity);
     BOOST_TEST(key.view() == tessera::keys::key(tessera::keys::kind::deny, issuer + '\x1f' + jti));
     BOOST_TEST(must(store.get(key)).has_value());
+}
+
+// A remembered token skips its signature, never its lifetime or its revocation: every check after
+// verification runs on every request, as without the cache.
+BOOST_AUTO_TEST_CASE(a_remembered_access_token_is_still_revoked_expired_and_refused_when_the_store_is_down)
+{
+    clock_t_ clock;
+    store_t store{{}, clock};
+    test::faulty_store shaky{store};
+    auto options = named({.access_ttl = 15min, .leeway = 0s});
+    options.verified_cache = 16;
+    tessera::authenticator<decltype(shaky), jwt::hs256, tessera::all_of<tessera::deny_list, tessera::token_version>,
+                           clock_t_>
+        api{shaky, jwt::hmac_key<jwt::hs256>::generate(), options, clock};
+    const auto a = must(api.issue("ida")), b = must(api.issue("ida")), c = must(api.issue("ida"));
+    for (const auto* t : {&a, &b, &c}) {
+        BOOST_TEST(who_is(api, *t) == "ida");
+        BOOST_TEST(who_is(api, *t) == "ida"); // the second time from the cache
+    }
+    shaky.break_down();
+    BOOST_TEST(who_is(api, a) == "store_unavailable");
+    shaky.heal();
+    BOOST_TEST(must(api.revoke(a.access_token)));
+    BOOST_TEST(who_is(api, a) == "revoked");
+    BOOST_TEST(who_is(api, b) == "ida");
+    must(api.revoke_all("ida"));
+    BOOST_TEST(who_is(api, b) == "revoked");
+    const auto d = must(api.issue("ida"));
+    BOOST_TEST(who_is(api, d) == "ida");
+    clock.advance(15min);
+    BOOST_TEST(who_is(api, d) == "expired");
+
+    auto hybrid_options = named({.access_ttl = 15min, .leeway = 0s});
+    hybrid_options.verified_cache = 16;
+    hybrid_auth mobile{store, jwt::private_key<jwt::eddsa>::generate(), hybrid_options, clock};
+    const auto phone = must(mobile.issue("ida"));
+    BOOST_TEST(who_is(mobile, phone) == "ida");
+    BOOST_TEST(who_is(mobile, phone) == "ida");
+    BOOST_TEST(must(mobile.revoke(phone.refresh_token)));
+    BOOST_TEST(who_is(mobile, phone) == "revoked"); // its family ended: the remembered access token with it
 }
 
 BOOST_AUTO_TEST_CASE(jwt_scheme_is_stateless_and_expires)

@@ -79,6 +79,19 @@ BOOST_AUTO_TEST_CASE(constant_time_equal_compares_contents_and_length)
     BOOST_TEST(!tessera::constant_time_equal(std::string_view{"abc"}, std::string_view{"ab"}));
     BOOST_TEST(!tessera::constant_time_equal(std::string_view{"xbc"}, std::string_view{"abc"}));
     BOOST_TEST(tessera::constant_time_equal(std::string_view{}, std::string_view{}));
+    // Words and the bytes after them: any one bit changed anywhere is a difference.
+    for (std::size_t n = 1; n <= 40; ++n) {
+        std::string a(n, 'x');
+        for (std::size_t i = 0; i < n; ++i)
+            a[i] = static_cast<char>('a' + (i * 7) % 26);
+        BOOST_TEST(tessera::constant_time_equal(a, std::string{a}));
+        for (std::size_t at = 0; at < n; ++at)
+            for (int bit = 0; bit < 8; ++bit) {
+                auto b = a;
+                b[at] = static_cast<char>(b[at] ^ (1 << bit));
+                BOOST_TEST(!tessera::constant_time_equal(a, b), "n " << n << " byte " << at << " bit " << bit);
+            }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(secret_is_not_printable_and_compares)

@@ -7,8 +7,14 @@
 
 #include <tessera/detail/botan.hpp>
 
+#include <atomic>
+#include <string>
+#include <thread>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
+using namespace std::chrono_literals;
 using test::at;
 using test::forge;
 using test::outcome;
@@ -497,6 +503,94 @@ BOOST_AUTO_TEST_CASE(weak_and_wrong_keys_are_refused_at_construction)
     BOOST_TEST(outcome(jwt::public_key<jwt::es256>::from_jwk(vectors::a2_jwk)) == "invalid_key");
     BOOST_TEST(outcome(jwt::hmac_key<jwt::hs256>::from_jwk(vectors::a3_jwk)) == "invalid_key");
     BOOST_TEST(outcome(jwt::public_key<jwt::es256>::from_jwk("not json")) == "invalid_key");
+}
+
+// The cache of verified tokens: what it remembers is exactly what verified, found only by every byte;
+// the instant is checked on every call.
+BOOST_AUTO_TEST_CASE(a_verified_token_cache_remembers_exact_bytes_and_rechecks_the_instant)
+{
+    const auto verifier = hs256_verifier({.audiences = {"api"}, .leeway = 0s, .cache_size = 4});
+    const auto token = hs256(hs256_header, R"({"sub":"alice","aud":"api","nbf":1700000000,"exp":1700000600})");
+    BOOST_TEST(verifier.verify(token, now)->subject() == "alice");
+    BOOST_TEST(verifier.cache_stats().misses == 1u);
+    BOOST_TEST(verifier.verify(token, now)->subject() == "alice");
+    BOOST_TEST(verifier.cache_stats().hits == 1u);
+    // Remembered, and still judged at the instant of each call.
+    BOOST_TEST(outcome(verifier.verify(token, at(1'700'000'600))) == "expired");
+    BOOST_TEST(outcome(verifier.verify(token, at(1'699'999'999))) == "not_yet_valid");
+    BOOST_TEST(verifier.cache_stats().hits == 3u);
+    // The same signature over other claims, or one character of the signature changed: never a hit.
+    const auto dot = token.rfind('.');
+    const auto other_claims = segment(R"({"sub":"mallory","aud":"api","exp":1700000600})");
+    const auto spliced = token.substr(0, token.find('.') + 1) + other_claims + token.substr(dot);
+    for (int i = 0; i < 2; ++i)
+        BOOST_TEST(outcome(verifier.verify(spliced, now)) == "bad_signature");
+    const auto last = token.size() - 2;
+    const auto flipped = test::with_char(token, last, token[last] == 'A' ? 'B' : 'A');
+    for (int i = 0; i < 2; ++i)
+        BOOST_TEST(outcome(verifier.verify(flipped, now)) == "bad_signature");
+    BOOST_TEST(verifier.cache_stats().hits == 3u);
+    // A token refused by a claim is not remembered either: asked again, it is verified again.
+    const auto elsewhere = hs256(hs256_header, R"({"sub":"alice","aud":"other","exp":1700000600})");
+    for (int i = 0; i < 2; ++i)
+        BOOST_TEST(outcome(verifier.verify(elsewhere, now)) == "wrong_audience");
+    const auto early = hs256(hs256_header, R"({"sub":"bob","aud":"api","nbf":1700000100,"exp":1700000600})");
+    BOOST_TEST(outcome(verifier.verify(early, now)) == "not_yet_valid");
+    const auto before = verifier.cache_stats();
+    BOOST_TEST(verifier.verify(early, at(1'700'000'100))->subject() == "bob"); // verified in full, then remembered
+    BOOST_TEST(verifier.cache_stats().misses == before.misses + 1);
+    BOOST_TEST(verifier.verify(early, at(1'700'000'100))->subject() == "bob");
+    BOOST_TEST(verifier.cache_stats().hits == before.hits + 1);
+    // Copies share the cache; a token too long to remember is verified every time.
+    const auto copy = verifier;
+    BOOST_TEST(copy.verify(token, now)->subject() == "alice");
+    BOOST_TEST(verifier.cache_stats().hits == before.hits + 2);
+    const auto long_token = hs256(hs256_header, R"({"sub":"carol","aud":"api","exp":1700000600,"pad":")" +
+                                                    std::string(3000, 'p') + "\"}");
+    for (int i = 0; i < 2; ++i)
+        BOOST_TEST(verifier.verify(long_token, now)->subject() == "carol");
+    BOOST_TEST(verifier.cache_stats().hits == before.hits + 2);
+    BOOST_CHECK_EXCEPTION(hs256_verifier({.cache_size = jwt::max_cache_size + 1}), tessera::error,
+                          [](const tessera::error& e) { return e.code() == errc::invalid_configuration; });
+    // Without a cache nothing is counted.
+    const auto plain = hs256_verifier();
+    BOOST_TEST(plain.verify(hs256(hs256_header, valid_claims), now).has_value());
+    BOOST_TEST(plain.cache_stats().hits + plain.cache_stats().misses == 0u);
+}
+
+// Eight threads over one slot too few: tokens take each other's slots all the time, and every answer
+// is still exactly the token's own.
+BOOST_AUTO_TEST_CASE(a_verified_token_cache_under_contention_answers_each_token_exactly)
+{
+    const auto verifier = hs256_verifier({.cache_size = 3});
+    std::vector<std::pair<std::string, std::string>> tokens; // token, expected answer
+    for (const char* who : {"ann", "ben", "cat", "dan"})
+        tokens.emplace_back(hs256(hs256_header, std::string{R"({"sub":")"} + who + R"(","exp":1700000600})"), who);
+    for (std::size_t i = 0; i < 2; ++i) {
+        auto forged = tokens[i].first;
+        forged[forged.size() - 3] = forged[forged.size() - 3] == 'x' ? 'y' : 'x';
+        tokens.emplace_back(forged, "bad_signature");
+    }
+    constexpr int threads = 8, rounds = 300;
+    std::atomic<int> wrong{0}, right{0};
+    {
+        std::vector<std::jthread> pool;
+        for (int t = 0; t < threads; ++t)
+            pool.emplace_back([&, t] {
+                for (int r = 0; r < rounds; ++r)
+                    for (std::size_t i = 0; i < tokens.size(); ++i) {
+                        const auto& [token, expected] = tokens[(i + static_cast<std::size_t>(t)) % tokens.size()];
+                        auto v = verifier.verify(token, now);
+                        const std::string got = v ? std::string{v->subject()} : tessera::to_string(v.error());
+                        (got == expected ? right : wrong).fetch_add(1);
+                    }
+            });
+    }
+    BOOST_TEST(wrong.load() == 0);
+    BOOST_TEST(right.load() == threads * rounds * static_cast<int>(tokens.size()));
+    const auto stats = verifier.cache_stats();
+    BOOST_TEST(stats.hits + stats.misses == static_cast<std::uint64_t>(threads * rounds) * tokens.size());
+    BOOST_TEST(stats.hits > 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -44,6 +44,7 @@ inline jwt::verify_options verify_options_of(const authenticator_options& o)
     v.audiences = {o.audience};
     v.leeway = o.leeway;
     v.type = "JWT";
+    v.cache_size = o.verified_cache;
     return v;
 }
 
