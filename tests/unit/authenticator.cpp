@@ -207,6 +207,13 @@ BOOST_AUTO_TEST_CASE(a_remembered_access_token_is_still_revoked_expired_and_refu
     BOOST_TEST(who_is(api, d) == "ida");
     clock.advance(15min);
     BOOST_TEST(who_is(api, d) == "expired");
+    // A store that lost the subject's version (evicted, restored from an older snapshot): refused,
+    // remembered token or not.
+    const auto e = must(api.issue("ida"));
+    BOOST_TEST(who_is(api, e) == "ida");
+    BOOST_TEST(who_is(api, e) == "ida");
+    BOOST_TEST(must(store.erase(tessera::token_version::key("ida"))));
+    BOOST_TEST(who_is(api, e) == "revoked");
 
     auto hybrid_options = named({.access_ttl = 15min, .leeway = 0s});
     hybrid_options.verified_cache = 16;

@@ -603,7 +603,6 @@ public:
     [[nodiscard]] const jose_header& header() const noexcept { return header_; }
 
 private:
-
     result<void> read_text(std::string_view payload, std::size_t max_depth)
     {
         const auto first = payload.find_first_not_of(" \t\r\n");
