@@ -55,6 +55,16 @@ enum class event_kind : int {
     store_unavailable,
     /// A subject's password was changed (`change_password`): its other sessions are usually ended next.
     credential_changed,
+    /// A signing key joined a key ring as its next key: published, verifying, not yet signing. `handle`: its `kid`.
+    key_published,
+    /// A key ring's next key became its primary: it signs from now on. `handle`: its `kid`.
+    key_promoted,
+    /// A key stopped signing and keeps verifying until its retention ends. `handle`: its `kid`.
+    key_retired,
+    /// A key was revoked: tokens it signed are refused at once, and it can never come back. `handle`: its `kid`.
+    key_revoked,
+    /// A retired key's retention ended: it no longer verifies. `handle`: its `kid`.
+    key_dropped,
 };
 
 /// The stable snake_case name of an event kind, e.g. `"refresh_reuse_detected"`.
@@ -74,6 +84,11 @@ constexpr std::string_view to_string(event_kind k) noexcept
     case event_kind::csrf_refused: return "csrf_refused";
     case event_kind::store_unavailable: return "store_unavailable";
     case event_kind::credential_changed: return "credential_changed";
+    case event_kind::key_published: return "key_published";
+    case event_kind::key_promoted: return "key_promoted";
+    case event_kind::key_retired: return "key_retired";
+    case event_kind::key_revoked: return "key_revoked";
+    case event_kind::key_dropped: return "key_dropped";
     }
     return "unknown_event";
 }
@@ -83,7 +98,7 @@ constexpr std::string_view to_string(event_kind k) noexcept
 */
 struct security_event {
     event_kind kind{};
-    /// `"session"`, `"jwt"` or `"hybrid"`; empty for an event of no scheme (a login, a CSRF check).
+    /// `"session"`, `"jwt"` or `"hybrid"`; `"key_ring"` for a key's life; empty for an event of no scheme (a login, a CSRF check).
     std::string_view scheme{};
     /// When, on the emitter's clock.
     time_point at{};

@@ -10,6 +10,7 @@
 #include <tessera/jwt/claims.hpp>
 #include <tessera/jwt/decode.hpp>
 #include <tessera/jwt/jwks.hpp>
+#include <tessera/jwt/key_ring.hpp>
 #include <tessera/jwt/keys.hpp>
 #include <tessera/jwt/sign.hpp>
 #include <tessera/jwt/token.hpp>

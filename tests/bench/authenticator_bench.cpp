@@ -77,6 +77,30 @@ void authenticate_eddsa(benchmark::State& state)
         auth, token);
 }
 
+/// A key ring against one fixed key: the floor is the same authenticator with the ring's primary key
+/// as its only key, and the ring holds three keys (retired, primary, next) as it does between rotations.
+void authenticate_hs256_ring(benchmark::State& state)
+{
+    using namespace std::chrono_literals;
+    const auto t0 = clock_at.now();
+    jwt::key_ring<jwt::hs256> ring{{.propagation = 60s, .retention = 86400s, .rotate_every = 864000s}, t0 - 120s};
+    const auto second = ring.publish_new(t0 - 120s).value();
+    (void)ring.promote(second, t0 - 60s);
+    (void)ring.publish_new(t0 - 60s);
+    const tessera::authenticator_options options{.issuer = "tessera", .audience = "tessera"};
+    tessera::jwt_authenticator<jwt::key_ring<jwt::hs256>, tessera::manual_clock> rotating{ring, options, clock_at};
+    const auto token = rotating.issue("user-1234567890")->access_token;
+    tessera::jwt_authenticator<jwt::hs256, tessera::manual_clock> fixed{*ring.contents()->primary().key, options,
+                                                                         clock_at};
+    against(
+        state,
+        [&] {
+            auto p = fixed.authenticate(token);
+            benchmark::DoNotOptimize(p);
+        },
+        rotating, token);
+}
+
 void authenticate_session(benchmark::State& state)
 {
     tessera::manual_clock clock = clock_at;
@@ -97,5 +121,6 @@ void authenticate_session(benchmark::State& state)
 } // namespace
 
 BENCHMARK(authenticate_hs256)->MinTime(1.0);
+BENCHMARK(authenticate_hs256_ring)->MinTime(1.0);
 BENCHMARK(authenticate_eddsa)->MinTime(2.0);
 BENCHMARK(authenticate_session)->MinTime(1.0);

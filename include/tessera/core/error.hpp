@@ -78,6 +78,10 @@ enum class errc : int {
         value that is not a token, a body that is not the expected JSON.
     */
     invalid_request,
+    /** A key ring refused a change its invariants forbid: promoting a key that is not next, retiring
+        the primary (promote another key instead), publishing a key the ring already holds.
+    */
+    wrong_key_state,
 };
 
 /** What an HTTP layer needs to know of an error: one condition per response status.
@@ -176,6 +180,7 @@ constexpr std::string_view to_string(errc e) noexcept
     case errc::invalid_configuration: return "invalid_configuration";
     case errc::weak_password: return "weak_password";
     case errc::invalid_request: return "invalid_request";
+    case errc::wrong_key_state: return "wrong_key_state";
     }
     return "unknown_error";
 }
@@ -221,7 +226,8 @@ constexpr condition condition_of(errc e) noexcept
     case errc::store_full: return condition::unavailable;
     case errc::invalid_key:
     case errc::weak_key:
-    case errc::invalid_configuration: return condition::misconfigured;
+    case errc::invalid_configuration:
+    case errc::wrong_key_state: return condition::misconfigured;
     case errc::weak_password:
     case errc::invalid_request: return condition::bad_request;
     default: return condition::rejected;

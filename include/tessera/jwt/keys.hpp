@@ -110,6 +110,14 @@ public:
     /// The key id written into the header of tokens signed with this key (may be empty).
     [[nodiscard]] const std::string& kid() const noexcept { return state_->kid; }
 
+    /// The same secret under another key id.
+    [[nodiscard]] hmac_key with_kid(std::string kid) const { return hmac_key{checked, state_->key, std::move(kid)}; }
+
+    /** The RFC 7638 thumbprint of the key as an `oct` JWK: a SHA-256 of the secret, safe to publish
+        for a secret of full strength (it is no better an oracle than any token's MAC).
+    */
+    [[nodiscard]] std::string thumbprint() const { return detail::hmac_thumbprint(state_->key); }
+
     /// The MAC of `input`.
     [[nodiscard]] std::array<std::uint8_t, mac_size> sign(std::string_view input) const
     {
@@ -199,6 +207,15 @@ public:
 
     [[nodiscard]] const std::string& kid() const noexcept { return state_->kid; }
 
+    /// The same key under another key id.
+    [[nodiscard]] public_key with_kid(std::string kid) const
+    {
+        return from_botan(detail::load_public_pem(to_pem()).value(), std::move(kid)).value();
+    }
+
+    /// The RFC 7638 thumbprint of the key (RFC 8037 §2 for Ed25519).
+    [[nodiscard]] std::string thumbprint() const { return detail::public_thumbprint<Alg>(*state_->key); }
+
     /** True when `signature` is a valid JWS signature of `input`.
 
         ECDSA signatures must be exactly the JOSE R‖S size, and Botan refuses
@@ -278,6 +295,15 @@ public:
     }
 
     [[nodiscard]] const std::string& kid() const noexcept { return state_->kid; }
+
+    /// The same key under another key id.
+    [[nodiscard]] private_key with_kid(std::string kid) const
+    {
+        return from_botan(detail::load_private_pem(to_pem()).value(), std::move(kid)).value();
+    }
+
+    /// The RFC 7638 thumbprint of the key's public half.
+    [[nodiscard]] std::string thumbprint() const { return detail::public_thumbprint<Alg>(*state_->key); }
 
     /// The JWS signature of `input` (R‖S for ECDSA).
     [[nodiscard]] std::vector<std::uint8_t> sign(std::string_view input) const

@@ -218,6 +218,16 @@ public:
         (remember_headers<Algs>(), ...);
     }
 
+    /** Several keys per pinned algorithm, chosen by the token's `kid` (a key ring's view: every key
+        has one). An empty list for an algorithm leaves it without keys: its tokens are `unknown_key`.
+    */
+    explicit verifier(std::vector<verification_key_t<Algs>>... keys, verify_options options = {})
+        : options_(std::move(options)), cache_(cache_for(options_))
+    {
+        ((std::get<std::vector<verification_key_t<Algs>>>(keys_) = std::move(keys)), ...);
+        (remember_headers<Algs>(), ...);
+    }
+
     /** The keys of `set` that fit a pinned algorithm.
 
         A key fits when its `kty` (and `crv`) is the algorithm's, its `use`

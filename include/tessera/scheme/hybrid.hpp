@@ -43,13 +43,19 @@ namespace tessera::inline v0 {
     @par Thread Safety
     Every member function may be called from many threads at once.
 */
-template <store Storage, jwt::algorithm Alg, clock Clock, class Events>
+template <store Storage, jwt::signing_policy Signing, clock Clock, class Events>
 class hybrid_scheme {
+    using core = detail::jwt_core<Signing>;
+    using key_argument = typename core::key_argument;
+
 public:
-    /// @throws tessera::error `invalid_configuration` without issuer/audience, or for lifetimes that cannot work.
-    hybrid_scheme(Storage& store, jwt::signing_key_t<Alg> key, authenticator_options options, Clock clock = {},
+    /** With one signing key or a key ring (which must outlive it) for the access tokens.
+        @throws tessera::error `invalid_configuration` without issuer/audience, for lifetimes that cannot
+        work, or with a ring whose retention is shorter than the access-token lifetime plus leeway.
+    */
+    hybrid_scheme(Storage& store, key_argument key, authenticator_options options, Clock clock = {},
                   Events events = {})
-        : core_{detail::jwt_core<Alg>::make(std::move(key), std::move(options))}, store_(store),
+        : core_{core::make(static_cast<key_argument&&>(key), std::move(options))}, store_(store),
           families_(store, core_.options.refresh, clock), clock_(std::move(clock)), events_(std::move(events))
     {
     }
@@ -78,7 +84,7 @@ public:
     result<principal> authenticate(std::string_view access_token)
     {
         auto ctx = begin();
-        auto claims = core_.verifier.verify(access_token, ctx.now);
+        auto claims = core_.verify(access_token, ctx.now);
         if (!claims)
             return fail(claims.error());
         if (auto r = family_alive(*claims); !r) {
@@ -91,7 +97,7 @@ public:
             });
             return fail(r.error());
         }
-        return detail::jwt_core<Alg>::principal_of(std::move(*claims));
+        return core::principal_of(std::move(*claims));
     }
 
     /** Exchanges a refresh token for a new access token and a new refresh token.
@@ -200,16 +206,16 @@ private:
         return core_.sign(c);
     }
 
-    detail::jwt_core<Alg> core_;
+    core core_;
     Storage& store_;
     refresh_families<Storage, Clock> families_;
     [[no_unique_address]] Clock clock_;
     [[no_unique_address]] mutable Events events_;
 };
 
-template <store Storage, jwt::algorithm Alg, clock Clock, class Events>
-struct scheme_of<Storage, Alg, refresh_rotation, Clock, Events> {
-    using type = hybrid_scheme<Storage, Alg, Clock, Events>;
+template <store Storage, jwt::signing_policy Signing, clock Clock, class Events>
+struct scheme_of<Storage, Signing, refresh_rotation, Clock, Events> {
+    using type = hybrid_scheme<Storage, Signing, Clock, Events>;
 };
 
 } // namespace tessera::inline v0

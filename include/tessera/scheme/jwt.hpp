@@ -16,6 +16,7 @@
 #include <tessera/core/result.hpp>
 #include <tessera/credentials.hpp>
 #include <tessera/events.hpp>
+#include <tessera/jwt/key_ring.hpp>
 #include <tessera/jwt/sign.hpp>
 #include <tessera/jwt/verify.hpp>
 #include <tessera/options.hpp>
@@ -48,28 +49,78 @@ inline jwt::verify_options verify_options_of(const authenticator_options& o)
     return v;
 }
 
-/// What every JWT authenticator holds, whatever its policies: the sizeof baseline.
-template <jwt::algorithm Alg>
-struct jwt_core {
-    jwt::signer<Alg> signer;
-    jwt::verifier<Alg> verifier;
-    authenticator_options options;
+/// The keys of a JWT scheme: one signing key and the verifier of its public half, or a key ring.
+template <jwt::signing_policy Signing>
+struct jwt_keys {
+    using argument = jwt::signing_key_t<Signing>;
 
-    static jwt_core make(jwt::signing_key_t<Alg> key, authenticator_options options)
+    jwt::signer<Signing> signer;
+    jwt::verifier<Signing> verifier;
+
+    static jwt_keys make(argument key, jwt::verify_options verify, const authenticator_options&)
     {
-        validate(options, true);
         auto verification = verification_of(key);
-        auto verify_options = verify_options_of(options);
-        return jwt_core{jwt::signer<Alg>{std::move(key)},
-                        jwt::verifier<Alg>{std::move(verification), std::move(verify_options)}, std::move(options)};
+        return jwt_keys{jwt::signer<Signing>{std::move(key)},
+                        jwt::verifier<Signing>{std::move(verification), std::move(verify)}};
     }
 
-    static jwt::verification_key_t<Alg> verification_of(const jwt::signing_key_t<Alg>& key)
+    static jwt::verification_key_t<Signing> verification_of(const argument& key)
     {
-        if constexpr (jwt::symmetric_algorithm<Alg>)
+        if constexpr (jwt::symmetric_algorithm<Signing>)
             return key;
         else
             return key.public_key();
+    }
+
+    result<jwt::verified_claims> verify(std::string_view token, time_point now) const
+    {
+        return verifier.verify(token, now);
+    }
+    result<std::string> sign(const jwt::claims& c) const { return signer.sign(c); }
+};
+
+template <jwt::algorithm Alg, class RingEvents>
+struct jwt_keys<jwt::key_ring<Alg, RingEvents>> {
+    using argument = const jwt::key_ring<Alg, RingEvents>&;
+
+    jwt::ring_keys<Alg, RingEvents> ring;
+
+    /// @throws tessera::error `invalid_configuration` when a retired key would stop verifying before
+    /// the access tokens it signed expire.
+    static jwt_keys make(argument ring, jwt::verify_options verify, const authenticator_options& o)
+    {
+        if (ring.options().retention < o.access_ttl + o.leeway)
+            throw error{errc::invalid_configuration, "tessera: the key ring's retention is shorter than the access-token "
+                                                     "lifetime plus leeway: a rotation would refuse live tokens"};
+        return jwt_keys{jwt::ring_keys<Alg, RingEvents>{ring, std::move(verify)}};
+    }
+
+    result<jwt::verified_claims> verify(std::string_view token, time_point now) const
+    {
+        return ring.verify(token, now);
+    }
+    result<std::string> sign(const jwt::claims& c) const { return ring.sign(c); }
+};
+
+/// What every JWT authenticator holds, whatever its policies: the sizeof baseline.
+template <jwt::signing_policy Signing>
+struct jwt_core {
+    using key_argument = typename jwt_keys<Signing>::argument;
+
+    jwt_keys<Signing> keys;
+    authenticator_options options;
+
+    static jwt_core make(key_argument key, authenticator_options options)
+    {
+        validate(options, true);
+        auto verify_options = verify_options_of(options);
+        auto keys = jwt_keys<Signing>::make(static_cast<key_argument&&>(key), std::move(verify_options), options);
+        return jwt_core{std::move(keys), std::move(options)};
+    }
+
+    result<jwt::verified_claims> verify(std::string_view token, time_point now) const
+    {
+        return keys.verify(token, now);
     }
 
     /// Registered claims of a new token; `exp` no later than `not_after`.
@@ -85,7 +136,7 @@ struct jwt_core {
     /// Signs, refusing what the verifier would refuse for its size.
     result<credentials> sign(const jwt::claims& c) const
     {
-        auto token = signer.sign(c);
+        auto token = keys.sign(c);
         if (!token)
             return fail(token.error());
         if (token->size() > jwt::default_max_token_size)
@@ -123,26 +174,29 @@ inline security_event about(event_kind kind, std::string_view scheme, time_point
     @par Thread Safety
     Every member function may be called from many threads at once.
 */
-template <class Storage, jwt::algorithm Alg, class Revocation, clock Clock, class Events>
+template <class Storage, jwt::signing_policy Signing, class Revocation, clock Clock, class Events>
 class jwt_scheme {
     using request = request_context<Storage, Events>;
+    using core = detail::jwt_core<Signing>;
+    using key_argument = typename core::key_argument;
     static constexpr std::string_view name = "jwt";
 
 public:
-    /// A stateless authenticator (`expiry_only`). @throws tessera::error `invalid_configuration` without issuer/audience.
-    explicit jwt_scheme(jwt::signing_key_t<Alg> key, authenticator_options options, Clock clock = {},
-                        Events events = {})
+    /** A stateless authenticator (`expiry_only`), with one signing key or a key ring (which must
+        outlive it). @throws tessera::error `invalid_configuration` without issuer/audience, or with a
+        ring whose retention is shorter than the access-token lifetime plus leeway.
+    */
+    explicit jwt_scheme(key_argument key, authenticator_options options, Clock clock = {}, Events events = {})
         requires std::is_same_v<Storage, stateless>
-        : core_{detail::jwt_core<Alg>::make(std::move(key), std::move(options))}, clock_(std::move(clock)),
+        : core_{core::make(static_cast<key_argument&&>(key), std::move(options))}, clock_(std::move(clock)),
           events_(std::move(events))
     {
     }
 
     /// An authenticator whose revocation state lives in `store`.
-    jwt_scheme(Storage& store, jwt::signing_key_t<Alg> key, authenticator_options options, Clock clock = {},
-               Events events = {})
+    jwt_scheme(Storage& store, key_argument key, authenticator_options options, Clock clock = {}, Events events = {})
         requires(!std::is_same_v<Storage, stateless>)
-        : core_{detail::jwt_core<Alg>::make(std::move(key), std::move(options))}, storage_(store),
+        : core_{core::make(static_cast<key_argument&&>(key), std::move(options))}, storage_(store),
           clock_(std::move(clock)), events_(std::move(events))
     {
     }
@@ -171,7 +225,7 @@ public:
     result<principal> authenticate(std::string_view token)
     {
         auto ctx = begin();
-        auto claims = core_.verifier.verify(token, ctx.now);
+        auto claims = core_.verify(token, ctx.now);
         if (!claims)
             return fail(claims.error());
         if (auto r = Revocation::check(ctx, *claims); !r) {
@@ -181,7 +235,7 @@ public:
             });
             return fail(r.error());
         }
-        return detail::jwt_core<Alg>::principal_of(std::move(*claims));
+        return core::principal_of(std::move(*claims));
     }
 
     /// Revokes `token` as the policy does it (`deny_list`: until its `exp`). True once done.
@@ -189,7 +243,7 @@ public:
         requires policy_revokes<Revocation, request>
     {
         auto ctx = begin();
-        auto claims = core_.verifier.verify(token, ctx.now);
+        auto claims = core_.verify(token, ctx.now);
         if (!claims)
             return fail(claims.error());
         const auto revoked = Revocation::revoke(ctx, *claims);
@@ -216,16 +270,16 @@ private:
     /// The operation's context: the clock is read here, once.
     request begin() const { return request{storage_.get(), clock_.now(), core_.options, events_}; }
 
-    detail::jwt_core<Alg> core_;
+    core core_;
     [[no_unique_address]] detail::storage_ref<Storage> storage_;
     [[no_unique_address]] Clock clock_;
     [[no_unique_address]] mutable Events events_;
 };
 
-template <class Storage, jwt::algorithm Alg, class Revocation, clock Clock, class Events>
+template <class Storage, jwt::signing_policy Signing, class Revocation, clock Clock, class Events>
     requires(revocation_policy<Revocation, Storage> && (!Revocation::needs_store || store<Storage>))
-struct scheme_of<Storage, Alg, Revocation, Clock, Events> {
-    using type = jwt_scheme<Storage, Alg, Revocation, Clock, Events>;
+struct scheme_of<Storage, Signing, Revocation, Clock, Events> {
+    using type = jwt_scheme<Storage, Signing, Revocation, Clock, Events>;
 };
 
 } // namespace tessera::inline v0

@@ -14,6 +14,7 @@
 #include <tessera/core/clock.hpp>
 #include <tessera/events.hpp>
 #include <tessera/jwt/algorithms.hpp>
+#include <tessera/jwt/signing_policy.hpp>
 #include <tessera/revocation/policies.hpp>
 #include <tessera/store/concepts.hpp>
 
@@ -67,8 +68,9 @@ struct scheme_of {
                   "token_version, all_of<...> or refresh_rotation");
     static_assert(std::is_same_v<Storage, stateless> || store<Storage>,
                   "tessera: the Storage policy must be stateless or satisfy tessera::store");
-    static_assert(std::is_same_v<Signing, opaque> || jwt::algorithm<Signing>,
-                  "tessera: the Signing policy must be opaque or a JWS algorithm such as hs256 or eddsa");
+    static_assert(std::is_same_v<Signing, opaque> || jwt::signing_policy<Signing>,
+                  "tessera: the Signing policy must be opaque, a JWS algorithm such as hs256 or eddsa, or a "
+                  "jwt::key_ring of one");
     static_assert(std::is_same_v<Revocation, refresh_rotation> || std::is_same_v<Revocation, server_side> ||
                       revocation_policy<Revocation, Storage>,
                   "tessera: the Revocation policy must be server_side, refresh_rotation or a revocation policy "

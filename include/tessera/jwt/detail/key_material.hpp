@@ -18,6 +18,7 @@
 #include <botan/ec_group.h>
 #include <botan/ecdsa.h>
 #include <botan/ed25519.h>
+#include <botan/hash.h>
 #include <botan/mac.h>
 #include <botan/pk_keys.h>
 #include <botan/pkcs8.h>
@@ -27,6 +28,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <initializer_list>
 #include <memory>
 #include <span>
 #include <string>
@@ -433,6 +435,49 @@ boost::json::object public_jwk(const Botan::Public_Key& key, const std::string& 
         jwk["x"] = base64url::encode(tessera::detail::botan::ed25519_public_bytes(ed));
     }
     return jwk;
+}
+
+// ---- RFC 7638 thumbprints ----------------------------------------------------
+
+/** base64url(SHA-256) of `{"name":"value",...}`: the required members of a JWK, given in
+    lexicographic order, with no whitespace (RFC 7638 §3). Every value here is base64url or a
+    fixed name, so none needs escaping.
+*/
+inline std::string thumbprint_of(std::initializer_list<std::pair<std::string_view, std::string_view>> members)
+{
+    std::string canonical = "{";
+    for (const auto& [name, value] : members) {
+        if (canonical.size() > 1)
+            canonical += ',';
+        canonical.append("\"").append(name).append("\":\"").append(value).append("\"");
+    }
+    canonical += '}';
+    auto hash = Botan::HashFunction::create_or_throw("SHA-256");
+    hash->update(canonical);
+    return base64url::encode(hash->final());
+}
+
+/// The RFC 7638 thumbprint of a public key of `Alg` (RFC 8037 §2 for Ed25519).
+template <algorithm Alg>
+std::string public_thumbprint(const Botan::Public_Key& key)
+{
+    const auto jwk = public_jwk<Alg>(key, {});
+    auto member = [&](std::string_view name) {
+        const auto& v = jwk.at(name).as_string();
+        return std::string_view{v.data(), v.size()};
+    };
+    if constexpr (Alg::family == algorithm_family::rsa_pkcs1 || Alg::family == algorithm_family::rsa_pss)
+        return thumbprint_of({{"e", member("e")}, {"kty", "RSA"}, {"n", member("n")}});
+    else if constexpr (Alg::family == algorithm_family::ecdsa)
+        return thumbprint_of({{"crv", member("crv")}, {"kty", "EC"}, {"x", member("x")}, {"y", member("y")}});
+    else
+        return thumbprint_of({{"crv", member("crv")}, {"kty", "OKP"}, {"x", member("x")}});
+}
+
+/// The RFC 7638 thumbprint of an HMAC key as a JWK of `"kty":"oct"`.
+inline std::string hmac_thumbprint(const secret& key)
+{
+    return thumbprint_of({{"k", base64url::encode(key.reveal())}, {"kty", "oct"}});
 }
 
 template <algorithm Alg>

@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: BSL-1.0
+// Key rings: RFC 7638 thumbprints as kids, the next → primary → retired → dropped timeline and its
+// refusals, revocation, the schedule, the JWK Set, authenticators on a ring, the verified-token cache
+// across a change of keys, and rotations while threads verify.
+
+#include "jwt_support.hpp"
+
+#include <tessera/authenticator.hpp>
+
+#include <botan/hash.h>
+
+#include <boost/mpl/list.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace std::chrono_literals;
+
+namespace {
+
+const auto t0 = test::at(1'800'000'000);
+
+/// Every event of a ring, as `kind kid`.
+struct ring_log {
+    struct shared {
+        std::mutex mutex;
+        std::vector<std::string> lines;
+    };
+    std::shared_ptr<shared> log = std::make_shared<shared>();
+
+    void operator()(const tessera::security_event& e) const noexcept
+    {
+        try {
+            const std::lock_guard lock{log->mutex};
+            log->lines.push_back(std::string{to_string(e.kind)} + " " + std::string{e.scheme} + " " +
+                                 std::string{e.handle});
+        } catch (...) {
+        }
+    }
+    std::vector<std::string> take() const
+    {
+        const std::lock_guard lock{log->mutex};
+        return std::exchange(log->lines, {});
+    }
+};
+
+/// Claims valid from `at` for a day.
+jwt::claims day_claims(tessera::time_point at, std::string subject = "ada")
+{
+    jwt::claims c;
+    c.subject(subject).issued_at(at).expires_at(at + 24h);
+    return c;
+}
+
+/// The `kid` of a token's header.
+std::string kid_of(const std::string& token)
+{
+    auto decoded = jwt::decode_unverified(token);
+    BOOST_TEST_REQUIRE(decoded.has_value());
+    return std::string{decoded->header.at("kid").as_string()};
+}
+
+template <class Ring>
+std::string state_of(const Ring& ring, std::string_view kid)
+{
+    const auto contents = ring.contents();
+    const auto* k = contents->find(kid);
+    BOOST_TEST_REQUIRE(k != nullptr);
+    return std::string{to_string(k->state)};
+}
+
+std::string sha256_b64(std::string_view text)
+{
+    auto hash = Botan::HashFunction::create_or_throw("SHA-256");
+    hash->update(std::string{text});
+    return tessera::base64url::encode(hash->final());
+}
+
+const jwt::key_ring_options timeline{.propagation = 600s, .retention = 3600s, .rotate_every = 86400s};
+
+using families = boost::mpl::list<jwt::hs256, jwt::hs512, jwt::es256, jwt::eddsa, jwt::rs256>;
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(key_ring)
+
+BOOST_AUTO_TEST_CASE(a_keys_thumbprint_is_rfc_7638s)
+{
+    // RFC 7638 §3.1 (the RSA key of RFC 7517 Appendix A.1).
+    const auto rsa = jwt::public_key<jwt::rs256>::from_jwk(
+        R"({"kty":"RSA","e":"AQAB","alg":"RS256","kid":"2011-04-29","n":"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"})");
+    BOOST_TEST_REQUIRE(rsa.has_value());
+    BOOST_TEST(rsa->thumbprint() == "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
+    // RFC 8037 Appendix A.3.
+    const auto ed = jwt::public_key<jwt::eddsa>::from_jwk(
+        R"({"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"})");
+    BOOST_TEST_REQUIRE(ed.has_value());
+    BOOST_TEST(ed->thumbprint() == "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");
+    // A private key's is its public half's; an EC key's covers crv, x and y.
+    const auto es = jwt::private_key<jwt::es256>::generate();
+    BOOST_TEST(es.thumbprint() == es.public_key().thumbprint());
+    const auto jwk = es.public_key().to_jwk();
+    auto member = [&](const char* n) { return std::string{jwk.at(n).as_string()}; };
+    BOOST_TEST(es.thumbprint() == sha256_b64(R"({"crv":"P-256","kty":"EC","x":")" + member("x") + R"(","y":")" +
+                                             member("y") + R"("})"));
+    // An HMAC key's: of its `oct` JWK.
+    const auto hs = test::hs256_key();
+    BOOST_TEST(hs.thumbprint() ==
+               sha256_b64(R"({"k":")" + tessera::base64url::encode(std::string(32, '\x5a')) + R"(","kty":"oct"})"));
+    BOOST_TEST(hs.thumbprint() != jwt::hmac_key<jwt::hs256>::generate().thumbprint());
+    // with_kid renames, and keeps the key.
+    const auto renamed = hs.with_kid("other");
+    BOOST_TEST(renamed.kid() == "other");
+    BOOST_TEST(renamed.thumbprint() == hs.thumbprint());
+    const auto es_renamed = es.with_kid("x");
+    BOOST_TEST(es_renamed.kid() == "x");
+    BOOST_TEST(es_renamed.public_key().verify("m", es.sign("m")));
+    BOOST_TEST(es.public_key().with_kid("y").kid() == "y");
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(tokens_verify_exactly_while_their_key_verifies, Alg, families)
+{
+    jwt::key_ring<Alg> ring{timeline, t0};
+    jwt::ring_keys<Alg> keys{ring, {.leeway = 0s}};
+    const auto k1 = ring.primary_kid();
+    const auto a = keys.sign(day_claims(t0)).value();
+    BOOST_TEST(kid_of(a) == k1);
+    BOOST_TEST(keys.verify(a, t0).has_value());
+
+    // Published: it verifies, it does not sign, and it cannot sign before it has propagated.
+    const auto k2 = ring.publish_new(t0).value();
+    BOOST_TEST(k2 != k1);
+    BOOST_TEST(state_of(ring, k2) == "next");
+    BOOST_TEST(kid_of(keys.sign(day_claims(t0)).value()) == k1);
+    BOOST_TEST(tessera::to_string(ring.promote(k2, t0 + 599s).error()) == "not_yet_valid");
+    BOOST_TEST(ring.promote(k2, t0 + 600s).has_value());
+    BOOST_TEST(state_of(ring, k1) == "retired");
+    BOOST_TEST(state_of(ring, k2) == "primary");
+
+    // Promoted: new tokens carry it; the retired key's tokens still verify until its retention ends.
+    const auto b = keys.sign(day_claims(t0 + 600s)).value();
+    BOOST_TEST(kid_of(b) == k2);
+    BOOST_TEST(keys.verify(a, t0 + 600s).has_value());
+    BOOST_TEST(keys.verify(b, t0 + 600s).has_value());
+    BOOST_TEST(ring.maintain(t0 + 600s + 3599s).dropped == 0u);
+    BOOST_TEST(keys.verify(a, t0 + 4199s).has_value());
+    BOOST_TEST(ring.maintain(t0 + 600s + 3600s).dropped == 1u);
+    BOOST_TEST(tessera::to_string(keys.verify(a, t0 + 4200s).error()) == "unknown_key");
+    BOOST_TEST(keys.verify(b, t0 + 4200s).has_value());
+
+    // Revoked: refused at once, the primary replaced at once, and the kid never accepted again.
+    BOOST_TEST(ring.revoke(k2, t0 + 4300s).value() == true);
+    BOOST_TEST(tessera::to_string(keys.verify(b, t0 + 4300s).error()) == "unknown_key");
+    const auto k3 = ring.primary_kid();
+    BOOST_TEST(k3 != k2);
+    const auto c = keys.sign(day_claims(t0 + 4300s)).value();
+    BOOST_TEST(kid_of(c) == k3);
+    BOOST_TEST(keys.verify(c, t0 + 4300s).has_value());
+    BOOST_TEST(ring.revoke(k2, t0 + 4301s).value() == false);
+    BOOST_TEST(state_of(ring, k2) == "revoked");
+    BOOST_TEST(!ring.contents()->find(k2)->key.has_value()); // the material is gone
+}
+
+BOOST_AUTO_TEST_CASE(a_ring_refuses_the_transitions_its_invariants_forbid)
+{
+    jwt::key_ring<jwt::hs256> ring{test::hs256_key().with_kid("chosen"), timeline, t0};
+    const auto k1 = ring.primary_kid();
+    BOOST_TEST(k1 == test::hs256_key().thumbprint()); // never the kid the key came with
+
+    BOOST_TEST(tessera::to_string(ring.promote(k1, t0 + 1000s).error()) == "wrong_key_state");
+    BOOST_TEST(tessera::to_string(ring.promote("nobody", t0).error()) == "unknown_key");
+    BOOST_TEST(tessera::to_string(ring.retire(k1, t0).error()) == "wrong_key_state"); // exactly one primary
+    BOOST_TEST(tessera::to_string(ring.retire("nobody", t0).error()) == "unknown_key");
+    BOOST_TEST(tessera::to_string(ring.revoke("nobody", t0).error()) == "unknown_key");
+    BOOST_TEST(tessera::to_string(ring.publish(test::hs256_key(), t0).error()) == "wrong_key_state");
+    BOOST_TEST(tessera::to_string(ring.rotate(t0).error()) == "not_yet_valid"); // nothing has propagated
+
+    const auto spare = jwt::hmac_key<jwt::hs256>::generate();
+    const auto k2 = ring.publish(spare, t0).value();
+    BOOST_TEST(k2 == spare.thumbprint());
+    BOOST_TEST(tessera::to_string(ring.rotate(t0 + 599s).error()) == "not_yet_valid");
+    BOOST_TEST(ring.retire(k2, t0 + 1s).has_value()); // withdrawn before it signed
+    BOOST_TEST(tessera::to_string(ring.promote(k2, t0 + 1000s).error()) == "wrong_key_state");
+    BOOST_TEST(tessera::to_string(ring.retire(k2, t0 + 2s).error()) == "wrong_key_state");
+
+    // A revoked key can never come back, even as the same bytes under another kid.
+    BOOST_TEST(ring.revoke(k2, t0 + 3s).value());
+    BOOST_TEST(tessera::to_string(ring.publish(spare, t0 + 4s).error()) == "revoked");
+    BOOST_TEST(tessera::to_string(ring.publish(spare.with_kid("fresh-name"), t0 + 4s).error()) == "revoked");
+    BOOST_TEST(ring.primary_kid() == k1); // revoking a key that did not sign changes no primary
+
+    // Each refusal left the ring as it was: no version was spent on it.
+    const auto version = ring.version();
+    (void)ring.promote(k1, t0 + 5s);
+    (void)ring.revoke(k2, t0 + 5s); // revoked already: nothing to do
+    (void)ring.maintain(t0 + 5s);   // nothing due
+    BOOST_TEST(ring.version() == version);
+
+    auto bad = [](jwt::key_ring_options o) {
+        try {
+            jwt::key_ring<jwt::hs256> r{o, t0};
+        } catch (const tessera::error& e) {
+            return std::string{tessera::to_string(static_cast<tessera::errc>(e.code().value()))};
+        }
+        return std::string{"accepted"};
+    };
+    BOOST_TEST(bad({.propagation = -1s, .retention = 1s, .rotate_every = 10s}) == "invalid_configuration");
+    BOOST_TEST(bad({.propagation = 1s, .retention = 0s, .rotate_every = 10s}) == "invalid_configuration");
+    BOOST_TEST(bad({.propagation = 10s, .retention = 1s, .rotate_every = 10s}) == "invalid_configuration");
+    BOOST_TEST(bad({.propagation = 0s, .retention = 1s, .rotate_every = 1s}) == "accepted");
+}
+
+BOOST_AUTO_TEST_CASE(rotate_promotes_the_oldest_key_that_propagated_and_publishes_its_successor)
+{
+    jwt::key_ring<jwt::hs256> ring{timeline, t0};
+    const auto k1 = ring.primary_kid();
+    const auto k2 = ring.publish_new(t0).value();
+    const auto k3 = ring.publish_new(t0 + 100s).value();
+    BOOST_TEST(ring.rotate(t0 + 600s).value() == k2);
+    BOOST_TEST(state_of(ring, k1) == "retired");
+    BOOST_TEST(state_of(ring, k3) == "next");
+    const auto contents = ring.contents();
+    BOOST_TEST_REQUIRE(contents->keys.size() == 4u); // k1, k2, k3 and the successor
+    BOOST_TEST(to_string(contents->keys.back().state) == "next");
+    BOOST_TEST((contents->keys.back().published_at == t0 + 600s));
+    BOOST_TEST(ring.rotate(t0 + 700s).value() == k3);
+}
+
+BOOST_AUTO_TEST_CASE(maintain_keeps_the_schedule_and_every_token_verifies_when_it_should)
+{
+    jwt::key_ring<jwt::hs256, ring_log> ring{{.propagation = 100s, .retention = 300s, .rotate_every = 1000s}, t0};
+    jwt::ring_keys<jwt::hs256, ring_log> keys{ring, {.leeway = 0s}};
+    const auto k1 = ring.primary_kid();
+    const auto before = keys.sign(day_claims(t0)).value();
+
+    auto done = ring.maintain(t0 + 899s);
+    BOOST_TEST((!done.published && !done.promoted && done.dropped == 0u));
+    done = ring.maintain(t0 + 900s); // the successor, `propagation` ahead
+    BOOST_TEST((done.published && !done.promoted));
+    const auto contents = ring.contents();
+    const auto k2 = contents->keys.back().kid;
+    const auto during = keys.sign(day_claims(t0 + 950s)).value();
+    BOOST_TEST(kid_of(during) == k1);
+    BOOST_TEST(!ring.maintain(t0 + 999s).promoted);
+    BOOST_TEST(ring.maintain(t0 + 1000s).promoted);
+    BOOST_TEST(ring.primary_kid() == k2);
+    const auto after = keys.sign(day_claims(t0 + 1000s)).value();
+    BOOST_TEST(kid_of(after) == k2);
+    for (const auto& token : {before, during, after})
+        BOOST_TEST(keys.verify(token, t0 + 1299s).has_value());
+    BOOST_TEST(ring.maintain(t0 + 1300s).dropped == 1u);
+    BOOST_TEST(tessera::to_string(keys.verify(before, t0 + 1300s).error()) == "unknown_key");
+    BOOST_TEST(tessera::to_string(keys.verify(during, t0 + 1300s).error()) == "unknown_key");
+    BOOST_TEST(keys.verify(after, t0 + 1300s).has_value());
+
+    // Every change was told, with its kid, in order.
+    const std::vector<std::string> expected{
+        "key_published key_ring " + k1, "key_promoted key_ring " + k1, "key_published key_ring " + k2,
+        "key_retired key_ring " + k1,   "key_promoted key_ring " + k2, "key_dropped key_ring " + k1};
+    BOOST_TEST(ring.events().take() == expected, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_revoked_primary_is_replaced_at_once_by_the_key_verifiers_are_likeliest_to_hold)
+{
+    jwt::key_ring<jwt::es256, ring_log> ring{timeline, t0};
+    const auto k1 = ring.primary_kid();
+    const auto k2 = ring.publish_new(t0).value();
+    const auto k3 = ring.publish_new(t0 + 500s).value();
+    (void)ring.events().take();
+    BOOST_TEST(ring.revoke(k1, t0 + 700s).value()); // k2 propagated, k3 not yet
+    BOOST_TEST(ring.primary_kid() == k2);
+    BOOST_TEST(ring.revoke(k2, t0 + 800s).value()); // none propagated: the newest next key
+    BOOST_TEST(ring.primary_kid() == k3);
+    BOOST_TEST(ring.revoke(k3, t0 + 900s).value()); // no next key: a new one
+    const auto k4 = ring.primary_kid();
+    BOOST_TEST((k4 != k1 && k4 != k2 && k4 != k3));
+    const std::vector<std::string> expected{"key_revoked key_ring " + k1, "key_promoted key_ring " + k2,
+                                            "key_revoked key_ring " + k2, "key_promoted key_ring " + k3,
+                                            "key_revoked key_ring " + k3, "key_published key_ring " + k4,
+                                            "key_promoted key_ring " + k4};
+    BOOST_TEST(ring.events().take() == expected, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(the_jwk_set_lists_the_public_keys_that_verify_and_never_a_revoked_or_private_one)
+{
+    jwt::key_ring<jwt::es256> ring{timeline, t0};
+    jwt::ring_keys<jwt::es256> keys{ring, {.leeway = 0s}};
+    const auto k1 = ring.primary_kid();
+    const auto old = keys.sign(day_claims(t0)).value();
+    const auto k2 = ring.publish_new(t0).value();
+    BOOST_TEST(ring.promote(k2, t0 + 600s).has_value());
+    const auto k3 = ring.publish_new(t0 + 600s).value();
+    const auto fresh = keys.sign(day_claims(t0 + 600s)).value();
+    BOOST_TEST(ring.revoke(k3, t0 + 601s).value());
+
+    const auto jwks = ring.jwks();
+    const auto& listed = jwks.at("keys").as_array();
+    std::set<std::string> kids;
+    for (const auto& k : listed) {
+        kids.insert(std::string{k.at("kid").as_string()});
+        BOOST_TEST(!k.as_object().contains("d"));
+        BOOST_TEST(k.at("alg").as_string() == "ES256");
+        BOOST_TEST(k.at("use").as_string() == "sig");
+    }
+    BOOST_TEST((kids == std::set<std::string>{k1, k2}));
+    BOOST_TEST(ring.jwks_cache_control() == "public, max-age=300");
+
+    // A verifier elsewhere, built from the published set alone, accepts what the ring signed.
+    const jwt::verifier<jwt::es256> remote{jwt::key_set::from_object(jwks).value(), {.leeway = 0s}};
+    BOOST_TEST(remote.verify(old, t0 + 601s).has_value());
+    BOOST_TEST(remote.verify(fresh, t0 + 601s).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(authenticators_on_a_ring_keep_their_users_through_a_rotation_and_lose_them_to_a_revocation)
+{
+    tessera::manual_clock clock{t0};
+    jwt::key_ring<jwt::hs256> ring{timeline, t0};
+    tessera::authenticator<tessera::stateless, jwt::key_ring<jwt::hs256>, tessera::expiry_only,
+                           tessera::manual_clock>
+        api{ring, test::named({.access_ttl = 900s, .leeway = 60s, .verified_cache = 16}), clock};
+    const auto k1 = ring.primary_kid();
+    const auto first = api.issue("ada").value();
+    BOOST_TEST(kid_of(first.access_token) == k1);
+    BOOST_TEST(api.authenticate(first.access_token).value().subject == "ada");
+    BOOST_TEST(api.authenticate(first.access_token).has_value()); // now remembered by the cache
+
+    const auto k2 = ring.publish_new(clock.now()).value();
+    clock.advance(600s);
+    BOOST_TEST(ring.rotate(clock.now()).value() == k2);
+    const auto second = api.issue("ada").value();
+    BOOST_TEST(kid_of(second.access_token) == k2);
+    BOOST_TEST(api.authenticate(first.access_token).value().subject == "ada"); // nobody logged out
+    BOOST_TEST(api.authenticate(second.access_token).value().subject == "ada");
+
+    // A remembered token of a revoked key is refused at once: a change of keys empties the cache.
+    BOOST_TEST(ring.revoke(k1, clock.now()).value());
+    BOOST_TEST(tessera::to_string(api.authenticate(first.access_token).error()) == "unknown_key");
+    BOOST_TEST(api.authenticate(second.access_token).has_value());
+
+    // The hybrid scheme signs its access tokens with the ring too; its refresh tokens are its own.
+    tessera::basic_memory_store<tessera::manual_clock> store{{}, clock};
+    tessera::hybrid_authenticator<jwt::key_ring<jwt::hs256>, decltype(store), tessera::manual_clock> app{
+        store, ring, test::named({.access_ttl = 900s}), clock};
+    auto pair = app.issue("bob").value();
+    BOOST_TEST(kid_of(pair.access_token) == k2);
+    const auto k3 = ring.contents()->keys.back().kid; // the successor the last rotation published
+    BOOST_TEST(state_of(ring, k3) == "next");
+    clock.advance(600s);
+    BOOST_TEST(ring.rotate(clock.now()).value() == k3);
+    BOOST_TEST(app.authenticate(pair.access_token).value().subject == "bob");
+    auto next = app.refresh(pair.refresh_token).value();
+    BOOST_TEST(kid_of(next.access_token) == k3);
+    BOOST_TEST(app.authenticate(next.access_token).value().subject == "bob");
+
+    // A ring that would drop a key while its tokens live is refused when the authenticator is made.
+    jwt::key_ring<jwt::hs256> short_lived{{.propagation = 60s, .retention = 900s, .rotate_every = 3600s}, t0};
+    auto make = [&](std::chrono::seconds ttl) {
+        try {
+            tessera::jwt_authenticator<jwt::key_ring<jwt::hs256>> a{short_lived, test::named({.access_ttl = ttl})};
+        } catch (const tessera::error& e) {
+            return std::string{tessera::to_string(static_cast<tessera::errc>(e.code().value()))};
+        }
+        return std::string{"accepted"};
+    };
+    BOOST_TEST(make(900s) == "invalid_configuration"); // 900 s + 60 s leeway > 900 s
+    BOOST_TEST(make(840s) == "accepted");
+}
+
+BOOST_AUTO_TEST_CASE(rotations_while_eight_threads_verify_answer_every_token_exactly)
+{
+    jwt::key_ring<jwt::hs256> ring{{.propagation = 0s, .retention = 86400s, .rotate_every = 86401s}, t0};
+    jwt::ring_keys<jwt::hs256> keys{ring, {.leeway = 0s, .cache_size = 64}};
+    const auto kept = keys.sign(day_claims(t0)).value();                 // its key retires, and stays
+    const auto doomed_kid = ring.publish_new(t0).value();
+    BOOST_TEST(ring.promote(doomed_kid, t0).has_value());
+    const auto doomed = keys.sign(day_claims(t0, "eve")).value();        // its key is revoked mid-run
+    BOOST_TEST(kid_of(doomed) == doomed_kid);
+
+    constexpr int threads = 8;
+    constexpr int rounds = 400;
+    std::atomic<bool> revoked{false};
+    std::atomic<int> kept_ok{0}, own_ok{0}, doomed_after_revocation_ok{0};
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t)
+        pool.emplace_back([&] {
+            for (int i = 0; i < rounds; ++i) {
+                if (keys.verify(kept, t0).has_value())
+                    ++kept_ok;
+                // Signed and verified across changes: whichever key signed it is retained.
+                const auto own = keys.sign(day_claims(t0));
+                if (own && keys.verify(*own, t0).has_value())
+                    ++own_ok;
+                const bool after = revoked.load(std::memory_order_acquire);
+                const auto d = keys.verify(doomed, t0);
+                if (after && d.has_value())
+                    ++doomed_after_revocation_ok;
+            }
+        });
+    for (int r = 0; r < 50; ++r) {
+        const auto kid = ring.publish_new(t0).value();
+        BOOST_TEST(ring.promote(kid, t0).has_value());
+        if (r == 25) {
+            BOOST_TEST(ring.revoke(doomed_kid, t0).value());
+            revoked.store(true, std::memory_order_release);
+        }
+        std::this_thread::yield();
+    }
+    for (auto& th : pool)
+        th.join();
+    BOOST_TEST(kept_ok.load() == threads * rounds);
+    BOOST_TEST(own_ok.load() == threads * rounds);
+    BOOST_TEST(doomed_after_revocation_ok.load() == 0);
+    BOOST_TEST(tessera::to_string(keys.verify(doomed, t0).error()) == "unknown_key");
+    BOOST_TEST(ring.contents()->keys.size() == 52u); // the first, the doomed (a tombstone), 50 more; none dropped
+}
+
+BOOST_AUTO_TEST_SUITE_END()
