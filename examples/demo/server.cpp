@@ -74,8 +74,21 @@ template <class Store>
 using scheme = tessera::authenticator<Store, jwt::hs256, tessera::all_of<tessera::deny_list, tessera::token_version>>;
 constexpr std::string_view scheme_name = "jwt";
 #else
+/// The hybrid scheme signs with a key ring (its changes told on standard output, like the access log).
+struct key_log {
+    bool quiet = false;
+    void operator()(const tessera::security_event& e) const noexcept
+    {
+        if (!quiet) {
+            std::printf("%.*s %.*s\n", static_cast<int>(to_string(e.kind).size()), to_string(e.kind).data(),
+                        static_cast<int>(e.handle.size()), e.handle.data());
+            std::fflush(stdout);
+        }
+    }
+};
+using key_ring = jwt::key_ring<jwt::eddsa, key_log>;
 template <class Store>
-using scheme = tessera::hybrid_authenticator<jwt::eddsa, Store>;
+using scheme = tessera::hybrid_authenticator<key_ring, Store>;
 constexpr std::string_view scheme_name = "hybrid";
 #endif
 
@@ -102,6 +115,9 @@ struct settings {
     bool quiet = false;
     /// Threads running the server; 0: one per core.
     unsigned threads = 0;
+    /// The hybrid scheme's signing key is replaced this often (0: never); a successor is published half
+    /// of it ahead, and a retired key verifies for the access-token lifetime plus leeway.
+    std::chrono::seconds rotate_every{0};
 };
 
 /// The key file's content, created (mode 0600, never overwritten) from `make` when it does not exist.
@@ -168,8 +184,54 @@ private:
     std::map<std::string, std::string> hashes_;
 };
 
+#if TESSERA_DEMO_SCHEME == TESSERA_DEMO_HYBRID
+/// The hybrid scheme's key ring: its first key from the key file (so the instances of a fleet started with
+/// one file sign alike until one rotates), rotated every `--rotate-every`.
+class signing_keys {
+public:
+    explicit signing_keys(const settings& s) : ring_(first_key(s), timeline(s), tessera::system_clock{}.now(), {s.quiet}), rotating_(s.rotate_every.count() > 0) {}
+
+    key_ring& ring() noexcept { return ring_; }
+
+    /// The schedule, once a second.
+    void tick()
+    {
+        if (rotating_)
+            (void)ring_.maintain(tessera::system_clock{}.now());
+    }
+
+private:
+    static jwt::private_key<jwt::eddsa> first_key(const settings& s)
+    {
+        if (s.key_file.empty())
+            return jwt::private_key<jwt::eddsa>::generate();
+        auto key = jwt::private_key<jwt::eddsa>::from_pem(
+            key_file_content(s.key_file, [] { return jwt::private_key<jwt::eddsa>::generate().to_pem(); }));
+        if (!key)
+            throw std::runtime_error{"the key file " + s.key_file + " is not an Ed25519 private key: " +
+                                     key.error().message()};
+        return std::move(*key);
+    }
+
+    static jwt::key_ring_options timeline(const settings& s)
+    {
+        const auto every = s.rotate_every.count() > 0 ? s.rotate_every : std::chrono::seconds{365LL * 86400};
+        return {.propagation = every / 2, .retention = s.access_ttl + s.leeway, .rotate_every = every};
+    }
+
+    key_ring ring_;
+    bool rotating_;
+};
+#else
+/// The other schemes' keys are fixed for the process's life (the JWT demo's is an HMAC secret: nothing to publish).
+struct signing_keys {
+    explicit signing_keys(const settings&) {}
+    void tick() {}
+};
+#endif
+
 template <class Store>
-scheme<Store> make_auth(Store& store, const settings& s)
+scheme<Store> make_auth(Store& store, const settings& s, [[maybe_unused]] signing_keys& keys)
 {
     tessera::authenticator_options o;
     o.issuer = "tessera-demo"; // one issuer for every instance, whatever its port
@@ -186,14 +248,7 @@ scheme<Store> make_auth(Store& store, const settings& s)
         throw std::runtime_error{"the key file " + s.key_file + " is not an HMAC key: " + key.error().message()};
     return scheme<Store>{store, std::move(*key), o};
 #else
-    if (s.key_file.empty())
-        return scheme<Store>{store, jwt::private_key<jwt::eddsa>::generate(), o};
-    auto key = jwt::private_key<jwt::eddsa>::from_pem(
-        key_file_content(s.key_file, [] { return jwt::private_key<jwt::eddsa>::generate().to_pem(); }));
-    if (!key)
-        throw std::runtime_error{"the key file " + s.key_file + " is not an Ed25519 private key: " +
-                                 key.error().message()};
-    return scheme<Store>{store, std::move(*key), o};
+    return scheme<Store>{store, keys.ring(), o};
 #endif
 }
 
@@ -216,7 +271,7 @@ class application {
 
 public:
     application(Store& store, const settings& s)
-        : hasher_(), users_(s.users, hasher_), auth_(make_auth(store, s)),
+        : hasher_(), users_(s.users, hasher_), keys_(s), auth_(make_auth(store, s, keys_)),
           // The key file is the session scheme's CSRF key; the other schemes' is their signing key, and a key
           // serves one purpose: theirs gets a fresh CSRF key (which they do not use).
           csrf_(tessera::secret{std::span<const std::uint8_t>{
@@ -275,13 +330,31 @@ public:
             }
         } else if (path == "/api/sessions" || path.starts_with("/api/sessions/")) {
             devices(req, res, path);
+        } else if (method == bhttp::verb::get && path == "/.well-known/jwks.json") {
+            jwks(res);
         } else {
             not_found(res);
         }
         return res;
     }
 
+    /// The signing keys' schedule (the server's timer calls it once a second).
+    void tick() { keys_.tick(); }
+
 private:
+    /// The public keys of the hybrid scheme's ring, for verifiers elsewhere; 404 for the other schemes.
+    void jwks(response_t& res)
+    {
+#if TESSERA_DEMO_SCHEME == TESSERA_DEMO_HYBRID
+        res.set(bhttp::field::content_type, "application/jwk-set+json");
+        res.set(bhttp::field::cache_control, keys_.ring().jwks_cache_control());
+        res.body() = boost::json::serialize(keys_.ring().jwks());
+        res.prepare_payload();
+#else
+        not_found(res);
+#endif
+    }
+
     static void not_found(response_t& res)
     {
         res.result(bhttp::status::not_found);
@@ -452,6 +525,7 @@ private:
 
     tessera::password_hasher hasher_;
     users users_;
+    signing_keys keys_; // before auth_, which signs with them
     Auth auth_;
     http::csrf_tokens csrf_;
     http::guard<Auth> guard_;
@@ -561,6 +635,9 @@ std::optional<settings> parse(int argc, char** argv)
         } else if (a == "--leeway") {
             if (!seconds(v, 0, s.leeway))
                 return std::nullopt;
+        } else if (a == "--rotate-every" && scheme_name == "hybrid") {
+            if (!seconds(v, 2, s.rotate_every))
+                return std::nullopt;
         } else {
             return std::nullopt;
         }
@@ -597,6 +674,17 @@ void serve_with(Store& store, settings s)
         deadline_of_stop = std::chrono::steady_clock::now() + std::chrono::seconds{2};
         wait_for_requests();
     });
+    // The signing keys' schedule, once a second, until the stop.
+    asio::steady_timer schedule{io};
+    std::function<void()> tick = [&] {
+        app.tick();
+        schedule.expires_after(std::chrono::seconds{1});
+        schedule.async_wait([&](const boost::system::error_code& ec) {
+            if (!ec && !stopping)
+                tick();
+        });
+    };
+    tick();
     asio::co_spawn(io, accept(acceptor, app, stopping, s.quiet), asio::detached);
     std::printf("tessera-demo-%s on http://%s:%s/ (store: %s)\n", std::string{scheme_name}.c_str(), s.bind.c_str(),
                 port.c_str(), s.store.substr(0, s.store.find_first_of(":")).c_str());
@@ -691,6 +779,7 @@ int main(int argc, char** argv)
         std::fprintf(stderr,
                      "usage: tessera-demo-%s [--port N] [--bind ADDR] [--users FILE] [--store STORE] [--key-file FILE]\n"
                      "                       [--access-ttl SECONDS] [--leeway SECONDS] [--threads N] [--quiet]\n"
+                     "                       [--rotate-every SECONDS]   (hybrid: rotate the signing key)\n"
                      "  STORE: memory (the default), sqlite:PATH, redis://[USER:PASSWORD@]HOST[:PORT][/DB],\n"
                      "         redis+unix://[USER:PASSWORD@]/SOCKET, postgresql://URI or postgres:KEYWORDS\n",
                      std::string{scheme_name}.c_str());

@@ -26,6 +26,7 @@
 #include <fstream>
 #include <future>
 #include <map>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -675,6 +676,64 @@ BOOST_AUTO_TEST_CASE(two_instances_on_one_store)
                 BOOST_TEST(second.stop() == 0);
             }
         }
+    }
+}
+
+/// The `kid` in an access token's header.
+std::string kid_in(const std::string& token)
+{
+    const auto header = tessera::base64url::decode(token.substr(0, token.find('.')));
+    BOOST_TEST_REQUIRE(header.has_value());
+    auto v = boost::json::parse(std::string_view{reinterpret_cast<const char*>(header->data()), header->size()});
+    return std::string{v.at("kid").as_string()};
+}
+
+/// The kids of a JWK Set document.
+std::set<std::string> kids_in(const reply& r)
+{
+    std::set<std::string> out;
+    const auto document = r.json();
+    for (const auto& k : document.at("keys").as_array())
+        out.insert(std::string{k.at("kid").as_string()});
+    return out;
+}
+
+BOOST_AUTO_TEST_CASE(the_hybrid_demo_rotates_its_signing_key_and_logs_nobody_out)
+{
+    const workdir dir;
+    demo_process demo{schemes[2], dir, {"--rotate-every", "4", "--access-ttl", "30"}};
+    tab before{demo.port()};
+    BOOST_TEST_REQUIRE(before.login().status() == 200U);
+    const auto k1 = kid_in(before.access);
+    auto published = send(demo.port(), bhttp::verb::get, "/.well-known/jwks.json");
+    BOOST_TEST(published.status() == 200U);
+    BOOST_TEST(published.field("Content-Type") == "application/jwk-set+json");
+    BOOST_TEST(published.field("Cache-Control") == "public, max-age=1"); // half the propagation time
+    BOOST_TEST(kids_in(published).count(k1) == 1U);
+    BOOST_TEST(published.raw.body().find("\"d\"") == std::string::npos); // public keys only
+
+    // Within a few seconds a new key signs; the old one still verifies, and both are published.
+    tab after{demo.port()};
+    std::string k2 = k1;
+    for (int i = 0; i < 100 && k2 == k1; ++i) {
+        std::this_thread::sleep_for(100ms);
+        BOOST_TEST_REQUIRE(after.login().status() == 200U);
+        k2 = kid_in(after.access);
+    }
+    BOOST_TEST_REQUIRE(k2 != k1);
+    BOOST_TEST(before.me().status() == 200U); // signed by the retired key: nobody is logged out
+    BOOST_TEST(after.me().status() == 200U);
+    BOOST_TEST(kids_in(send(demo.port(), bhttp::verb::get, "/.well-known/jwks.json")).count(k1) == 1U);
+    BOOST_TEST_REQUIRE(before.call(bhttp::verb::post, "/refresh").status() == 200U);
+    BOOST_TEST(kid_in(before.access) != k1); // a refresh gets a token of the key that signs now
+    BOOST_TEST(before.me().status() == 200U);
+    BOOST_TEST(demo.output().find("key_promoted " + k2) != std::string::npos);
+    BOOST_TEST(demo.stop() == 0);
+
+    // The other schemes publish nothing: the session scheme signs nothing, the JWT demo's key is a secret.
+    for (const auto& scheme : {schemes[0], schemes[1]}) {
+        demo_process other{scheme, dir};
+        BOOST_TEST(send(other.port(), bhttp::verb::get, "/.well-known/jwks.json").status() == 404U, scheme.name);
     }
 }
 
