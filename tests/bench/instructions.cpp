@@ -3,7 +3,7 @@
 // for wall-clock ratios: `./dev instructions` runs each mode under
 // callgrind and prints tessera's count per call over the hand-written floor's.
 //
-//   tessera_instructions MODE CALLS     MODE: hs256 | hs256-floor | session | session-floor
+//   tessera_instructions MODE CALLS     MODE: hs256 | hs256-floor | session | session-floor | ring | ring-floor
 
 #include "floors.hpp"
 
@@ -77,12 +77,33 @@ std::size_t session_floor(int calls)
     return repeat(calls, [&] { return by_hand.authenticate(id, now); });
 }
 
+// An authenticator on a key ring of three keys (retired, primary, next), and its floor: the same
+// authenticator with the ring's primary key as its only key.
+std::size_t ring(int calls, bool floor)
+{
+    using namespace std::chrono_literals;
+    const auto t0 = clock_at.now();
+    tessera::jwt::key_ring<jwt::hs256> keys{jwt::hmac_key<jwt::hs256>::from_bytes(hs256_key).value(),
+                                            {.propagation = 60s, .retention = 86400s, .rotate_every = 864000s},
+                                            t0 - 120s};
+    const auto second = keys.publish_new(t0 - 120s).value();
+    (void)keys.promote(second, t0 - 60s);
+    (void)keys.publish_new(t0 - 60s);
+    const tessera::authenticator_options options{.issuer = "tessera", .audience = "tessera"};
+    tessera::jwt_authenticator<jwt::key_ring<jwt::hs256>, tessera::manual_clock> rotating{keys, options, clock_at};
+    const auto token = rotating.issue("user-1234567890")->access_token;
+    if (!floor)
+        return repeat(calls, [&] { return rotating.authenticate(token); });
+    jwt_auth fixed{*keys.contents()->primary().key, options, clock_at};
+    return repeat(calls, [&] { return fixed.authenticate(token); });
+}
+
 } // namespace
 
 int main(int argc, char** argv)
 {
     if (argc != 3) {
-        std::fprintf(stderr, "usage: tessera_instructions hs256|hs256-floor|session|session-floor CALLS\n");
+        std::fprintf(stderr, "usage: tessera_instructions hs256|hs256-floor|session|session-floor|ring|ring-floor CALLS\n");
         return 2;
     }
     const std::string_view mode = argv[1];
@@ -92,6 +113,8 @@ int main(int argc, char** argv)
                     : mode == "hs256-floor"   ? hs256_floor(calls)
                     : mode == "session"       ? session(calls)
                     : mode == "session-floor" ? session_floor(calls)
+                    : mode == "ring"          ? ring(calls, false)
+                    : mode == "ring-floor"    ? ring(calls, true)
                                               : static_cast<std::size_t>(-1);
     if (n == static_cast<std::size_t>(-1))
         return 2;

@@ -146,18 +146,22 @@ struct ring_contents {
         return nullptr;
     }
 
-    /// The keys that verify (next, primary, retired), as verification keys under their `kid`.
+    /** The keys that verify, as verification keys under their `kid`: the primary first (it signed
+        most of the tokens a verifier meets), then the others from the newest.
+    */
     [[nodiscard]] std::vector<verification_key_t<Alg>> verification_keys() const
     {
         std::vector<verification_key_t<Alg>> out;
-        for (const auto& k : keys) {
-            if (k.state == key_state::revoked || !k.key)
-                continue;
+        auto add = [&](const ring_key<Alg>& k) {
             if constexpr (symmetric_algorithm<Alg>)
                 out.push_back(*k.key);
             else
                 out.push_back(k.key->public_key());
-        }
+        };
+        add(primary());
+        for (auto k = keys.rbegin(); k != keys.rend(); ++k)
+            if (k->state != key_state::revoked && k->state != key_state::primary && k->key)
+                add(*k);
         return out;
     }
 };
