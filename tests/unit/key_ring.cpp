@@ -420,4 +420,147 @@ BOOST_AUTO_TEST_CASE(rotations_while_eight_threads_verify_answer_every_token_exa
     BOOST_TEST(ring.contents()->keys.size() == 52u); // the first, the doomed (a tombstone), 50 more; none dropped
 }
 
+BOOST_AUTO_TEST_CASE_TEMPLATE(a_sealed_ring_opens_to_the_same_keys_states_and_instants, Alg, families)
+{
+    jwt::key_ring<Alg> ring{timeline, t0};
+    jwt::ring_keys<Alg> keys{ring, {.leeway = 0s}};
+    const auto old = keys.sign(day_claims(t0)).value();
+    const auto gone = ring.publish_new(t0).value();
+    BOOST_TEST(ring.revoke(gone, t0 + 1s).value()); // a tombstone
+    (void)ring.publish_new(t0 + 1s).value();
+    BOOST_TEST(ring.rotate(t0 + 601s).has_value()); // the first retired, the successor next
+    const auto fresh = keys.sign(day_claims(t0 + 601s)).value();
+    const auto kek = jwt::ring_sealing_key::generate();
+
+    const auto document = ring.seal(kek);
+    BOOST_TEST(document.find("PRIVATE KEY") == std::string::npos);
+    BOOST_TEST(document.find(ring.primary_kid()) == std::string::npos); // not even the kids are in clear
+    const auto opened = jwt::key_ring<Alg>::unseal(document, kek);
+    BOOST_TEST_REQUIRE(opened.has_value());
+    const auto original = ring.contents();
+    BOOST_TEST((*opened)->version == original->version);
+    BOOST_TEST_REQUIRE((*opened)->keys.size() == original->keys.size());
+    for (std::size_t i = 0; i < original->keys.size(); ++i) {
+        const auto &a = original->keys[i], &b = (*opened)->keys[i];
+        BOOST_TEST(a.kid == b.kid);
+        BOOST_TEST(to_string(a.state) == to_string(b.state));
+        BOOST_TEST((a.published_at == b.published_at && a.changed_at == b.changed_at));
+        BOOST_TEST(a.key.has_value() == b.key.has_value());
+    }
+
+    // Another instance on the unsealed ring: the same primary signs, every token verifies as it did.
+    jwt::key_ring<Alg> restored{*opened, timeline};
+    jwt::ring_keys<Alg> elsewhere{restored, {.leeway = 0s}};
+    BOOST_TEST(restored.version() == ring.version());
+    BOOST_TEST(kid_of(elsewhere.sign(day_claims(t0 + 601s)).value()) == ring.primary_kid());
+    BOOST_TEST(elsewhere.verify(old, t0 + 601s).has_value());
+    BOOST_TEST(elsewhere.verify(fresh, t0 + 601s).has_value());
+    BOOST_TEST(keys.verify(elsewhere.sign(day_claims(t0 + 601s)).value(), t0 + 601s).has_value());
+    BOOST_TEST(restored.publish_new(t0 + 602s).has_value()); // and it changes on its own from there
+    BOOST_TEST(tessera::to_string(restored.publish(*std::find_if(original->keys.begin(), original->keys.end(), [&](const auto& k) {
+                                                       return k.state == tessera::jwt::key_state::primary;
+                                                   })->key, t0 + 601s).error()) == "wrong_key_state");
+}
+
+BOOST_AUTO_TEST_CASE(a_sealed_ring_that_was_changed_or_is_opened_with_another_key_is_refused_whole)
+{
+    jwt::key_ring<jwt::hs256> ring{timeline, t0};
+    (void)ring.publish_new(t0);
+    const auto kek = jwt::ring_sealing_key::generate();
+    const auto document = ring.seal(kek);
+    using ring_t = jwt::key_ring<jwt::hs256>;
+    auto refusal = [&](std::string_view doc, const jwt::ring_sealing_key& k) {
+        auto r = ring_t::unseal(doc, k);
+        return r ? std::string{"opened"} : std::string{tessera::to_string(r.error())};
+    };
+    BOOST_TEST(refusal(document, kek) == "opened");
+    BOOST_TEST(refusal(document, jwt::ring_sealing_key::generate()) == "invalid_key");
+    const auto same_bytes_other_cipher = jwt::ring_sealing_key::from_secret(
+        tessera::secret{kek.bytes()}, jwt::ring_sealing_key::cipher::chacha20_poly1305).value();
+    BOOST_TEST(refusal(document, same_bytes_other_cipher) == "invalid_key");
+    BOOST_TEST(tessera::to_string(jwt::ring_sealing_key::from_secret(tessera::secret{std::vector<std::uint8_t>(31, 1)}).error()) ==
+               "weak_key");
+
+    // Every bit of the sealed message is covered: flip one in each byte, and nothing opens.
+    auto doc = tessera::detail::parse_object(document).value();
+    const auto sealed = tessera::base64url::decode(std::string{doc.at("sealed").as_string()}).value();
+    int opened = 0;
+    for (std::size_t i = 0; i < sealed.size(); ++i) {
+        auto changed = sealed;
+        changed[i] ^= 0x01;
+        doc["sealed"] = tessera::base64url::encode(changed);
+        opened += refusal(boost::json::serialize(doc), kek) == "opened" ? 1 : 0;
+    }
+    BOOST_TEST(opened == 0);
+
+    // What is in clear is bound too: another version, another algorithm, a lost member.
+    doc = tessera::detail::parse_object(document).value();
+    doc["version"] = doc.at("version").to_number<std::uint64_t>() + 1;
+    BOOST_TEST(refusal(boost::json::serialize(doc), kek) == "invalid_key");
+    BOOST_TEST(tessera::to_string(jwt::key_ring<jwt::hs512>::unseal(document, kek).error()) == "algorithm_mismatch");
+    for (const auto* name : {"format", "alg", "cipher", "version", "sealed"}) {
+        doc = tessera::detail::parse_object(document).value();
+        doc.erase(name);
+        BOOST_TEST(refusal(boost::json::serialize(doc), kek) != "opened", name);
+    }
+    doc = tessera::detail::parse_object(document).value();
+    doc["extra"] = 1;
+    BOOST_TEST(refusal(boost::json::serialize(doc), kek) == "malformed");
+    BOOST_TEST(refusal("", kek) == "malformed");
+    BOOST_TEST(refusal("{\"format\":\"tessera key ring 1\"}", kek) == "malformed");
+    BOOST_TEST(refusal(document.substr(0, document.size() / 2), kek) == "malformed");
+}
+
+BOOST_AUTO_TEST_CASE(contents_that_break_a_rings_invariants_are_refused)
+{
+    jwt::key_ring<jwt::hs256> ring{timeline, t0};
+    (void)ring.publish_new(t0);
+    using ring_t = jwt::key_ring<jwt::hs256>;
+    auto broken = [&](auto change) {
+        auto c = std::make_shared<tessera::jwt::ring_contents<jwt::hs256>>(*ring.contents());
+        c->version += 1;
+        change(*c);
+        return std::shared_ptr<const tessera::jwt::ring_contents<jwt::hs256>>{c};
+    };
+    const std::vector<std::shared_ptr<const tessera::jwt::ring_contents<jwt::hs256>>> cases{
+        broken([](auto& c) { c.keys[1].state = tessera::jwt::key_state::primary; }), // two primaries
+        broken([](auto& c) { c.keys[0].state = tessera::jwt::key_state::retired; }), // none
+        broken([](auto& c) { c.keys[1].kid = c.keys[0].kid; }),                       // one kid twice
+        broken([](auto& c) { c.keys[1].key = c.keys[1].key->with_kid("chosen"); }),   // a kid not its own
+        broken([](auto& c) { c.keys[1].key = c.keys[0].key; }),                       // a key under another's kid
+        broken([](auto& c) { c.keys[1].state = tessera::jwt::key_state::revoked; }),  // a revoked key's material kept
+        broken([](auto& c) { c.version = 0; }),
+    };
+    for (const auto& c : cases) {
+        BOOST_TEST(tessera::to_string(ring.adopt(c).error()) == "wrong_key_state");
+        BOOST_TEST(!ring_t::check(*c));
+        BOOST_CHECK_THROW((ring_t{c, timeline}), tessera::error);
+    }
+    BOOST_TEST(ring_t::check(*ring.contents()));
+}
+
+BOOST_AUTO_TEST_CASE(an_instance_adopts_a_newer_ring_and_never_goes_back)
+{
+    const auto kek = jwt::ring_sealing_key::generate(jwt::ring_sealing_key::cipher::chacha20_poly1305);
+    jwt::key_ring<jwt::eddsa> first{timeline, t0};
+    jwt::key_ring<jwt::eddsa> second{jwt::key_ring<jwt::eddsa>::unseal(first.seal(kek), kek).value(), timeline};
+    jwt::ring_keys<jwt::eddsa> there{second, {.leeway = 0s}};
+    const auto at_one = first.seal(kek);
+
+    const auto k2 = first.publish_new(t0).value();
+    BOOST_TEST(first.promote(k2, t0 + 600s).has_value());
+    jwt::ring_keys<jwt::eddsa> here{first, {.leeway = 0s}};
+    const auto token = here.sign(day_claims(t0 + 600s)).value();
+    BOOST_TEST(tessera::to_string(there.verify(token, t0 + 600s).error()) == "unknown_key"); // not seen yet
+
+    BOOST_TEST(second.adopt(jwt::key_ring<jwt::eddsa>::unseal(first.seal(kek), kek).value()).value() == true);
+    BOOST_TEST(second.version() == first.version());
+    BOOST_TEST(there.verify(token, t0 + 600s).has_value());
+    BOOST_TEST(kid_of(there.sign(day_claims(t0 + 600s)).value()) == k2);
+    // The same version again, or an older one replayed, changes nothing.
+    BOOST_TEST(second.adopt(jwt::key_ring<jwt::eddsa>::unseal(first.seal(kek), kek).value()).value() == false);
+    BOOST_TEST(second.adopt(jwt::key_ring<jwt::eddsa>::unseal(at_one, kek).value()).value() == false);
+    BOOST_TEST(second.primary_kid() == k2);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

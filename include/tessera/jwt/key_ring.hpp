@@ -36,9 +36,13 @@
     as handle) to the ring's `Events` sink.
 */
 
+#include <tessera/core/base64url.hpp>
 #include <tessera/core/clock.hpp>
 #include <tessera/core/error.hpp>
 #include <tessera/core/result.hpp>
+#include <tessera/core/secret.hpp>
+#include <tessera/detail/aead.hpp>
+#include <tessera/detail/strict_json.hpp>
 #include <tessera/events.hpp>
 #include <tessera/jwt/algorithms.hpp>
 #include <tessera/jwt/keys.hpp>
@@ -48,6 +52,7 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <array>
@@ -176,6 +181,68 @@ struct maintenance {
     std::size_t dropped = 0;
 };
 
+/** The key that seals a ring's keys at rest (a key-encryption key): 32 bytes the application keeps
+    outside wherever the sealed ring is kept (an environment secret, a KMS), so that reading the
+    store or the file gives no signing key.
+*/
+class ring_sealing_key {
+public:
+    /// The AEAD: AES-256-GCM (the default) or ChaCha20-Poly1305 (no AES instructions needed).
+    enum class cipher { aes_256_gcm, chacha20_poly1305 };
+
+    /// @return `weak_key` unless `key` is exactly 32 bytes.
+    static result<ring_sealing_key> from_secret(secret key, cipher c = cipher::aes_256_gcm)
+    {
+        if (key.size() != 32)
+            return fail(errc::weak_key);
+        return ring_sealing_key{std::move(key), c};
+    }
+
+    /// A new random key.
+    static ring_sealing_key generate(cipher c = cipher::aes_256_gcm)
+    {
+        Botan::secure_vector<std::uint8_t> bytes(32);
+        random_bytes(bytes);
+        return ring_sealing_key{secret{std::move(bytes)}, c};
+    }
+
+    [[nodiscard]] cipher algorithm() const noexcept { return cipher_; }
+    /// `"A256GCM"` or `"C20P"`, as a sealed ring names it.
+    [[nodiscard]] std::string_view name() const noexcept
+    {
+        return cipher_ == cipher::aes_256_gcm ? "A256GCM" : "C20P";
+    }
+    [[nodiscard]] std::string_view botan_name() const noexcept
+    {
+        return cipher_ == cipher::aes_256_gcm ? "AES-256/GCM" : "ChaCha20Poly1305";
+    }
+    [[nodiscard]] std::span<const std::uint8_t> bytes() const noexcept { return key_.reveal(); }
+
+private:
+    ring_sealing_key(secret key, cipher c) : key_(std::move(key)), cipher_(c) {}
+
+    secret key_;
+    cipher cipher_;
+};
+
+namespace detail {
+
+/// What a sealed ring's AEAD binds: the format, the algorithm, the cipher and the version, so a
+/// document relabelled with another version or algorithm does not open.
+inline std::string ring_associated_data(std::string_view alg, std::string_view cipher, std::uint64_t version)
+{
+    return "tessera key ring 1\n" + std::string{alg} + "\n" + std::string{cipher} + "\n" + std::to_string(version);
+}
+
+inline std::string_view member_text(const boost::json::object& o, std::string_view name) noexcept
+{
+    const auto* v = o.if_contains(name);
+    return v != nullptr && v->is_string() ? std::string_view{v->get_string().data(), v->get_string().size()}
+                                          : std::string_view{};
+}
+
+} // namespace detail
+
 /** Signing keys of one algorithm, rotating by `kid`.
 
     @code
@@ -223,8 +290,142 @@ public:
     {
     }
 
+    /** A ring holding `contents` as they are, version included (a ring unsealed from a file or a store).
+        @throws tessera::error `wrong_key_state` for contents that break a ring's invariants (see `check`).
+    */
+    key_ring(std::shared_ptr<const ring_contents<Alg>> contents, key_ring_options options, Events events = {})
+        : options_(checked(options)), events_(std::move(events))
+    {
+        if (!contents || !check(*contents))
+            throw error{errc::wrong_key_state, "tessera: these key ring contents break its invariants"};
+        version_.store(contents->version, std::memory_order_release);
+        current_ = std::move(contents);
+    }
+
     key_ring(const key_ring&) = delete;
     key_ring& operator=(const key_ring&) = delete;
+
+    // ---- at rest ------------------------------------------------------------------------
+
+    /** The ring as a document to keep in a file or a store: its version, its algorithm and cipher in
+        clear, and every key — states, instants and material — sealed as one AEAD message under `kek`,
+        bound to that version and algorithm. Readers of the document learn how many bytes the keys
+        take, nothing else.
+    */
+    [[nodiscard]] std::string seal(const ring_sealing_key& kek) const
+    {
+        const auto c = contents();
+        boost::json::array list;
+        for (const auto& k : c->keys) {
+            boost::json::object entry{{"kid", k.kid},
+                                      {"state", to_string(k.state)},
+                                      {"published", k.published_at.time_since_epoch().count()},
+                                      {"changed", k.changed_at.time_since_epoch().count()}};
+            if (k.key) {
+                if constexpr (symmetric_algorithm<Alg>)
+                    entry["key"] = base64url::encode(k.key->material().reveal());
+                else
+                    entry["key"] = k.key->to_pem();
+            }
+            list.push_back(std::move(entry));
+        }
+        auto plaintext = boost::json::serialize(boost::json::object{{"keys", std::move(list)}});
+        const auto sealed = tessera::detail::aead_seal(
+            kek.botan_name(), kek.bytes(), detail::ring_associated_data(Alg::name, kek.name(), c->version),
+            std::span{reinterpret_cast<const std::uint8_t*>(plaintext.data()), plaintext.size()});
+        Botan::secure_scrub_memory(plaintext.data(), plaintext.size());
+        return boost::json::serialize(boost::json::object{{"format", "tessera key ring 1"},
+                                                          {"alg", Alg::name},
+                                                          {"cipher", kek.name()},
+                                                          {"version", c->version},
+                                                          {"sealed", base64url::encode(sealed)}});
+    }
+
+    /** The contents a document of `seal` holds, checked before anything of it is used.
+        @return `malformed` for a document not of that shape; `algorithm_mismatch` for another
+        algorithm's ring; `invalid_key` when it does not open under `kek` (another key, another cipher,
+        a changed byte, a changed version) or a key in it does not load or is not the one its `kid`
+        names; `wrong_key_state` for contents that break a ring's invariants.
+    */
+    [[nodiscard]] static result<std::shared_ptr<const ring_contents<Alg>>> unseal(std::string_view document,
+                                                                                  const ring_sealing_key& kek)
+    {
+        auto outer = tessera::detail::parse_object(document);
+        if (!outer || outer->size() != 5 || detail::member_text(*outer, "format") != "tessera key ring 1")
+            return fail(errc::malformed);
+        const auto* version = outer->if_contains("version");
+        const auto sealed_text = detail::member_text(*outer, "sealed");
+        if (version == nullptr || !version->is_number() || sealed_text.empty() ||
+            detail::member_text(*outer, "cipher").empty())
+            return fail(errc::malformed);
+        boost::system::error_code ec;
+        const auto number = version->to_number<std::uint64_t>(ec);
+        if (ec || number == 0)
+            return fail(errc::malformed);
+        if (detail::member_text(*outer, "alg") != Alg::name)
+            return fail(errc::algorithm_mismatch);
+        if (detail::member_text(*outer, "cipher") != kek.name())
+            return fail(errc::invalid_key);
+        const auto sealed = base64url::decode(sealed_text);
+        if (!sealed)
+            return fail(errc::malformed);
+        auto opened = tessera::detail::aead_open(kek.botan_name(), kek.bytes(),
+                                                 detail::ring_associated_data(Alg::name, kek.name(), number), *sealed);
+        if (!opened)
+            return fail(errc::invalid_key);
+        const std::string_view text{reinterpret_cast<const char*>(opened->data()), opened->size()};
+        auto inner = tessera::detail::parse_object(text);
+        if (!inner)
+            return fail(errc::malformed);
+        auto c = std::make_shared<ring_contents<Alg>>();
+        c->version = number;
+        auto loaded = read_keys(*inner, *c);
+        if (!loaded)
+            return fail(loaded.error());
+        if (!check(*c))
+            return fail(errc::wrong_key_state);
+        return std::shared_ptr<const ring_contents<Alg>>{std::move(c)};
+    }
+
+    /** Takes `contents` (unsealed from the store or file another instance wrote) if they are newer than
+        the ring's: true if taken, false if the ring holds that version or a later one (a ring never goes
+        back). The change was told by the instance that made it; adopting it emits nothing.
+        @return `wrong_key_state` for contents that break a ring's invariants.
+    */
+    result<bool> adopt(std::shared_ptr<const ring_contents<Alg>> contents)
+    {
+        if (!contents || !check(*contents))
+            return fail(errc::wrong_key_state);
+        std::lock_guard writing{write_};
+        if (contents->version <= version())
+            return false;
+        {
+            std::lock_guard lock{read_};
+            current_ = contents;
+        }
+        version_.store(contents->version, std::memory_order_release);
+        return true;
+    }
+
+    /** True when `c` keeps a ring's invariants: exactly one primary; unique kids; each live key's
+        material present and its kid its thumbprint; no material kept for a revoked key; a version.
+    */
+    [[nodiscard]] static bool check(const ring_contents<Alg>& c)
+    {
+        std::size_t primaries = 0;
+        for (std::size_t i = 0; i < c.keys.size(); ++i) {
+            const auto& k = c.keys[i];
+            for (std::size_t j = 0; j < i; ++j)
+                if (c.keys[j].kid == k.kid)
+                    return false;
+            primaries += k.state == key_state::primary ? 1 : 0;
+            if (k.state == key_state::revoked ? k.key.has_value() : (!k.key || k.key->thumbprint() != k.kid))
+                return false;
+            if (k.key && k.key->kid() != k.kid)
+                return false;
+        }
+        return primaries == 1 && c.version > 0;
+    }
 
     /** Adds `key` as the next key: published (it verifies, and `jwks()` lists it) but not signing.
         @return its `kid` (its thumbprint); `revoked` for a key this ring revoked, `wrong_key_state`
@@ -419,6 +620,58 @@ public:
     }
 
 private:
+    static result<void> read_keys(const boost::json::object& inner, ring_contents<Alg>& c)
+    {
+        const auto* list = inner.if_contains("keys");
+        if (inner.size() != 1 || list == nullptr || !list->is_array())
+            return fail(errc::malformed);
+        for (const auto& item : list->get_array()) {
+            if (!item.is_object())
+                return fail(errc::malformed);
+            const auto& o = item.get_object();
+            ring_key<Alg> k;
+            k.kid = std::string{detail::member_text(o, "kid")};
+            const auto state = detail::member_text(o, "state");
+            const auto* published = o.if_contains("published");
+            const auto* changed = o.if_contains("changed");
+            if (k.kid.empty() || published == nullptr || !published->is_int64() || changed == nullptr ||
+                !changed->is_int64() || o.size() != (o.contains("key") ? 5U : 4U))
+                return fail(errc::malformed);
+            bool known = false;
+            for (auto s : {key_state::next, key_state::primary, key_state::retired, key_state::revoked})
+                if (state == to_string(s)) {
+                    k.state = s;
+                    known = true;
+                }
+            if (!known)
+                return fail(errc::malformed);
+            k.published_at = time_point{std::chrono::seconds{published->get_int64()}};
+            k.changed_at = time_point{std::chrono::seconds{changed->get_int64()}};
+            if (o.contains("key")) {
+                const auto material = detail::member_text(o, "key");
+                if constexpr (symmetric_algorithm<Alg>) {
+                    auto bytes = base64url::decode(material);
+                    if (!bytes)
+                        return fail(errc::invalid_key);
+                    auto key = signing_key::from_bytes(*bytes, k.kid);
+                    Botan::secure_scrub_memory(bytes->data(), bytes->size());
+                    if (!key)
+                        return fail(errc::invalid_key);
+                    k.key = std::move(*key);
+                } else {
+                    auto key = signing_key::from_pem(material, k.kid);
+                    if (!key)
+                        return fail(errc::invalid_key);
+                    k.key = std::move(*key);
+                }
+                if (k.key->thumbprint() != k.kid)
+                    return fail(errc::invalid_key); // a key that is not the one its kid names
+            }
+            c.keys.push_back(std::move(k));
+        }
+        return {};
+    }
+
     struct change_record {
         event_kind kind;
         std::string kid;

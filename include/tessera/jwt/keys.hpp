@@ -113,6 +113,9 @@ public:
     /// The same secret under another key id.
     [[nodiscard]] hmac_key with_kid(std::string kid) const { return hmac_key{checked, state_->key, std::move(kid)}; }
 
+    /// The secret itself, for sealing it at rest (a key ring's `seal`). Handle with care.
+    [[nodiscard]] const secret& material() const noexcept { return state_->key; }
+
     /** The RFC 7638 thumbprint of the key as an `oct` JWK: a SHA-256 of the secret, safe to publish
         for a secret of full strength (it is no better an oracle than any token's MAC).
     */

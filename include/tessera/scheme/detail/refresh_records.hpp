@@ -14,12 +14,11 @@
 #include <tessera/core/random.hpp>
 #include <tessera/core/result.hpp>
 #include <tessera/credentials.hpp>
+#include <tessera/detail/aead.hpp>
 #include <tessera/detail/botan.hpp>
 #include <tessera/detail/opaque.hpp>
 #include <tessera/detail/strict_json.hpp>
 #include <tessera/store/keys.hpp>
-
-#include <botan/aead.h>
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -191,35 +190,22 @@ inline std::array<std::uint8_t, 32> grace_key(std::span<const std::uint8_t> raw_
 
 inline std::string seal(std::span<const std::uint8_t> raw_token, std::string_view plaintext)
 {
-    auto aead = Botan::AEAD_Mode::create_or_throw("ChaCha20Poly1305", tessera::detail::botan::encryption);
     const auto key = grace_key(raw_token);
-    aead->set_key(key.data(), key.size());
-    std::array<std::uint8_t, 12> nonce;
-    random_bytes(nonce);
-    aead->start(nonce.data(), nonce.size());
-    Botan::secure_vector<std::uint8_t> buffer(plaintext.begin(), plaintext.end());
-    aead->finish(buffer);
-    std::vector<std::uint8_t> out(nonce.begin(), nonce.end());
-    out.insert(out.end(), buffer.begin(), buffer.end());
-    return base64url::encode(out);
+    return base64url::encode(tessera::detail::aead_seal(
+        "ChaCha20Poly1305", key, {},
+        std::span{reinterpret_cast<const std::uint8_t*>(plaintext.data()), plaintext.size()}));
 }
 
 inline std::optional<std::string> unseal(std::span<const std::uint8_t> raw_token, std::string_view sealed)
 {
     auto bytes = base64url::decode(sealed);
-    if (!bytes || bytes->size() < 12 + 16)
+    if (!bytes)
         return std::nullopt;
-    try {
-        auto aead = Botan::AEAD_Mode::create_or_throw("ChaCha20Poly1305", tessera::detail::botan::decryption);
-        const auto key = grace_key(raw_token);
-        aead->set_key(key.data(), key.size());
-        aead->start(bytes->data(), 12);
-        Botan::secure_vector<std::uint8_t> buffer(bytes->begin() + 12, bytes->end());
-        aead->finish(buffer);
-        return std::string{buffer.begin(), buffer.end()};
-    } catch (const std::exception&) {
+    const auto key = grace_key(raw_token);
+    auto opened = tessera::detail::aead_open("ChaCha20Poly1305", key, {}, *bytes);
+    if (!opened)
         return std::nullopt;
-    }
+    return std::string{opened->begin(), opened->end()};
 }
 
 inline std::string credentials_json(const credentials& c)
