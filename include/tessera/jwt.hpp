@@ -12,6 +12,7 @@
 #include <tessera/jwt/jwks.hpp>
 #include <tessera/jwt/key_ring.hpp>
 #include <tessera/jwt/keys.hpp>
+#include <tessera/jwt/ring_file.hpp>
 #include <tessera/jwt/sign.hpp>
 #include <tessera/jwt/token.hpp>
 #include <tessera/jwt/verify.hpp>

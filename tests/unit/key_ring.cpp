@@ -4,6 +4,7 @@
 // across a change of keys, and rotations while threads verify.
 
 #include "jwt_support.hpp"
+#include "store_fixtures.hpp"
 
 #include <tessera/authenticator.hpp>
 
@@ -14,6 +15,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <mutex>
 #include <set>
 #include <string>
@@ -561,6 +563,75 @@ BOOST_AUTO_TEST_CASE(an_instance_adopts_a_newer_ring_and_never_goes_back)
     BOOST_TEST(second.adopt(jwt::key_ring<jwt::eddsa>::unseal(first.seal(kek), kek).value()).value() == false);
     BOOST_TEST(second.adopt(jwt::key_ring<jwt::eddsa>::unseal(at_one, kek).value()).value() == false);
     BOOST_TEST(second.primary_kid() == k2);
+}
+
+BOOST_AUTO_TEST_CASE(a_ring_kept_in_a_file_survives_a_restart_and_a_change_it_cannot_keep_is_not_made)
+{
+    namespace fs = std::filesystem;
+    const auto dir = fs::temp_directory_path() / test::unique_name("tessera-ring-");
+    fs::create_directories(dir);
+    const auto path = (dir / "ring").string();
+    const auto kek = jwt::ring_sealing_key::generate();
+    using ring_t = jwt::key_ring<jwt::es256, ring_log>;
+
+    BOOST_TEST(!jwt::read_ring_file(path).value().has_value()); // no ring yet
+    ring_t ring{timeline, t0};
+    bool refuse = false;
+    int writes = 0;
+    BOOST_TEST(ring.persist_with([&](const tessera::jwt::ring_contents<jwt::es256>& c) -> tessera::result<void> {
+                       if (refuse)
+                           return tessera::fail(errc::store_unavailable);
+                       ++writes;
+                       return jwt::write_ring_file(path, ring_t::seal(c, kek));
+                   }).has_value());
+    BOOST_TEST(writes == 1); // the ring as it was, at once
+    BOOST_TEST(((fs::status(path).permissions() & fs::perms::all) == (fs::perms::owner_read | fs::perms::owner_write)));
+    const auto k2 = ring.publish_new(t0).value();
+    BOOST_TEST(writes == 2);
+    auto on_disk = ring_t::unseal(jwt::read_ring_file(path).value().value(), kek).value();
+    BOOST_TEST(on_disk->version == ring.version());
+    BOOST_TEST(on_disk->find(k2) != nullptr);
+
+    // A change the file cannot keep is not made: no version, no event, the file as it was.
+    (void)ring.events().take();
+    refuse = true;
+    const auto version = ring.version();
+    const auto k1 = ring.primary_kid();
+    BOOST_TEST(tessera::to_string(ring.publish_new(t0 + 1s).error()) == "store_unavailable");
+    BOOST_TEST(tessera::to_string(ring.promote(k2, t0 + 600s).error()) == "store_unavailable");
+    BOOST_TEST(tessera::to_string(ring.revoke(k1, t0 + 600s).error()) == "store_unavailable");
+    const auto due = ring.maintain(t0 + 86400s); // a promotion was due
+    BOOST_TEST((!due.promoted && due.published == false && due.dropped == 0u));
+    BOOST_TEST(tessera::to_string(due.error) == "store_unavailable");
+    BOOST_TEST(ring.version() == version);
+    BOOST_TEST(ring.primary_kid() == k1);
+    BOOST_TEST(ring.events().take().empty());
+    BOOST_TEST(ring_t::unseal(jwt::read_ring_file(path).value().value(), kek).value()->version == version);
+    refuse = false;
+    BOOST_TEST(ring.promote(k2, t0 + 600s).has_value()); // and it is made once the file takes it
+
+    // The restart: a ring from the file signs with the same primary and knows every key.
+    jwt::ring_keys<jwt::es256, ring_log> keys{ring, {.leeway = 0s}};
+    const auto token = keys.sign(day_claims(t0 + 600s)).value();
+    ring_t restarted{ring_t::unseal(jwt::read_ring_file(path).value().value(), kek).value(), timeline};
+    jwt::ring_keys<jwt::es256, ring_log> again{restarted, {.leeway = 0s}};
+    BOOST_TEST(again.verify(token, t0 + 600s).has_value());
+    BOOST_TEST(restarted.primary_kid() == k2);
+
+    // A persistence that cannot keep the ring as it is is not taken.
+    ring_t other{timeline, t0};
+    BOOST_TEST(tessera::to_string(other.persist_with([](const auto&) -> tessera::result<void> {
+                                           return tessera::fail(errc::store_unavailable);
+                                       }).error()) == "store_unavailable");
+    BOOST_TEST(other.publish_new(t0).has_value()); // not persisted, so not refused
+
+    // What the file functions refuse.
+    BOOST_TEST(tessera::to_string(jwt::write_ring_file((dir / "no" / "such" / "folder").string(), "x").error()) ==
+               "store_unavailable");
+    BOOST_TEST(tessera::to_string(jwt::read_ring_file(dir.string()).error()) == "malformed"); // a folder
+    fs::create_symlink(path, dir / "link");
+    BOOST_TEST(tessera::to_string(jwt::read_ring_file((dir / "link").string()).error()) == "store_unavailable");
+    fs::remove_all(dir);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -59,6 +59,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -179,6 +180,8 @@ struct maintenance {
     bool promoted = false;
     /// Retired keys whose retention ended.
     std::size_t dropped = 0;
+    /// Why nothing changed although something was due: the ring's persistence refused it (`persist_with`).
+    std::error_code error{};
 };
 
 /** The key that seals a ring's keys at rest (a key-encryption key): 32 bytes the application keeps
@@ -312,9 +315,12 @@ public:
         bound to that version and algorithm. Readers of the document learn how many bytes the keys
         take, nothing else.
     */
-    [[nodiscard]] std::string seal(const ring_sealing_key& kek) const
+    [[nodiscard]] std::string seal(const ring_sealing_key& kek) const { return seal(*contents(), kek); }
+
+    /// `seal` of contents (those a persistence function is given, before they are published).
+    [[nodiscard]] static std::string seal(const ring_contents<Alg>& contents, const ring_sealing_key& kek)
     {
-        const auto c = contents();
+        const auto* c = &contents;
         boost::json::array list;
         for (const auto& k : c->keys) {
             boost::json::object entry{{"kid", k.kid},
@@ -405,6 +411,24 @@ public:
         }
         version_.store(contents->version, std::memory_order_release);
         return true;
+    }
+
+    /// Keeps a version of the ring before it is published: `ok`, or the error that refuses the change.
+    using persist_function = std::function<result<void>(const ring_contents<Alg>&)>;
+
+    /** Keeps the ring as it is now with `persist` (seal it and write it to a file or a store), and
+        every change from now on before anyone sees it: a change `persist` refuses is not made — the
+        ring stays at its version, and the operation returns `persist`'s error (`maintain`: in
+        `maintenance::error`). So a ring never signs with a key that a restart would lose.
+        @return `persist`'s error for the ring as it is now (and it is not kept: call again).
+    */
+    result<void> persist_with(persist_function persist)
+    {
+        std::lock_guard writing{write_};
+        if (auto kept = persist(*contents()); !kept)
+            return kept;
+        persist_ = std::move(persist);
+        return {};
     }
 
     /** True when `c` keeps a ring's invariants: exactly one primary; unique kids; each live key's
@@ -553,7 +577,7 @@ public:
     maintenance maintain(time_point now)
     {
         maintenance done;
-        (void)change([&](ring_contents<Alg>& c, changes& out) -> result<void> {
+        auto changed = change([&](ring_contents<Alg>& c, changes& out) -> result<void> {
             const auto before = c.keys.size();
             std::erase_if(c.keys, [&](const ring_key<Alg>& k) {
                 const bool over = k.state == key_state::retired && now >= k.changed_at + options_.retention;
@@ -576,6 +600,8 @@ public:
                 }
             return {};
         }, now);
+        if (!changed)
+            done = maintenance{.error = changed.error()};
         return done;
     }
 
@@ -745,6 +771,9 @@ private:
         if (out.empty())
             return {};
         next->version += 1;
+        if (persist_)
+            if (auto kept = persist_(*next); !kept)
+                return kept;
         {
             std::lock_guard lock{read_};
             current_ = next;
@@ -767,6 +796,7 @@ private:
     mutable std::mutex read_;
     std::shared_ptr<const ring_contents<Alg>> current_;
     std::atomic<std::uint64_t> version_{0};
+    persist_function persist_;
 };
 
 namespace detail {
