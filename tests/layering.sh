@@ -13,7 +13,7 @@ layer_of() { # a path under include/tessera -> its layer
     core/* | version.hpp) echo 0 ;;
     detail/* | options.hpp | events.hpp) echo 1 ;;
     jwt/* | store/* | context.hpp | credentials.hpp) echo 2 ;;
-    password/* | events/*) echo 3 ;;
+    password/* | events/* | fleet/*) echo 3 ;;
     revocation/* | http/*) echo 4 ;;
     scheme/*) echo 5 ;;
     authenticator.hpp) echo 6 ;;

@@ -7,6 +7,7 @@
 #include "page.hpp"
 
 #include <tessera/beast.hpp>
+#include <tessera/fleet/key_ring.hpp>
 #include <tessera/http/guard.hpp>
 #include <tessera/http/login.hpp>
 #include <tessera/tessera.hpp>
@@ -106,7 +107,8 @@ struct settings {
     /// memory, sqlite:PATH, redis://[USER:PASSWORD@]HOST[:PORT][/DB], redis+unix://[USER:PASSWORD@]/PATH,
     /// postgresql://... (a libpq URI) or postgres:KEYWORDS (a libpq keyword string).
     std::string store = "memory";
-    /// The signing key (jwt: HMAC bytes; hybrid: an Ed25519 PEM) or the session scheme's CSRF key, shared by
+    /// The signing key (jwt: HMAC bytes), the sealing key of the key ring in the store (hybrid) or the
+    /// session scheme's CSRF key (random bytes, at least 32), shared by
     /// every instance started with the same file; created when absent. Empty: a fresh key per run.
     std::string key_file;
     /// The origins this instance is reached from (login and, for the session scheme, every unsafe request).
@@ -185,32 +187,37 @@ private:
 };
 
 #if TESSERA_DEMO_SCHEME == TESSERA_DEMO_HYBRID
-/// The hybrid scheme's key ring: its first key from the key file (so the instances of a fleet started with
-/// one file sign alike until one rotates), rotated every `--rotate-every`.
+/** The hybrid scheme's key ring, kept sealed in the store (so every instance on one store signs with one
+    ring, and rotates it together) under the key file's first 32 bytes, and rotated every `--rotate-every`.
+*/
+template <class Store>
 class signing_keys {
 public:
-    explicit signing_keys(const settings& s) : ring_(first_key(s), timeline(s), tessera::system_clock{}.now(), {s.quiet}), rotating_(s.rotate_every.count() > 0) {}
+    signing_keys(Store& store, const settings& s)
+        : ring_(store, sealing_key(s), timeline(s), {.name = "demo"}, tessera::system_clock{}.now(), {s.quiet}),
+          rotating_(s.rotate_every.count() > 0)
+    {
+    }
 
-    key_ring& ring() noexcept { return ring_; }
+    key_ring& ring() noexcept { return ring_.ring(); }
 
-    /// The schedule, once a second.
+    /// Once a second: the schedule (one instance makes each change), or at least what the others changed.
     void tick()
     {
         if (rotating_)
             (void)ring_.maintain(tessera::system_clock{}.now());
+        else
+            (void)ring_.sync();
     }
 
 private:
-    static jwt::private_key<jwt::eddsa> first_key(const settings& s)
+    static jwt::ring_sealing_key sealing_key(const settings& s)
     {
-        if (s.key_file.empty())
-            return jwt::private_key<jwt::eddsa>::generate();
-        auto key = jwt::private_key<jwt::eddsa>::from_pem(
-            key_file_content(s.key_file, [] { return jwt::private_key<jwt::eddsa>::generate().to_pem(); }));
-        if (!key)
-            throw std::runtime_error{"the key file " + s.key_file + " is not an Ed25519 private key: " +
-                                     key.error().message()};
-        return std::move(*key);
+        const auto bytes = secret_bytes(s);
+        if (std::string_view{reinterpret_cast<const char*>(bytes.data()), bytes.size()}.starts_with("-----BEGIN"))
+            throw std::runtime_error{"the key file " + s.key_file + " holds a PEM key: the hybrid demo's key file is "
+                                     "now its key ring's sealing key (random bytes); remove it to make a new one"};
+        return jwt::ring_sealing_key::from_secret(tessera::secret{std::span{bytes}.first(32)}).value();
     }
 
     static jwt::key_ring_options timeline(const settings& s)
@@ -219,19 +226,20 @@ private:
         return {.propagation = every / 2, .retention = s.access_ttl + s.leeway, .rotate_every = every};
     }
 
-    key_ring ring_;
+    tessera::fleet::stored_key_ring<jwt::eddsa, Store, key_log> ring_;
     bool rotating_;
 };
 #else
 /// The other schemes' keys are fixed for the process's life (the JWT demo's is an HMAC secret: nothing to publish).
+template <class Store>
 struct signing_keys {
-    explicit signing_keys(const settings&) {}
+    signing_keys(Store&, const settings&) {}
     void tick() {}
 };
 #endif
 
 template <class Store>
-scheme<Store> make_auth(Store& store, const settings& s, [[maybe_unused]] signing_keys& keys)
+scheme<Store> make_auth(Store& store, const settings& s, [[maybe_unused]] signing_keys<Store>& keys)
 {
     tessera::authenticator_options o;
     o.issuer = "tessera-demo"; // one issuer for every instance, whatever its port
@@ -271,7 +279,7 @@ class application {
 
 public:
     application(Store& store, const settings& s)
-        : hasher_(), users_(s.users, hasher_), keys_(s), auth_(make_auth(store, s, keys_)),
+        : hasher_(), users_(s.users, hasher_), keys_(store, s), auth_(make_auth(store, s, keys_)),
           // The key file is the session scheme's CSRF key; the other schemes' is their signing key, and a key
           // serves one purpose: theirs gets a fresh CSRF key (which they do not use).
           csrf_(tessera::secret{std::span<const std::uint8_t>{
@@ -525,7 +533,7 @@ private:
 
     tessera::password_hasher hasher_;
     users users_;
-    signing_keys keys_; // before auth_, which signs with them
+    signing_keys<Store> keys_; // before auth_, which signs with them
     Auth auth_;
     http::csrf_tokens csrf_;
     http::guard<Auth> guard_;

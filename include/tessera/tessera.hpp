@@ -11,6 +11,7 @@
 #include <tessera/credentials.hpp>
 #include <tessera/events.hpp>
 #include <tessera/events/json_lines.hpp>
+#include <tessera/fleet/key_ring.hpp>
 #include <tessera/http/cookie.hpp>
 #include <tessera/http/csrf.hpp>
 #include <tessera/jwt.hpp>

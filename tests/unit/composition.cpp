@@ -851,7 +851,7 @@ BOOST_AUTO_TEST_CASE(the_key_schema_reads_back_every_kind)
             }
         BOOST_TEST(keys::take_id(k, keys::key(k, "abc")) == "abc");
     }
-    BOOST_TEST(std::size(keys::all_kinds) == static_cast<std::size_t>(keys::kind::extension) + 1);
+    BOOST_TEST(std::size(keys::all_kinds) == static_cast<std::size_t>(keys::kind::key_ring) + 1);
     BOOST_TEST(!keys::kind_of("sess:x").has_value());
     BOOST_TEST(!keys::kind_of("").has_value());
 }

@@ -737,6 +737,51 @@ BOOST_AUTO_TEST_CASE(the_hybrid_demo_rotates_its_signing_key_and_logs_nobody_out
     }
 }
 
+BOOST_AUTO_TEST_CASE(two_hybrid_instances_on_one_store_rotate_one_key_ring)
+{
+    const workdir dir;
+    const test::private_server redis{"redis"}, postgres{"postgres"};
+    const auto r = test::redis_options(redis.dir());
+    const std::vector<std::string> stores{
+        "redis://" + r.user + ":" + r.password + "@127.0.0.1:" + std::to_string(r.port),
+        "postgres:" + test::server_setting(postgres.dir(), "TESSERA_POSTGRES")};
+    for (const auto& store : stores) {
+        BOOST_TEST_CONTEXT(store.substr(0, 5))
+        {
+            const std::vector<std::string> args{"--store", store, "--rotate-every", "4", "--access-ttl", "30"};
+            demo_process first{schemes[2], dir, args}, second{schemes[2], dir, args};
+            tab on_first{first.port()};
+            BOOST_TEST_REQUIRE(on_first.login().status() == 200U);
+            const auto k1 = kid_in(on_first.access);
+            // One ring in the store: the second signs with the first's key, and the other way round.
+            tab on_second{second.port()};
+            BOOST_TEST_REQUIRE(on_second.login().status() == 200U);
+            BOOST_TEST(kid_in(on_second.access) == k1);
+            // Whichever instance rotates, both sign with the new key within a second of each other.
+            std::string k2 = k1;
+            for (int i = 0; i < 100 && k2 == k1; ++i) {
+                std::this_thread::sleep_for(100ms);
+                BOOST_TEST_REQUIRE(on_first.login().status() == 200U);
+                k2 = kid_in(on_first.access);
+            }
+            BOOST_TEST_REQUIRE(k2 != k1);
+            bool seen = false;
+            for (int i = 0; i < 30 && !seen; ++i) {
+                seen = kids_in(send(second.port(), bhttp::verb::get, "/.well-known/jwks.json")).count(k2) == 1U;
+                if (!seen)
+                    std::this_thread::sleep_for(100ms);
+            }
+            BOOST_TEST(seen);
+            on_first.at(second.port());
+            BOOST_TEST(on_first.me().status() == 200U); // the first's new token, on the second
+            on_second.at(first.port());
+            BOOST_TEST(on_second.me().status() == 200U); // the second's old token, on the first
+            BOOST_TEST(first.stop() == 0);
+            BOOST_TEST(second.stop() == 0);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(the_page_in_a_real_browser)
 {
     // tests/browser/demo_page.mjs: Debian's chromium, headless, driven by playwright-core (./dev deps).

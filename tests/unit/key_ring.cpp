@@ -4,9 +4,11 @@
 // across a change of keys, and rotations while threads verify.
 
 #include "jwt_support.hpp"
+#include "faulty_store.hpp"
 #include "store_fixtures.hpp"
 
 #include <tessera/authenticator.hpp>
+#include <tessera/fleet/key_ring.hpp>
 
 #include <botan/hash.h>
 
@@ -632,6 +634,145 @@ BOOST_AUTO_TEST_CASE(a_ring_kept_in_a_file_survives_a_restart_and_a_change_it_ca
     fs::create_symlink(path, dir / "link");
     BOOST_TEST(tessera::to_string(jwt::read_ring_file((dir / "link").string()).error()) == "store_unavailable");
     fs::remove_all(dir);
+}
+
+template <class F>
+using stored_for = tessera::fleet::stored_key_ring<jwt::hs256, std::remove_cvref_t<decltype(std::declval<F&>().store)>>;
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(instances_on_one_store_rotate_as_one_ring, F, test::store_fixtures)
+{
+    F w;
+    const auto kek = jwt::ring_sealing_key::generate();
+    const tessera::fleet::stored_ring_options where{.name = test::unique_name("ring_")};
+    stored_for<F> a{w.store, kek, timeline, where, t0};
+    stored_for<F> b{w.store, kek, timeline, where, t0}; // opens what the first made
+    BOOST_TEST(b.ring().primary_kid() == a.ring().primary_kid());
+    BOOST_TEST(b.ring().version() == a.ring().version());
+    jwt::ring_keys<jwt::hs256> on_a{a.ring(), {.leeway = 0s}}, on_b{b.ring(), {.leeway = 0s}};
+    const auto first = on_a.sign(day_claims(t0)).value();
+    BOOST_TEST(on_b.verify(first, t0).has_value());
+
+    // A change on one is seen by the other at its next sync, and not before.
+    const auto k2 = a.publish_new(t0).value();
+    BOOST_TEST(b.ring().contents()->find(k2) == nullptr);
+    BOOST_TEST(b.sync().value() == true);
+    BOOST_TEST(b.ring().contents()->find(k2) != nullptr);
+    BOOST_TEST(b.sync().value() == false); // nothing newer
+    BOOST_TEST(a.rotate(t0 + 600s).value() == k2);
+    BOOST_TEST(b.sync().value());
+    const auto second = on_b.sign(day_claims(t0 + 600s)).value();
+    BOOST_TEST(kid_of(second) == k2);
+    BOOST_TEST(on_a.verify(second, t0 + 600s).has_value());
+
+    // Both change at once: each change is made exactly once, on top of the other.
+    const auto version = a.ring().version();
+    const auto from_a = a.publish_new(t0 + 601s).value();
+    const auto from_b = b.publish_new(t0 + 601s).value(); // b had not seen a's: it takes the next version
+    BOOST_TEST(b.ring().version() == version + 2);
+    BOOST_TEST(a.sync().value());
+    BOOST_TEST(a.ring().version() == version + 2);
+    for (const auto* r : {&a, &b}) {
+        const auto c = r->ring().contents();
+        BOOST_TEST((c->find(from_a) != nullptr && c->find(from_b) != nullptr));
+    }
+
+    // The emergency on one: the other refuses the key's tokens once it syncs.
+    const auto k1 = kid_of(first);
+    BOOST_TEST(a.revoke(k1, t0 + 602s).value());
+    BOOST_TEST(b.sync().value());
+    BOOST_TEST(tessera::to_string(on_b.verify(first, t0 + 602s).error()) == "unknown_key");
+
+    // Nothing in the store is readable without the sealing key.
+    for (std::uint64_t v = 1; v <= a.ring().version(); ++v) {
+        auto held = w.store.get(a.version_key(v)).value();
+        BOOST_TEST_REQUIRE(held.has_value());
+        BOOST_TEST(held->value.find(k1) == std::string::npos);
+    }
+    // A third instance, opened now, gets the latest; one with another sealing key cannot open it.
+    stored_for<F> c{w.store, kek, timeline, where, t0};
+    BOOST_TEST(c.ring().version() == a.ring().version());
+    BOOST_CHECK_THROW((stored_for<F>{w.store, jwt::ring_sealing_key::generate(), timeline, where, t0}), tessera::error);
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(a_stored_ring_fails_closed_and_never_goes_back, F, test::store_fixtures)
+{
+    F w;
+    const auto kek = jwt::ring_sealing_key::generate();
+    const tessera::fleet::stored_ring_options where{.name = test::unique_name("ring_")};
+    stored_for<F> a{w.store, kek, timeline, where, t0};
+    stored_for<F> b{w.store, kek, timeline, where, t0};
+    (void)a.publish_new(t0).value();
+    const auto old_document = w.store.get(a.version_key(a.ring().version())).value()->value;
+
+    // A document that does not open is refused, and nothing of it is used.
+    const auto next = a.ring().version() + 1;
+    BOOST_TEST(w.store.put(a.version_key(next), "{\"not\":\"a ring\"}", t0 + 86400s * 365).has_value());
+    const auto before = b.ring().version();
+    BOOST_TEST(tessera::to_string(b.sync().error()) == "malformed");
+    BOOST_TEST(b.ring().version() == before);
+    // An older version's document moved under a newer version's key does not open either.
+    BOOST_TEST(w.store.put(a.version_key(next), old_document, t0 + 86400s * 365).has_value());
+    BOOST_TEST(tessera::to_string(b.sync().error()) == "invalid_key");
+    BOOST_TEST(w.store.erase(a.version_key(next)).has_value());
+    BOOST_TEST(b.sync().value());
+    BOOST_TEST(b.ring().version() == a.ring().version());
+
+    // A store that lost the ring gets it back from the next instance that syncs; a hint pointing back is ignored.
+    for (std::uint64_t v = 1; v <= a.ring().version(); ++v)
+        (void)w.store.erase(a.version_key(v));
+    BOOST_TEST(w.store.put(a.head_key(), "1", t0 + 86400s * 365).has_value());
+    BOOST_TEST(a.sync().value() == false);
+    BOOST_TEST(w.store.get(a.version_key(a.ring().version())).value().has_value());
+    stored_for<F> c{w.store, kek, timeline, where, t0};
+    BOOST_TEST(c.ring().primary_kid() == a.ring().primary_kid());
+    BOOST_TEST(c.ring().version() == a.ring().version());
+}
+
+BOOST_AUTO_TEST_CASE(a_change_the_store_cannot_take_is_not_made_and_its_retry_is)
+{
+    test::memory_fixture w;
+    test::faulty_store faulty{w.store};
+    const auto kek = jwt::ring_sealing_key::generate();
+    using stored_t = tessera::fleet::stored_key_ring<jwt::hs256, decltype(faulty)>;
+    stored_t a{faulty, kek, timeline, {}, t0};
+    for (auto kind : {test::fault::fail, test::fault::drop_reply}) {
+        // A fault at each store call of a change, in turn: the change is made or refused, never half.
+        for (std::size_t at = 1;; ++at) {
+            const auto version = a.ring().version();
+            const auto faults = faulty.injected().size();
+            faulty.arm(at, kind);
+            auto published = a.publish_new(t0);
+            const bool injected = faulty.injected().size() > faults;
+            faulty.heal();
+            if (published) {
+                BOOST_TEST(a.ring().version() == version + 1);
+                if (!injected)
+                    break; // the fault was past the change's last call: every call has had one
+            } else {
+                BOOST_TEST(tessera::to_string(published.error()) == "store_unavailable");
+                BOOST_TEST(a.ring().version() == version); // not made
+                // The retry is made (on top of the lost reply's version, which the store kept and it adopts).
+                const auto retried = a.publish_new(t0);
+                BOOST_TEST_REQUIRE(retried.has_value());
+                BOOST_TEST(a.ring().version() > version);
+            }
+            // Whatever happened, another instance opens what this one holds, or a later version.
+            stored_t other{faulty, kek, timeline, {}, t0};
+            BOOST_TEST(other.ring().version() >= a.ring().version());
+            BOOST_TEST(other.ring().primary_kid() == a.ring().primary_kid());
+            BOOST_TEST_REQUIRE(at < 50u);
+        }
+    }
+    // Each kind hit every call of a change (sync's reads, the insert, the hint): several, not none.
+    BOOST_TEST(faulty.injected().size() >= 8u);
+    faulty.break_down();
+    const auto version = a.ring().version();
+    BOOST_TEST(tessera::to_string(a.revoke(a.ring().primary_kid(), t0).error()) == "store_unavailable");
+    BOOST_TEST(a.ring().version() == version);
+    BOOST_TEST(tessera::to_string(a.maintain(t0 + 86400s * 60).error) == "store_unavailable");
+    BOOST_CHECK_THROW((stored_t{faulty, kek, timeline, {}, t0}), tessera::error);
+    faulty.heal();
+    BOOST_CHECK_THROW((stored_t{faulty, kek, timeline, {.name = "no spaces"}, t0}), tessera::error);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -26,6 +26,7 @@
     | `throttle_failures` | `thf:` + 's' or 'c' + name | not listed | a counter |
     | `throttle_lock` | `thl:` + 's' or 'c' + name | not listed | empty |
     | `extension` | `ext:` + namespace + US + id | as the policy chooses | as the policy chooses |
+    | `key_ring` | `ring:` + name (+ US + version) | not listed | the latest version; a sealed ring document |
 
     Prefixes are distinct and none is a prefix of another, so `(kind, id)`
     and `(kind, owner)` are recovered from the string alone: no two kinds
@@ -55,6 +56,7 @@ enum class kind {
     throttle_failures,
     throttle_lock,
     extension,
+    key_ring,
 };
 
 /// The namespace of `k`'s keys.
@@ -71,6 +73,7 @@ constexpr std::string_view prefix(kind k) noexcept
     case kind::throttle_failures: return "thf:";
     case kind::throttle_lock: return "thl:";
     case kind::extension: return "ext:";
+    case kind::key_ring: return "ring:";
     }
     return "?:";
 }
@@ -79,7 +82,7 @@ constexpr std::string_view prefix(kind k) noexcept
 inline constexpr kind all_kinds[] = {kind::session,       kind::refresh_token,     kind::refresh_used,
                                      kind::family,        kind::family_ended,      kind::deny,
                                      kind::token_version, kind::throttle_failures, kind::throttle_lock,
-                                     kind::extension};
+                                     kind::extension,     kind::key_ring};
 
 /// The kind of `key` (or of an index entry), if it is one of tessera's: the prefixes decide it alone.
 constexpr std::optional<kind> kind_of(std::string_view key) noexcept
