@@ -291,6 +291,14 @@ std::string unsigned_copy(const std::string& token)
            token.substr(first + 1, second - first - 1) + ".";
 }
 
+/// The demo's `--store` values for a private Redis and a private PostgreSQL.
+std::vector<std::string> store_flags(const test::private_server& redis, const test::private_server& postgres)
+{
+    const auto r = test::redis_options(redis.dir());
+    return {"redis://" + r.user + ":" + r.password + "@127.0.0.1:" + std::to_string(r.port),
+            "postgres:" + test::server_setting(postgres.dir(), "TESSERA_POSTGRES")};
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(demo_server)
@@ -644,10 +652,7 @@ BOOST_AUTO_TEST_CASE(two_instances_on_one_store)
 {
     const workdir dir;
     const test::private_server redis{"redis"}, postgres{"postgres"};
-    const auto r = test::redis_options(redis.dir());
-    const std::vector<std::string> stores{
-        "redis://" + r.user + ":" + r.password + "@127.0.0.1:" + std::to_string(r.port),
-        "postgres:" + test::server_setting(postgres.dir(), "TESSERA_POSTGRES")};
+    const auto stores = store_flags(redis, postgres);
     for (const auto& store : stores) {
         for (const auto& scheme : schemes) {
             BOOST_TEST_CONTEXT(scheme.name << " on " << store.substr(0, 5))
@@ -741,10 +746,7 @@ BOOST_AUTO_TEST_CASE(two_hybrid_instances_on_one_store_rotate_one_key_ring)
 {
     const workdir dir;
     const test::private_server redis{"redis"}, postgres{"postgres"};
-    const auto r = test::redis_options(redis.dir());
-    const std::vector<std::string> stores{
-        "redis://" + r.user + ":" + r.password + "@127.0.0.1:" + std::to_string(r.port),
-        "postgres:" + test::server_setting(postgres.dir(), "TESSERA_POSTGRES")};
+    const auto stores = store_flags(redis, postgres);
     for (const auto& store : stores) {
         BOOST_TEST_CONTEXT(store.substr(0, 5))
         {
