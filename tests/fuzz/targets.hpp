@@ -18,6 +18,7 @@
 #include <tessera/http/request.hpp>
 #include <tessera/jwt/decode.hpp>
 #include <tessera/jwt/jwks.hpp>
+#include <tessera/jwt/key_ring.hpp>
 #include <tessera/password/hash.hpp>
 #include <tessera/store/memory.hpp>
 #include <tessera/store/postgres.hpp>
@@ -580,6 +581,47 @@ inline void pg_result(std::string_view in)
     }
 }
 
+/** What a key ring keeps sealed, as another instance or a tampered store hands it back: the input is
+    the plaintext of a sealed ring (so the reader behind the AEAD is reached), and also an outer
+    document. Nothing throws; what opens is a ring whose invariants hold, that a ring can be made
+    from, and that seals and opens again to the same keys, states and instants.
+*/
+template <class Alg>
+void sealed_ring_as(std::string_view in)
+{
+    using ring_t = jwt::key_ring<Alg>;
+    static const auto kek = jwt::ring_sealing_key::from_secret(tessera::secret{std::vector<std::uint8_t>(32, 9)}).value();
+    (void)ring_t::unseal(in, kek); // as the outer document
+    const std::uint64_t version = 3;
+    const auto sealed = tessera::detail::aead_seal(
+        kek.botan_name(), kek.bytes(), jwt::detail::ring_associated_data(Alg::name, kek.name(), version),
+        std::span{reinterpret_cast<const std::uint8_t*>(in.data()), in.size()});
+    const auto document = boost::json::serialize(boost::json::object{{"format", "tessera key ring 1"},
+                                                                     {"alg", Alg::name},
+                                                                     {"cipher", kek.name()},
+                                                                     {"version", version},
+                                                                     {"sealed", tessera::base64url::encode(sealed)}});
+    const auto opened = ring_t::unseal(document, kek);
+    if (!opened)
+        return;
+    require(ring_t::check(**opened) && (*opened)->version == version, "an unsealed ring that breaks its invariants");
+    const ring_t ring{*opened, {.propagation = std::chrono::seconds{0}, .retention = std::chrono::seconds{1}, .rotate_every = std::chrono::seconds{2}}};
+    const auto again = ring_t::unseal(ring.seal(kek), kek);
+    require(again.has_value() && (*again)->keys.size() == (*opened)->keys.size(), "a ring that does not seal again");
+    for (std::size_t i = 0; i < (*opened)->keys.size(); ++i) {
+        const auto &a = (*opened)->keys[i], &b = (*again)->keys[i];
+        require(a.kid == b.kid && a.state == b.state && a.published_at == b.published_at &&
+                    a.changed_at == b.changed_at && a.key.has_value() == b.key.has_value(),
+                "a ring that seals again to other keys");
+    }
+}
+
+inline void sealed_ring(std::string_view in)
+{
+    sealed_ring_as<jwt::hs256>(in);
+    sealed_ring_as<jwt::eddsa>(in);
+}
+
 struct target {
     const char* name;
     void (*run)(std::string_view);
@@ -594,7 +636,7 @@ inline constexpr target targets[] = {
     {"records", records},       {"issued", issued},
     {"redis_reply", redis_reply}, {"pg_result", pg_result},
     {"http_request", http_request}, {"login_body", login_body},
-    {"path_segment", path_segment},
+    {"path_segment", path_segment}, {"sealed_ring", sealed_ring},
 };
 
 inline const target* find(std::string_view name)

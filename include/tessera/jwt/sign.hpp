@@ -38,7 +38,10 @@ public:
     using algorithm_type = Alg;
     using key_type = signing_key_t<Alg>;
 
-    explicit signer(key_type key, sign_options options = {}) : key_(std::move(key)), options_(std::move(options)) {}
+    explicit signer(key_type key, sign_options options = {})
+        : key_(std::move(key)), options_(std::move(options)), header_(encode_header(Alg::name, options_.type, key_.kid()))
+    {
+    }
 
     /** A compact JWS of `c` with header `{"alg":..,"typ":..,"kid":..}`.
         @return `malformed` when a registered claim has the wrong JSON type, or when the claims could
@@ -62,7 +65,10 @@ public:
     /// A compact JWS over arbitrary payload bytes (a JWS that need not be a JWT).
     [[nodiscard]] std::string sign_payload(std::string_view payload) const
     {
-        std::string token = encode_header(Alg::name, options_.type, key_.kid());
+        std::string token;
+        // Room for the signature of every algorithm up to RSA-2048 (342 characters): one allocation.
+        token.reserve(header_.size() + base64url::encoded_size(payload.size()) + 2 + 344);
+        token += header_; // the same for every token of this signer: encoded once
         token += '.';
         base64url::encode_to(std::span{reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()}, token);
         const auto signature = key_.sign(token);
@@ -76,6 +82,7 @@ public:
 private:
     key_type key_;
     sign_options options_;
+    std::string header_;
 };
 
 } // namespace tessera::inline v0::jwt
