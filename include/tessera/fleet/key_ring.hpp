@@ -90,8 +90,10 @@ public:
             if (!taken)
                 throw error{errc::store_unavailable, "tessera: the key ring could not be stored: " +
                                                          describe(taken.error())};
-            if (*taken || attempt >= options_.retries)
-                ring_ = std::move(fresh); // ours; or, after retries, ours to fail on the first change
+            if (*taken)
+                ring_ = std::move(fresh);
+            else if (attempt >= options_.retries) // taken by another, yet never readable: not a ring to sign with
+                throw error{errc::store_unavailable, "tessera: the stored key ring could be neither made nor read"};
         }
         known_.store(ring_->version(), std::memory_order_release);
         (void)ring_->persist_with([this](const jwt::ring_contents<Alg>& c) { return commit(c); });

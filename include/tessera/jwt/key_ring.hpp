@@ -34,6 +34,13 @@
     Every change emits a security event (`key_published`, `key_promoted`,
     `key_retired`, `key_revoked`, `key_dropped`; scheme `"key_ring"`, the `kid`
     as handle) to the ring's `Events` sink.
+
+    At rest a ring is one document (`seal`): its keys, states and instants sealed
+    as one AEAD message under a `ring_sealing_key`, bound to its version and
+    algorithm, and checked whole when opened (`unseal`). `persist_with` keeps
+    each version before it is published (a file: ring_file.hpp; a fleet's shared
+    store: fleet/key_ring.hpp), and `adopt` takes a newer version made elsewhere,
+    never an older one.
 */
 
 #include <tessera/core/base64url.hpp>
