@@ -81,12 +81,9 @@ void authenticate_eddsa(benchmark::State& state)
 /// as its only key, and the ring holds three keys (retired, primary, next) as it does between rotations.
 void authenticate_hs256_ring(benchmark::State& state)
 {
-    using namespace std::chrono_literals;
     const auto t0 = clock_at.now();
-    jwt::key_ring<jwt::hs256> ring{{.propagation = 60s, .retention = 86400s, .rotate_every = 864000s}, t0 - 120s};
-    const auto second = ring.publish_new(t0 - 120s).value();
-    (void)ring.promote(second, t0 - 60s);
-    (void)ring.publish_new(t0 - 60s);
+    jwt::key_ring<jwt::hs256> ring{floors::ring_timeline, t0 - std::chrono::seconds{120}};
+    floors::between_rotations(ring, t0);
     const tessera::authenticator_options options{.issuer = "tessera", .audience = "tessera"};
     tessera::jwt_authenticator<jwt::key_ring<jwt::hs256>, tessera::manual_clock> rotating{ring, options, clock_at};
     const auto token = rotating.issue("user-1234567890")->access_token;

@@ -6,6 +6,7 @@
 
 #include <tessera/core/base64url.hpp>
 #include <tessera/core/constant_time.hpp>
+#include <tessera/jwt/key_ring.hpp>
 
 #include <boost/json.hpp>
 #include <botan/hash.h>
@@ -21,6 +22,19 @@
 #include <unordered_map>
 
 namespace floors {
+
+/// The timeline of the key-ring benchmarks, and a ring as it is between rotations (retired, primary, next)
+/// as of `t0`: what an authenticator on a ring is measured with.
+inline const tessera::jwt::key_ring_options ring_timeline{.propagation = std::chrono::seconds{60},
+                                                          .retention = std::chrono::seconds{86400},
+                                                          .rotate_every = std::chrono::seconds{864000}};
+template <class Ring>
+void between_rotations(Ring& ring, tessera::time_point t0)
+{
+    const auto second = ring.publish_new(t0 - std::chrono::seconds{120}).value();
+    (void)ring.promote(second, t0 - std::chrono::seconds{60});
+    (void)ring.publish_new(t0 - std::chrono::seconds{60});
+}
 
 /// What a hand-written authenticate hands its caller: who, until when, the
 /// id to revoke, and the claims. They outlive the call, so they are on the heap.

@@ -81,14 +81,10 @@ std::size_t session_floor(int calls)
 // authenticator with the ring's primary key as its only key.
 std::size_t ring(int calls, bool floor)
 {
-    using namespace std::chrono_literals;
     const auto t0 = clock_at.now();
     tessera::jwt::key_ring<jwt::hs256> keys{jwt::hmac_key<jwt::hs256>::from_bytes(hs256_key).value(),
-                                            {.propagation = 60s, .retention = 86400s, .rotate_every = 864000s},
-                                            t0 - 120s};
-    const auto second = keys.publish_new(t0 - 120s).value();
-    (void)keys.promote(second, t0 - 60s);
-    (void)keys.publish_new(t0 - 60s);
+                                            floors::ring_timeline, t0 - std::chrono::seconds{120}};
+    floors::between_rotations(keys, t0);
     const tessera::authenticator_options options{.issuer = "tessera", .audience = "tessera"};
     tessera::jwt_authenticator<jwt::key_ring<jwt::hs256>, tessera::manual_clock> rotating{keys, options, clock_at};
     const auto token = rotating.issue("user-1234567890")->access_token;
