@@ -15,8 +15,9 @@ class TesseraConan(ConanFile):
     topics = ("authentication", "jwt", "sessions", "header-only")
     package_type = "header-library"
     settings = "os", "arch", "compiler", "build_type"
-    options = {"with_sqlite": [True, False], "with_redis": [True, False], "with_postgres": [True, False]}
-    default_options = {"with_sqlite": True, "with_redis": False, "with_postgres": False}
+    options = {"with_sqlite": [True, False], "with_redis": [True, False], "with_postgres": [True, False],
+               "with_curl": [True, False]}
+    default_options = {"with_sqlite": True, "with_redis": False, "with_postgres": False, "with_curl": False}
     exports_sources = "include/*", "LICENSE"
     no_copy_source = True
 
@@ -32,6 +33,8 @@ class TesseraConan(ConanFile):
             self.requires("hiredis/[>=0.14]")
         if self.options.with_postgres:
             self.requires("libpq/[>=12]")
+        if self.options.with_curl:
+            self.requires("libcurl/[>=7.85]")
 
     def validate(self):
         check_min_cppstd(self, 20)
@@ -66,7 +69,8 @@ class TesseraConan(ConanFile):
         beast.libdirs = []
         for option, name, requirement in (("with_sqlite", "sqlite", "sqlite3::sqlite3"),
                                           ("with_redis", "redis", "hiredis::hiredis"),
-                                          ("with_postgres", "postgres", "libpq::libpq")):
+                                          ("with_postgres", "postgres", "libpq::libpq"),
+                                          ("with_curl", "curl", "libcurl::libcurl")):
             if self.options.get_safe(option):
                 component = self.cpp_info.components[name]
                 component.set_property("cmake_target_name", f"tessera::{name}")

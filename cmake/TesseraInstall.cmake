@@ -4,7 +4,7 @@
 # and `pkg-config --cflags --libs tessera` work from the install prefix.
 #
 # One export set per component: a program that asks for the core alone never
-# needs SQLite, hiredis, libpq or Boost.Beast to be installed.
+# needs SQLite, hiredis, libpq, libcurl or Boost.Beast to be installed.
 include_guard(GLOBAL)
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
@@ -19,7 +19,7 @@ install(TARGETS tessera EXPORT tessera-targets)
 install(EXPORT tessera-targets NAMESPACE tessera:: DESTINATION ${TESSERA_CMAKE_DIR})
 
 set(TESSERA_PC_COMPONENTS)
-foreach(component sqlite redis postgres beast)
+foreach(component sqlite redis postgres curl beast)
   if(TARGET tessera_${component})
     set_target_properties(tessera_${component} PROPERTIES EXPORT_NAME ${component})
     install(TARGETS tessera_${component} EXPORT tessera-${component}-targets)
@@ -37,16 +37,18 @@ write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/tesseraConfigVersio
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/tesseraConfig.cmake ${CMAKE_CURRENT_BINARY_DIR}/tesseraConfigVersion.cmake
   DESTINATION ${TESSERA_CMAKE_DIR})
 
-# pkg-config: tessera (core), tessera-sqlite, tessera-redis, tessera-postgres, tessera-beast
+# pkg-config: tessera (core), tessera-sqlite, tessera-redis, tessera-postgres, tessera-curl, tessera-beast
 # (Boost ships no pkg-config file: Beast's headers come with Boost.JSON's, its threads with -pthread).
 set(TESSERA_PC_REQUIRES_sqlite ", sqlite3 >= 3.35")
 set(TESSERA_PC_REQUIRES_redis ", hiredis >= 0.14")
 set(TESSERA_PC_REQUIRES_postgres ", libpq >= 12")
+set(TESSERA_PC_REQUIRES_curl ", libcurl >= 7.85")
 set(TESSERA_PC_REQUIRES_beast "")
 set(TESSERA_PC_LIBS_beast "-pthread")
 set(TESSERA_PC_DESCRIPTION_sqlite "tessera's SQLite store")
 set(TESSERA_PC_DESCRIPTION_redis "tessera's Redis store")
 set(TESSERA_PC_DESCRIPTION_postgres "tessera's PostgreSQL store")
+set(TESSERA_PC_DESCRIPTION_curl "tessera's libcurl fetcher of remote key sets")
 set(TESSERA_PC_DESCRIPTION_beast "tessera's Boost.Beast adapter")
 configure_file(${CMAKE_CURRENT_LIST_DIR}/tessera.pc.in ${CMAKE_CURRENT_BINARY_DIR}/pkgconfig/tessera.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/pkgconfig/tessera.pc DESTINATION ${CMAKE_INSTALL_DATADIR}/pkgconfig)

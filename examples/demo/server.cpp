@@ -10,6 +10,8 @@
 #include <tessera/fleet/key_ring.hpp>
 #include <tessera/http/guard.hpp>
 #include <tessera/http/login.hpp>
+#include <tessera/jwt/curl_fetcher.hpp>
+#include <tessera/jwt/remote_key_set.hpp>
 #include <tessera/tessera.hpp>
 #ifdef TESSERA_DEMO_WITH_SQLITE
 #include <tessera/store/sqlite.hpp>
@@ -65,6 +67,25 @@ using tcp = asio::ip::tcp;
 #define TESSERA_DEMO_SCHEME TESSERA_DEMO_HYBRID
 #endif
 
+/// Key events (a ring's changes, a remote key set's fetches), told on standard output like the access log.
+struct key_log {
+    bool quiet = false;
+    void operator()(const tessera::security_event& e) const noexcept
+    {
+        if (quiet)
+            return;
+        try {
+            std::string line{to_string(e.kind)};
+            line.append(" ").append(e.handle);
+            if (e.error)
+                line.append(" ").append(tessera::describe(e.error));
+            std::printf("%s\n", line.c_str());
+            std::fflush(stdout);
+        } catch (...) {
+        }
+    }
+};
+
 // The one line that chooses the scheme (over whichever store --store names).
 #if TESSERA_DEMO_SCHEME == TESSERA_DEMO_SESSION
 template <class Store>
@@ -75,18 +96,7 @@ template <class Store>
 using scheme = tessera::authenticator<Store, jwt::hs256, tessera::all_of<tessera::deny_list, tessera::token_version>>;
 constexpr std::string_view scheme_name = "jwt";
 #else
-/// The hybrid scheme signs with a key ring (its changes told on standard output, like the access log).
-struct key_log {
-    bool quiet = false;
-    void operator()(const tessera::security_event& e) const noexcept
-    {
-        if (!quiet) {
-            std::printf("%.*s %.*s\n", static_cast<int>(to_string(e.kind).size()), to_string(e.kind).data(),
-                        static_cast<int>(e.handle.size()), e.handle.data());
-            std::fflush(stdout);
-        }
-    }
-};
+/// The hybrid scheme signs with a key ring (its changes told on standard output).
 using key_ring = jwt::key_ring<jwt::eddsa, key_log>;
 template <class Store>
 using scheme = tessera::hybrid_authenticator<key_ring, Store>;
@@ -120,6 +130,9 @@ struct settings {
     /// The hybrid scheme's signing key is replaced this often (0: never); a successor is published half
     /// of it ahead, and a retired key verifies for the access-token lifetime plus leeway.
     std::chrono::seconds rotate_every{0};
+    /// The JWT demo as a resource server: `/api/me` takes the EdDSA access tokens of the instance
+    /// publishing this JWK Set (a hybrid demo), through a remote key set. Empty: its own tokens.
+    std::string jwks_url;
 };
 
 /// The key file's content, created (mode 0600, never overwritten) from `make` when it does not exist.
@@ -260,6 +273,44 @@ scheme<Store> make_auth(Store& store, const settings& s, [[maybe_unused]] signin
 #endif
 }
 
+/** Another instance's access tokens, verified with the keys it publishes (`--jwks-url`): a remote key
+    set, refreshed in the background and followed through the publisher's rotations. Its bounds are a
+    demo's (freshness from 1 s, a cooldown of 1 s) so that a rotation every few seconds is followed at once.
+*/
+class remote_tokens {
+public:
+    using keys_type = jwt::remote_key_set<jwt::verifier<jwt::eddsa>, jwt::curl_fetcher, key_log>;
+
+    explicit remote_tokens(const settings& s) : keys_(options_of(s), s.jwks_url, {}, key_log{s.quiet}) {}
+
+    tessera::result<tessera::principal> authenticate(std::string_view token)
+    {
+        auto claims = keys_.verify(token);
+        if (!claims)
+            return claims.error();
+        tessera::principal p;
+        p.subject = std::string{claims->subject()};
+        p.expires_at = claims->expires_at().value_or(tessera::time_point{});
+        p.id = std::string{claims->jwt_id()};
+        return p;
+    }
+
+private:
+    static jwt::remote_key_set_options options_of(const settings& s)
+    {
+        jwt::remote_key_set_options o;
+        o.verify.issuers = {"tessera-demo"};
+        o.verify.audiences = {"tessera-demo"};
+        o.verify.type = "JWT";
+        o.verify.leeway = s.leeway;
+        o.min_freshness = std::chrono::seconds{1};
+        o.cooldown = std::chrono::seconds{1};
+        return o;
+    }
+
+    keys_type keys_;
+};
+
 http::guard_options guard_options_of(const settings& s)
 {
     http::guard_options o{.realm = "tessera-demo"};
@@ -290,6 +341,10 @@ public:
                                                .same_site = http::same_site::strict}),
           login_origins_{s.origins}
     {
+        if (!s.jwks_url.empty()) {
+            remote_ = std::make_unique<remote_tokens>(s);
+            remote_guard_.emplace(*remote_, http::guard_options{.realm = "tessera-demo"});
+        }
     }
 
     response_t handle(const request_t& req, const std::string& ip)
@@ -312,6 +367,12 @@ public:
             // authentication, through the same server, parser and writer.
             res.set(bhttp::field::cache_control, http::cache_control_no_store);
             tessera::beast::json(res, {{"sub", "demo"}, {"exp", 0}, {"scheme", scheme_name}});
+        } else if (method == bhttp::verb::get && path == "/api/me" && remote_guard_) {
+            if (auto p = tessera::beast::authenticate(*remote_guard_, req, res))
+                tessera::beast::json(res, {{"sub", p->subject},
+                                           {"exp", p->expires_at.time_since_epoch().count()},
+                                           {"scheme", scheme_name},
+                                           {"verified_by", "remote_key_set"}});
         } else if (method == bhttp::verb::get && path == "/api/me") {
             if (auto p = tessera::beast::authenticate(guard_, req, res)) {
                 tessera::beast::json(res, {{"sub", p->subject},
@@ -540,6 +601,8 @@ private:
     tessera::login_throttle<Store> throttle_;
     http::cookie_policy refresh_cookie_;
     http::origin_policy login_origins_;
+    std::unique_ptr<remote_tokens> remote_;
+    std::optional<http::guard<remote_tokens>> remote_guard_;
 };
 
 std::mutex log_mutex;
@@ -646,6 +709,8 @@ std::optional<settings> parse(int argc, char** argv)
         } else if (a == "--rotate-every" && scheme_name == "hybrid") {
             if (!seconds(v, 2, s.rotate_every))
                 return std::nullopt;
+        } else if (a == "--jwks-url" && scheme_name == "jwt") {
+            s.jwks_url = std::string{v};
         } else {
             return std::nullopt;
         }
@@ -788,6 +853,8 @@ int main(int argc, char** argv)
                      "usage: tessera-demo-%s [--port N] [--bind ADDR] [--users FILE] [--store STORE] [--key-file FILE]\n"
                      "                       [--access-ttl SECONDS] [--leeway SECONDS] [--threads N] [--quiet]\n"
                      "                       [--rotate-every SECONDS]   (hybrid: rotate the signing key)\n"
+                     "                       [--jwks-url URL]           (jwt: /api/me takes the tokens of the\n"
+                     "                                                   instance publishing this JWK Set)\n"
                      "  STORE: memory (the default), sqlite:PATH, redis://[USER:PASSWORD@]HOST[:PORT][/DB],\n"
                      "         redis+unix://[USER:PASSWORD@]/SOCKET, postgresql://URI or postgres:KEYWORDS\n",
                      std::string{scheme_name}.c_str());

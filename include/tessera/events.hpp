@@ -65,6 +65,18 @@ enum class event_kind : int {
     key_revoked,
     /// A retired key's retention ended: it no longer verifies. `handle`: its `kid`.
     key_dropped,
+    /** A remote key set was fetched (or revalidated: 304) and is in use. `handle`: its URL; `count`:
+        its usable keys. Scheme `"remote_key_set"`, like the four below.
+    */
+    key_set_fetched,
+    /// A remote key set (or its discovery document) could not be fetched; `error`: why (`describe`).
+    key_set_fetch_failed,
+    /// A fetched key set was refused (junk, no usable key, too many keys, a `kid` twice); the previous one is kept.
+    key_set_refused,
+    /// The key set in use is past its freshness (its provider cannot be reached) and still serves, within its staleness bound.
+    key_set_stale_served,
+    /// The key set in use is past its staleness bound (or none was ever fetched): its tokens get `keys_unavailable`.
+    key_set_unavailable,
 };
 
 /// The stable snake_case name of an event kind, e.g. `"refresh_reuse_detected"`.
@@ -89,6 +101,11 @@ constexpr std::string_view to_string(event_kind k) noexcept
     case event_kind::key_retired: return "key_retired";
     case event_kind::key_revoked: return "key_revoked";
     case event_kind::key_dropped: return "key_dropped";
+    case event_kind::key_set_fetched: return "key_set_fetched";
+    case event_kind::key_set_fetch_failed: return "key_set_fetch_failed";
+    case event_kind::key_set_refused: return "key_set_refused";
+    case event_kind::key_set_stale_served: return "key_set_stale_served";
+    case event_kind::key_set_unavailable: return "key_set_unavailable";
     }
     return "unknown_event";
 }
@@ -98,7 +115,7 @@ constexpr std::string_view to_string(event_kind k) noexcept
 */
 struct security_event {
     event_kind kind{};
-    /// `"session"`, `"jwt"` or `"hybrid"`; `"key_ring"` for a key's life; empty for an event of no scheme (a login, a CSRF check).
+    /// `"session"`, `"jwt"` or `"hybrid"`; `"key_ring"` for a key's life, `"remote_key_set"` for a fetched set's; empty for an event of no scheme (a login, a CSRF check).
     std::string_view scheme{};
     /// When, on the emitter's clock.
     time_point at{};
@@ -109,9 +126,9 @@ struct security_event {
     /// The client the credential was issued to (refresh reuse, session start), where known.
     std::string_view user_agent{};
     std::string_view ip{};
-    /// `revoked_everywhere`: how many credentials ended.
+    /// `revoked_everywhere`: how many credentials ended; `key_set_fetched`: how many keys the set holds that verify.
     std::size_t count = 0;
-    /// `store_unavailable`: the failure, with its cause; `login_failed`: why.
+    /// `store_unavailable`: the failure, with its cause; `login_failed`: why; `key_set_fetch_failed`, `key_set_refused`: why.
     std::error_code error{};
 };
 

@@ -53,7 +53,7 @@ case "$what" in
     # shellcheck disable=SC2086 # the flags are words
     "$cxx" -std=c++20 "$consumers/round_trip.cpp" -o "$work/build-pkg_config/consumer" $flags
     "$work/build-pkg_config/consumer"
-    for component in sqlite redis postgres beast; do
+    for component in sqlite redis postgres curl beast; do
       PKG_CONFIG_PATH="$prefix/share/pkgconfig" pkg-config --exists "tessera-$component" ||
         { echo "no tessera-$component.pc" >&2; exit 1; }
     done

@@ -19,6 +19,7 @@
 #include <tessera/jwt/decode.hpp>
 #include <tessera/jwt/jwks.hpp>
 #include <tessera/jwt/key_ring.hpp>
+#include <tessera/jwt/remote_key_set.hpp>
 #include <tessera/password/hash.hpp>
 #include <tessera/store/memory.hpp>
 #include <tessera/store/postgres.hpp>
@@ -622,6 +623,79 @@ inline void sealed_ring(std::string_view in)
     sealed_ring_as<jwt::eddsa>(in);
 }
 
+/// A fetch policy that answers every request with one body (the fuzzer's input), for a remote key set.
+struct fixed_fetch {
+    std::string body;
+    tessera::result<jwt::fetch_response> operator()(const jwt::fetch_request&) const
+    {
+        return jwt::fetch_response{200, {}, {}, body};
+    }
+};
+
+/** A JWK Set as a provider serves it: read for a verifier of three families. What is accepted
+    holds only usable keys (no private member, `key_ops` allowing `verify`, one `kid` each), builds a
+    verifier without throwing, and is what a remote key set fetching the same body keeps; what is
+    refused is refused with one of the four causes, and a remote set fetching it serves nothing.
+    The input's first line is also read as a `Cache-Control` field and as a URL.
+*/
+inline void jwks_document(std::string_view in)
+{
+    const auto line = in.substr(0, in.find('\n'));
+    if (const auto age = jwt::detail::max_age_of(line))
+        require(age->count() >= 0 && age->count() <= (std::int64_t{1} << 31), "a max-age out of its range");
+    if (const auto url = jwt::detail::check_fetch_url(line))
+        require((url->https || url->loopback) && !url->host.empty() && line.size() <= jwt::detail::max_url_size,
+                "a URL accepted that is neither https nor loopback");
+
+    const auto read = jwt::detail::read_key_set<jwt::es256, jwt::eddsa, jwt::rs256>(in, 100);
+    using set_t = jwt::remote_key_set<jwt::verifier<jwt::es256, jwt::eddsa, jwt::rs256>, fixed_fetch>;
+    set_t remote{{.background = false}, "https://issuer.example/jwks", fixed_fetch{std::string{in}}};
+    const auto fetched = remote.refresh(now);
+    if (in.size() > remote.options().max_body)
+        return;
+    if (!read) {
+        const auto cause = tessera::fetch_cause_of(read.error());
+        require(cause == tessera::fetch_failure::malformed || cause == tessera::fetch_failure::too_many_keys ||
+                    cause == tessera::fetch_failure::duplicate_kid || cause == tessera::fetch_failure::no_usable_key,
+                "a key set refused without one of its causes");
+        require(!fetched && !remote.status().loaded, "a remote key set kept a refused set");
+        return;
+    }
+    require(read->usable == read->keys.size() && read->usable >= 1, "a key set accepted without a usable key");
+    std::vector<std::string> kids;
+    for (const auto& k : read->keys.keys()) {
+        require(!jwt::detail::has_private_member(k) && jwt::detail::allows_verify(k), "an unusable key kept");
+        if (const auto* kid = k.if_contains("kid")) {
+            const std::string id{kid->as_string()};
+            require(std::find(kids.begin(), kids.end(), id) == kids.end(), "a kid kept twice");
+            kids.push_back(id);
+        }
+    }
+    const jwt::verifier<jwt::es256, jwt::eddsa, jwt::rs256> v{read->keys};
+    require(fetched.has_value() && remote.status().keys == read->usable, "a remote key set that refused a usable set");
+    (void)remote.verify("eyJhbGciOiJFUzI1NiIsImtpZCI6ImEifQ.e30.AAAA", now);
+}
+
+/** An OpenID discovery document for one issuer: what is accepted names exactly that issuer and a
+    `jwks_uri` a key set may be fetched from.
+*/
+inline void discovery_document(std::string_view in)
+{
+    constexpr std::string_view issuer = "https://issuer.example";
+    const auto uri = jwt::detail::read_discovery(in, issuer);
+    if (!uri) {
+        const auto cause = tessera::fetch_cause_of(uri.error());
+        require(cause == tessera::fetch_failure::malformed || cause == tessera::fetch_failure::wrong_issuer ||
+                    cause == tessera::fetch_failure::insecure_url,
+                "a discovery document refused without one of its causes");
+        return;
+    }
+    require(jwt::detail::check_fetch_url(*uri).has_value(), "a jwks_uri accepted that a key set may not come from");
+    const auto doc = boost::json::parse(in).as_object();
+    require(doc.at("issuer").as_string() == issuer && doc.at("jwks_uri").as_string() == *uri,
+            "a discovery document read as another");
+}
+
 struct target {
     const char* name;
     void (*run)(std::string_view);
@@ -637,6 +711,7 @@ inline constexpr target targets[] = {
     {"redis_reply", redis_reply}, {"pg_result", pg_result},
     {"http_request", http_request}, {"login_body", login_body},
     {"path_segment", path_segment}, {"sealed_ring", sealed_ring},
+    {"jwks_document", jwks_document}, {"discovery_document", discovery_document},
 };
 
 inline const target* find(std::string_view name)

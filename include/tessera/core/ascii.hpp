@@ -36,4 +36,14 @@ constexpr bool starts_with_ignoring_ascii_case(std::string_view text, std::strin
 static_assert(equal_ignoring_ascii_case("Bearer", "bEARER") && !equal_ignoring_ascii_case("@", "`") &&
               !equal_ignoring_ascii_case("[", "{") && starts_with_ignoring_ascii_case("__HOST-id", "__Host-"));
 
+/// `s` without the spaces and tabs around it (HTTP's optional white space, RFC 9110 §5.6.3).
+constexpr std::string_view trim_ows(std::string_view s) noexcept
+{
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+        s.remove_suffix(1);
+    return s;
+}
+
 } // namespace tessera::inline v0::detail

@@ -82,6 +82,12 @@ enum class errc : int {
         the primary (promote another key instead), publishing a key the ring already holds.
     */
     wrong_key_state,
+    /** No key set can be trusted to verify this token: a remote key set could not be fetched (or
+        what it fetched was refused) and the last good set is older than its maximum staleness, or
+        none was ever fetched. Unavailable (503), never rejected: the token was not found wanting,
+        the verifier could not look. The cause is in the `key_set_fetch_failed` events.
+    */
+    keys_unavailable,
 };
 
 /** What an HTTP layer needs to know of an error: one condition per response status.
@@ -138,6 +144,38 @@ enum class store_failure : int {
     busy,
 };
 
+/** Why a remote key set (or its discovery document) could not be fetched or was refused. Like a
+    store failure, such a code *is* `keys_unavailable` for the HTTP layer — `to_string` says so, it
+    is equivalent to `condition::unavailable`, `http_status` is 503 — and keeps its cause for the
+    operator (`describe`, `fetch_cause_of`, the `key_set_fetch_failed` and `key_set_refused` events).
+*/
+enum class fetch_failure : int {
+    /// No connection could be made (nothing listens, the name does not resolve, the route is refused).
+    unreachable = 1,
+    /// No whole answer within the timeout (connecting, or the total).
+    timeout,
+    /// TLS failed: a certificate no trusted authority signed, a host name it does not name, a broken handshake.
+    tls,
+    /// The body is longer than the limit.
+    too_large,
+    /// The status was neither 200 nor (for a revalidation) 304.
+    bad_status,
+    /// The provider answered with a redirect, which is never followed.
+    redirect,
+    /// The URL is not `https` (plain `http` only to a loopback address), or not one tessera reads without guessing.
+    insecure_url,
+    /// The body is not the JSON document expected (a JWK Set, a discovery document).
+    malformed,
+    /// The set holds no key this verifier can use: refused, the previous set kept.
+    no_usable_key,
+    /// The set holds more keys than the limit.
+    too_many_keys,
+    /// Two usable keys share a `kid`: which one a token means cannot be told.
+    duplicate_kid,
+    /// The discovery document's `issuer` is not exactly the configured issuer.
+    wrong_issuer,
+};
+
 } // namespace tessera::inline v0
 
 // Declared before any use so that `errc` converts to `std::error_code` everywhere.
@@ -147,6 +185,8 @@ template <>
 struct std::is_error_condition_enum<tessera::condition> : std::true_type {};
 template <>
 struct std::is_error_code_enum<tessera::store_failure> : std::true_type {};
+template <>
+struct std::is_error_code_enum<tessera::fetch_failure> : std::true_type {};
 
 namespace tessera::inline v0 {
 
@@ -181,6 +221,7 @@ constexpr std::string_view to_string(errc e) noexcept
     case errc::weak_password: return "weak_password";
     case errc::invalid_request: return "invalid_request";
     case errc::wrong_key_state: return "wrong_key_state";
+    case errc::keys_unavailable: return "keys_unavailable";
     }
     return "unknown_error";
 }
@@ -216,6 +257,26 @@ constexpr std::string_view to_string(store_failure f) noexcept
     return "unknown_cause";
 }
 
+/// The stable name of a fetch failure's cause, e.g. `"timeout"`.
+constexpr std::string_view to_string(fetch_failure f) noexcept
+{
+    switch (f) {
+    case fetch_failure::unreachable: return "unreachable";
+    case fetch_failure::timeout: return "timeout";
+    case fetch_failure::tls: return "tls";
+    case fetch_failure::too_large: return "too_large";
+    case fetch_failure::bad_status: return "bad_status";
+    case fetch_failure::redirect: return "redirect";
+    case fetch_failure::insecure_url: return "insecure_url";
+    case fetch_failure::malformed: return "malformed";
+    case fetch_failure::no_usable_key: return "no_usable_key";
+    case fetch_failure::too_many_keys: return "too_many_keys";
+    case fetch_failure::duplicate_kid: return "duplicate_kid";
+    case fetch_failure::wrong_issuer: return "wrong_issuer";
+    }
+    return "unknown_cause";
+}
+
 /// The condition `e` belongs to.
 constexpr condition condition_of(errc e) noexcept
 {
@@ -223,7 +284,8 @@ constexpr condition condition_of(errc e) noexcept
     case errc::csrf_mismatch: return condition::forbidden;
     case errc::rate_limited: return condition::throttled;
     case errc::store_unavailable:
-    case errc::store_full: return condition::unavailable;
+    case errc::store_full:
+    case errc::keys_unavailable: return condition::unavailable;
     case errc::invalid_key:
     case errc::weak_key:
     case errc::invalid_configuration:
@@ -253,6 +315,16 @@ public:
     std::string message(int ev) const override
     {
         return "store_unavailable (" + std::string{to_string(static_cast<store_failure>(ev))} + ")";
+    }
+};
+
+class fetch_failure_category final : public std::error_category {
+public:
+    const char* name() const noexcept override { return "tessera-fetch"; }
+
+    std::string message(int ev) const override
+    {
+        return "keys_unavailable (" + std::string{to_string(static_cast<fetch_failure>(ev))} + ")";
     }
 };
 
@@ -301,6 +373,27 @@ inline std::optional<store_failure> cause_of(const std::error_code& ec) noexcept
     return static_cast<store_failure>(ec.value());
 }
 
+/// The category of every `fetch_failure`.
+inline const std::error_category& tessera_fetch_category() noexcept
+{
+    static const detail::fetch_failure_category category;
+    return category;
+}
+
+/// Makes `fetch_failure` values usable as `std::error_code` (found by ADL).
+inline std::error_code make_error_code(fetch_failure f) noexcept
+{
+    return {static_cast<int>(f), tessera_fetch_category()};
+}
+
+/// The cause of a remote key set's failure; nothing for any other code.
+inline std::optional<fetch_failure> fetch_cause_of(const std::error_code& ec) noexcept
+{
+    if (ec.category() != tessera_fetch_category())
+        return std::nullopt;
+    return static_cast<fetch_failure>(ec.value());
+}
+
 /// The category of every `condition`.
 inline const std::error_category& tessera_condition_category() noexcept
 {
@@ -316,7 +409,7 @@ inline std::error_condition make_error_condition(condition c) noexcept
 
 inline bool detail::condition_category::equivalent(const std::error_code& code, int cv) const noexcept
 {
-    if (code.category() == tessera_store_category())
+    if (code.category() == tessera_store_category() || code.category() == tessera_fetch_category())
         return condition{cv} == condition::unavailable;
     return code.category() == tessera_category() && condition_of(static_cast<errc>(code.value())) == condition{cv};
 }
@@ -326,7 +419,7 @@ inline bool detail::condition_category::equivalent(const std::error_code& code, 
 */
 inline int http_status(const std::error_code& ec) noexcept
 {
-    if (ec.category() == tessera_store_category())
+    if (ec.category() == tessera_store_category() || ec.category() == tessera_fetch_category())
         return 503;
     if (ec.category() != tessera_category())
         return 500;
@@ -348,6 +441,8 @@ inline std::string to_string(const std::error_code& ec)
         return std::string{to_string(static_cast<errc>(ec.value()))};
     if (ec.category() == tessera_store_category())
         return std::string{to_string(errc::store_unavailable)};
+    if (ec.category() == tessera_fetch_category())
+        return std::string{to_string(errc::keys_unavailable)};
     return ec.message();
 }
 
@@ -356,7 +451,8 @@ inline std::string to_string(const std::error_code& ec)
 */
 inline std::string describe(const std::error_code& ec)
 {
-    return ec.category() == tessera_store_category() ? ec.message() : to_string(ec);
+    const bool has_cause = ec.category() == tessera_store_category() || ec.category() == tessera_fetch_category();
+    return has_cause ? ec.message() : to_string(ec);
 }
 
 /** The one exception tessera throws: only from constructors and key loading,

@@ -46,6 +46,12 @@ inline failure fail(store_failure f) noexcept
 }
 
 /// Passes on an error from another result: `return fail(r.error());`.
+/// A remote key set's failure, with its cause: `return fail(fetch_failure::timeout);`.
+inline failure fail(fetch_failure f) noexcept
+{
+    return {make_error_code(f)};
+}
+
 inline failure fail(std::error_code ec) noexcept
 {
     return {ec};

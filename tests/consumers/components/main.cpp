@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: BSL-1.0
 // The SQLite store and the Beast adapter from the installed package: a session survives reopening
-// the file, and a Beast request carrying it as a bearer token is let in by the guard.
+// the file, and a Beast request carrying it as a bearer token is let in by the guard; the libcurl
+// fetcher links, and refuses plain http to a host that is not loopback before any connection.
 #include <tessera/beast.hpp>
+#include <tessera/jwt/curl_fetcher.hpp>
 #include <tessera/http/guard.hpp>
 #include <tessera/authenticator.hpp>
 #include <tessera/session/session.hpp>
@@ -43,5 +45,12 @@ int main()
         return 1;
     }
     std::cout << "a Beast request of " << p->subject << " let in\n";
+    const tessera::jwt::curl_fetcher fetch;
+    const auto plain = fetch({.url = "http://provider.example/jwks.json"});
+    if (plain || plain.error() != tessera::fetch_failure::insecure_url) {
+        std::cerr << "the libcurl fetcher did not refuse plain http\n";
+        return 1;
+    }
+    std::cout << "libcurl fetcher: plain http refused (" << tessera::describe(plain.error()) << ")\n";
     return 0;
 }
