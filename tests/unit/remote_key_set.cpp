@@ -516,7 +516,8 @@ BOOST_AUTO_TEST_CASE(what_a_provider_must_not_answer_is_refused_and_the_set_in_h
         {"keys_unavailable (redirect)", reply{302, "", {{"Location", "https://elsewhere.example/jwks"}}}},
         {"keys_unavailable (redirect)", reply{301, set_of({k1.jwk()}), {{"Location", "/jwks"}}}},
     };
-    for (const auto& [expected, bad] : answers) {
+    for (const auto& [expected, answer] : answers) {
+        const reply bad = answer; // a lambda may not capture a structured binding (clang 14)
         key_server server;
         server.answer([&](const seen_request&) { return bad; });
         auto o = options();
