@@ -132,6 +132,20 @@ struct remote_key_set_status {
 
 namespace detail {
 
+/** A fetched document as a strict JSON object (its size was bounded by the fetch), nested at most 8 deep.
+    @return `fetch_failure::malformed` for anything else.
+*/
+inline result<boost::json::object> fetched_document(std::string_view text)
+{
+    tessera::detail::json_limits limits;
+    limits.max_depth = 8;
+    limits.max_size = std::max<std::size_t>(text.size(), 1);
+    auto doc = tessera::detail::parse_object(text, {}, limits);
+    if (!doc)
+        return fail(fetch_failure::malformed);
+    return doc;
+}
+
 /// The usable keys of a JWK Set document, and how many they are.
 struct read_set {
     key_set keys;
@@ -191,12 +205,9 @@ bool fits_any(const boost::json::object& jwk)
 template <algorithm... Algs>
 result<read_set> read_key_set(std::string_view text, std::size_t max_keys)
 {
-    tessera::detail::json_limits limits;
-    limits.max_depth = 8;
-    limits.max_size = std::max<std::size_t>(text.size(), 1);
-    auto doc = tessera::detail::parse_object(text, {}, limits);
+    auto doc = fetched_document(text);
     if (!doc)
-        return fail(fetch_failure::malformed);
+        return doc.error();
     const auto* keys = doc->if_contains("keys");
     if (keys == nullptr || !keys->is_array())
         return fail(fetch_failure::malformed);
@@ -238,12 +249,9 @@ inline std::string discovery_url_of(std::string_view issuer)
 */
 inline result<std::string> read_discovery(std::string_view text, std::string_view issuer)
 {
-    tessera::detail::json_limits limits;
-    limits.max_depth = 8;
-    limits.max_size = std::max<std::size_t>(text.size(), 1);
-    auto doc = tessera::detail::parse_object(text, {}, limits);
+    auto doc = fetched_document(text);
     if (!doc)
-        return fail(fetch_failure::malformed);
+        return doc.error();
     const auto* iss = doc->if_contains("issuer");
     const auto* uri = doc->if_contains("jwks_uri");
     if (iss == nullptr || !iss->is_string() || uri == nullptr || !uri->is_string())
