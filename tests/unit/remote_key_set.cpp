@@ -328,6 +328,9 @@ BOOST_AUTO_TEST_CASE(cache_control_is_read_shortest_first)
     BOOST_TEST(max_age_of("max-age=\"300\"")->count() == 0); // unreadable: the least
     BOOST_TEST(max_age_of("max-age=-5")->count() == 0);
     BOOST_TEST(max_age_of("max-age=99999999999999999999999")->count() == (std::int64_t{1} << 31));
+    BOOST_TEST(max_age_of("max-age=9999999999")->count() == (std::int64_t{1} << 31)); // fits 64 bits, not 2^31
+    BOOST_TEST(max_age_of("max-age=2147483648")->count() == (std::int64_t{1} << 31));
+    BOOST_TEST(max_age_of("max-age=2147483647")->count() == (std::int64_t{1} << 31) - 1);
 }
 
 BOOST_AUTO_TEST_CASE(a_fetched_set_keeps_only_keys_it_may_use)

@@ -184,10 +184,12 @@ inline std::optional<std::chrono::seconds> max_age_of(std::string_view field) no
                                                             : tessera::detail::trim_ows(directive.substr(eq + 1));
             std::int64_t seconds = 0;
             const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-            // RFC 9111 §1.2.2: a delta-seconds too large to represent is taken as 2^31.
-            if (ec == std::errc::result_out_of_range && !value.empty() && value.find_first_not_of("0123456789") == std::string_view::npos)
-                seconds = std::int64_t{1} << 31;
-            else if (value.empty() || ec != std::errc{} || end != value.data() + value.size() || seconds < 0)
+            // RFC 9111 §1.2.2: a delta-seconds greater than 2^31 (however many digits) is taken as 2^31.
+            constexpr std::int64_t greatest = std::int64_t{1} << 31;
+            const bool digits = !value.empty() && value.find_first_not_of("0123456789") == std::string_view::npos;
+            if (digits && (ec == std::errc::result_out_of_range || seconds > greatest))
+                seconds = greatest;
+            else if (!digits || ec != std::errc{} || end != value.data() + value.size())
                 seconds = 0;
             shortest(std::chrono::seconds{seconds});
         }
