@@ -21,7 +21,7 @@ using test::outcome;
 
 namespace {
 
-const auto now = at(1'700'000'000);
+using test::now;
 const std::string valid_claims = R"({"sub":"alice","exp":1700000600})";
 const std::string hs256_header = R"({"alg":"HS256","typ":"JWT"})";
 

@@ -30,7 +30,7 @@ using algorithms = std::tuple<jwt::hs256, jwt::hs384, jwt::hs512, jwt::rs256, jw
 
 constexpr std::string_view issuer = "https://auth.example";
 constexpr std::string_view audience = "interop";
-constexpr std::string_view subject = "user-7";
+constexpr std::string_view peer_subject = "user-7";
 
 /// One algorithm's keys, as tessera uses them and as the job file hands them to the peer.
 struct job_case {
@@ -40,7 +40,7 @@ struct job_case {
 };
 
 template <class Alg>
-job_case make_case(tessera::time_point now)
+job_case make_case(tessera::time_point when)
 {
     jwt::verify_options options;
     options.issuers = {std::string{issuer}};
@@ -50,10 +50,10 @@ job_case make_case(tessera::time_point now)
     json["alg"] = boost::json::string_view{Alg::name.data(), Alg::name.size()};
     auto sign_with = [&](const auto& key) {
         return *jwt::signer<Alg>{key}.sign(jwt::claims{}
-                                               .subject(subject)
+                                               .subject(peer_subject)
                                                .issuer(issuer)
                                                .audience(audience)
-                                               .lifetime(now, std::chrono::minutes{10})
+                                               .lifetime(when, std::chrono::minutes{10})
                                                .set("role", "tessera"));
     };
     std::string token;
@@ -86,9 +86,9 @@ job_case make_case(tessera::time_point now)
     return {std::string{Alg::name}, std::move(json), std::move(verify)};
 }
 
-std::vector<job_case> make_cases(tessera::time_point now)
+std::vector<job_case> make_cases(tessera::time_point when)
 {
-    return std::apply([&](auto... alg) { return std::vector<job_case>{make_case<decltype(alg)>(now)...}; },
+    return std::apply([&](auto... alg) { return std::vector<job_case>{make_case<decltype(alg)>(when)...}; },
                       algorithms{});
 }
 
@@ -99,17 +99,17 @@ std::string read_all(const std::filesystem::path& path)
 }
 
 /// Runs `command` on the job and returns its parsed JSON report.
-boost::json::object run_peer(const std::string& command, const std::vector<job_case>& cases, tessera::time_point now)
+boost::json::object run_peer(const std::string& command, const std::vector<job_case>& cases, tessera::time_point when)
 {
     const auto dir = std::filesystem::temp_directory_path() / ("tessera-interop-" + tessera::random_id(8));
     std::filesystem::create_directories(dir);
     boost::json::array job_cases;
     for (const auto& c : cases)
         job_cases.push_back(c.json);
-    boost::json::object job{{"now", now.time_since_epoch().count()},
+    boost::json::object job{{"now", when.time_since_epoch().count()},
                             {"iss", issuer},
                             {"aud", audience},
-                            {"sub", subject},
+                            {"sub", peer_subject},
                             {"cases", std::move(job_cases)}};
     std::ofstream{dir / "job.json"} << boost::json::serialize(job);
 
@@ -127,9 +127,9 @@ boost::json::object run_peer(const std::string& command, const std::vector<job_c
 
 void check_both_ways(const std::string& command)
 {
-    const auto now = tessera::system_clock{}.now();
-    const auto cases = make_cases(now);
-    const auto report = run_peer(command, cases, now);
+    const auto started = tessera::system_clock{}.now();
+    const auto cases = make_cases(started);
+    const auto report = run_peer(command, cases, started);
     const auto& results = report.at("results").as_array();
     BOOST_TEST_REQUIRE(results.size() == cases.size());
     for (std::size_t i = 0; i < cases.size(); ++i) {
@@ -145,7 +145,7 @@ void check_both_ways(const std::string& command)
             const std::string token{r.at("token").as_string()};
             auto claims = c.verify(token);
             BOOST_TEST_REQUIRE(outcome(claims) == "ok");
-            BOOST_TEST(claims->subject() == subject);
+            BOOST_TEST(claims->subject() == peer_subject);
             BOOST_TEST(claims->header().alg == c.alg);
             std::string tampered = token;
             const auto at = tampered.find('.') + 4;

@@ -11,7 +11,7 @@ using test::outcome;
 
 namespace {
 
-const auto now = at(1'700'000'000);
+using test::now;
 
 using algorithms = std::tuple<jwt::hs256, jwt::hs384, jwt::hs512, jwt::rs256, jwt::rs384, jwt::rs512, jwt::ps256,
                               jwt::ps384, jwt::ps512, jwt::es256, jwt::es384, jwt::es512, jwt::eddsa>;

@@ -21,6 +21,9 @@ inline tessera::time_point at(std::int64_t epoch)
     return tessera::time_point{std::chrono::seconds{epoch}};
 }
 
+/// The instant the JWT suites sign and verify at (November 2023).
+inline const tessera::time_point now = at(1'700'000'000);
+
 /// A token with the exact header and payload text given, MACed with `key`.
 template <class Alg>
 std::string forge(std::string_view header, std::string_view payload, const jwt::hmac_key<Alg>& key)
