@@ -133,6 +133,9 @@ struct settings {
     /// The JWT demo as a resource server: `/api/me` takes the EdDSA access tokens of the instance
     /// publishing this JWK Set (a hybrid demo), through a remote key set. Empty: its own tokens.
     std::string jwks_url;
+    /// How long past its freshness that set keeps serving while its publisher cannot be reached;
+    /// past it, `/api/me` answers 503.
+    std::chrono::seconds jwks_max_stale{3600};
 };
 
 /// The key file's content, created (mode 0600, never overwritten) from `make` when it does not exist.
@@ -305,6 +308,7 @@ private:
         o.verify.leeway = s.leeway;
         o.min_freshness = std::chrono::seconds{1};
         o.cooldown = std::chrono::seconds{1};
+        o.max_staleness = s.jwks_max_stale;
         return o;
     }
 
@@ -711,6 +715,9 @@ std::optional<settings> parse(int argc, char** argv)
                 return std::nullopt;
         } else if (a == "--jwks-url" && scheme_name == "jwt") {
             s.jwks_url = std::string{v};
+        } else if (a == "--jwks-max-stale" && scheme_name == "jwt") {
+            if (!seconds(v, 0, s.jwks_max_stale))
+                return std::nullopt;
         } else {
             return std::nullopt;
         }
@@ -855,6 +862,8 @@ int main(int argc, char** argv)
                      "                       [--rotate-every SECONDS]   (hybrid: rotate the signing key)\n"
                      "                       [--jwks-url URL]           (jwt: /api/me takes the tokens of the\n"
                      "                                                   instance publishing this JWK Set)\n"
+                     "                       [--jwks-max-stale SECONDS] (jwt: how long that set serves while its\n"
+                     "                                                   publisher is down; default 3600)\n"
                      "  STORE: memory (the default), sqlite:PATH, redis://[USER:PASSWORD@]HOST[:PORT][/DB],\n"
                      "         redis+unix://[USER:PASSWORD@]/SOCKET, postgresql://URI or postgres:KEYWORDS\n",
                      std::string{scheme_name}.c_str());

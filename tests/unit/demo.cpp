@@ -22,6 +22,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <future>
@@ -782,6 +783,61 @@ BOOST_AUTO_TEST_CASE(two_hybrid_instances_on_one_store_rotate_one_key_ring)
             BOOST_TEST(second.stop() == 0);
         }
     }
+}
+
+BOOST_AUTO_TEST_CASE(the_jwt_demo_verifies_a_rotating_publisher_through_its_key_set)
+{
+    const workdir dir;
+    auto publisher = std::make_unique<demo_process>(schemes[2], dir,
+                                                    std::vector<std::string>{"--rotate-every", "4", "--access-ttl", "60"});
+    const auto url = "http://127.0.0.1:" + std::to_string(publisher->port()) + "/.well-known/jwks.json";
+    demo_process resource{schemes[1], dir, {"--jwks-url", url, "--jwks-max-stale", "2"}};
+    tab user{publisher->port()};
+    BOOST_TEST_REQUIRE(user.login().status() == 200U);
+    const auto first = user.access;
+    user.at(resource.port());
+    auto me = user.me();
+    BOOST_TEST_REQUIRE(me.status() == 200U, me.raw.body());
+    BOOST_TEST(me.json().at("sub").as_string() == "demo");
+    BOOST_TEST(me.json().at("verified_by").as_string() == "remote_key_set");
+    user.access = tampered(first);
+    BOOST_TEST(user.me().status() == 401U);
+    BOOST_TEST(user.me().field("WWW-Authenticate") == invalid_token);
+
+    // The publisher rotates: a token of its new key is accepted on the request that first shows it.
+    tab later{publisher->port()};
+    std::string kid = kid_in(first);
+    for (int i = 0; i < 100 && kid == kid_in(first); ++i) {
+        std::this_thread::sleep_for(100ms);
+        BOOST_TEST_REQUIRE(later.login().status() == 200U);
+        kid = kid_in(later.access);
+    }
+    BOOST_TEST_REQUIRE(kid != kid_in(first));
+    later.at(resource.port());
+    BOOST_TEST(later.me().status() == 200U);
+    user.access = first;
+    BOOST_TEST(user.me().status() == 200U); // the retired key is still published, still verifies
+
+    // The publisher goes away: the last set serves for its freshness (1 s) and two seconds more, then every
+    // answer is 503 (the keys are unavailable), never 401 (the tokens are not at fault).
+    BOOST_TEST(publisher->stop() == 0);
+    publisher.reset();
+    std::vector<unsigned> answers;
+    for (int i = 0; i < 100 && (answers.empty() || answers.back() != 503U); ++i) {
+        answers.push_back(later.me().status());
+        std::this_thread::sleep_for(100ms);
+    }
+    BOOST_TEST_REQUIRE(answers.back() == 503U);
+    const auto first_503 = std::find(answers.begin(), answers.end(), 503U);
+    BOOST_TEST(std::all_of(answers.begin(), first_503, [](unsigned a) { return a == 200U; }));
+    BOOST_TEST((first_503 != answers.begin())); // served stale first
+    const auto down = later.me();
+    BOOST_TEST(down.status() == 503U);
+    BOOST_TEST(down.error() == "unavailable");
+    BOOST_TEST(down.field("WWW-Authenticate") == "(none)");
+    BOOST_TEST(resource.output().find("key_set_stale_served") != std::string::npos);
+    BOOST_TEST(resource.output().find("key_set_unavailable") != std::string::npos);
+    BOOST_TEST(resource.stop() == 0);
 }
 
 BOOST_AUTO_TEST_CASE(the_page_in_a_real_browser)
