@@ -155,12 +155,12 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(tokens_verify_exactly_while_their_key_verifies, Al
     BOOST_TEST(ring.maintain(t0 + 600s + 3599s).dropped == 0u);
     BOOST_TEST(keys.verify(a, t0 + 4199s).has_value());
     BOOST_TEST(ring.maintain(t0 + 600s + 3600s).dropped == 1u);
-    BOOST_TEST(tessera::to_string(keys.verify(a, t0 + 4200s).error()) == "unknown_key");
+    BOOST_TEST(tessera::to_string(keys.verify(a, t0 + 4200s).error()) == "unknown_key"); // dropped: a key no longer known
     BOOST_TEST(keys.verify(b, t0 + 4200s).has_value());
 
     // Revoked: refused at once, the primary replaced at once, and the kid never accepted again.
     BOOST_TEST(ring.revoke(k2, t0 + 4300s).value() == true);
-    BOOST_TEST(tessera::to_string(keys.verify(b, t0 + 4300s).error()) == "unknown_key");
+    BOOST_TEST(tessera::to_string(keys.verify(b, t0 + 4300s).error()) == "revoked");
     const auto k3 = ring.primary_kid();
     BOOST_TEST(k3 != k2);
     const auto c = keys.sign(day_claims(t0 + 4300s)).value();
@@ -273,7 +273,9 @@ BOOST_AUTO_TEST_CASE(maintain_keeps_the_schedule_and_every_token_verifies_when_i
 BOOST_AUTO_TEST_CASE(a_revoked_primary_is_replaced_at_once_by_the_key_verifiers_are_likeliest_to_hold)
 {
     jwt::key_ring<jwt::es256, ring_log> ring{timeline, t0};
+    jwt::ring_keys<jwt::es256, ring_log> keys{ring, {.leeway = 0s}};
     const auto k1 = ring.primary_kid();
+    const auto old = keys.sign(day_claims(t0)).value();
     const auto k2 = ring.publish_new(t0).value();
     const auto k3 = ring.publish_new(t0 + 500s).value();
     (void)ring.events().take();
@@ -284,10 +286,17 @@ BOOST_AUTO_TEST_CASE(a_revoked_primary_is_replaced_at_once_by_the_key_verifiers_
     BOOST_TEST(ring.revoke(k3, t0 + 900s).value()); // no next key: a new one
     const auto k4 = ring.primary_kid();
     BOOST_TEST((k4 != k1 && k4 != k2 && k4 != k3));
+    // A token of a revoked key is told apart from one of a key never known, and the presentation told.
+    BOOST_TEST(tessera::to_string(keys.verify(old, t0 + 901s).error()) == "revoked");
+    auto stranger = old;
+    stranger.replace(0, stranger.find('.'), tessera::base64url::encode(std::string_view{
+                                                R"({"alg":"ES256","kid":"never-published","typ":"JWT"})"}));
+    BOOST_TEST(tessera::to_string(keys.verify(stranger, t0 + 901s).error()) == "unknown_key");
     const std::vector<std::string> expected{"key_revoked key_ring " + k1, "key_promoted key_ring " + k2,
                                             "key_revoked key_ring " + k2, "key_promoted key_ring " + k3,
                                             "key_revoked key_ring " + k3, "key_published key_ring " + k4,
-                                            "key_promoted key_ring " + k4};
+                                            "key_promoted key_ring " + k4,
+                                            "revoked_credential_presented key_ring " + k1};
     BOOST_TEST(ring.events().take() == expected, boost::test_tools::per_element());
 }
 
@@ -344,7 +353,7 @@ BOOST_AUTO_TEST_CASE(authenticators_on_a_ring_keep_their_users_through_a_rotatio
 
     // A remembered token of a revoked key is refused at once: a change of keys empties the cache.
     BOOST_TEST(ring.revoke(k1, clock.now()).value());
-    BOOST_TEST(tessera::to_string(api.authenticate(first.access_token).error()) == "unknown_key");
+    BOOST_TEST(tessera::to_string(api.authenticate(first.access_token).error()) == "revoked");
     BOOST_TEST(api.authenticate(second.access_token).has_value());
 
     // The hybrid scheme signs its access tokens with the ring too; its refresh tokens are its own.
@@ -423,7 +432,7 @@ BOOST_AUTO_TEST_CASE(rotations_while_eight_threads_verify_answer_every_token_exa
     BOOST_TEST(kept_ok.load() == threads * rounds);
     BOOST_TEST(own_ok.load() == threads * rounds);
     BOOST_TEST(doomed_after_revocation_ok.load() == 0);
-    BOOST_TEST(tessera::to_string(keys.verify(doomed, t0).error()) == "unknown_key");
+    BOOST_TEST(tessera::to_string(keys.verify(doomed, t0).error()) == "revoked");
     BOOST_TEST(ring.contents()->keys.size() == 53u); // the first, the doomed (a tombstone), the third, 50 more
 }
 
@@ -683,7 +692,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(instances_on_one_store_rotate_as_one_ring, F, test
     const auto k1 = kid_of(first);
     BOOST_TEST(a.revoke(k1, t0 + 602s).value());
     BOOST_TEST(b.sync().value());
-    BOOST_TEST(tessera::to_string(on_b.verify(first, t0 + 602s).error()) == "unknown_key");
+    BOOST_TEST(tessera::to_string(on_b.verify(first, t0 + 602s).error()) == "revoked");
 
     // Nothing in the store is readable without the sealing key.
     for (std::uint64_t v = 1; v <= a.ring().version(); ++v) {

@@ -55,6 +55,7 @@
 #include <tessera/jwt/keys.hpp>
 #include <tessera/jwt/signing_policy.hpp>
 #include <tessera/jwt/sign.hpp>
+#include <tessera/jwt/token.hpp>
 #include <tessera/jwt/verify.hpp>
 
 #include <boost/json/array.hpp>
@@ -812,6 +813,24 @@ inline std::uint64_t next_view_serial() noexcept
     static std::atomic<std::uint64_t> serial{0};
     return serial.fetch_add(1, std::memory_order_relaxed) + 1;
 }
+
+/// The `kid` a token's header names, if its header is a JSON object with a string `kid`.
+inline std::optional<std::string> header_kid(std::string_view token)
+{
+    const auto parts = split(token);
+    if (!parts)
+        return std::nullopt;
+    const auto text = base64url::decode_to_string(parts->header);
+    if (!text)
+        return std::nullopt;
+    const auto header = tessera::detail::parse_object(*text);
+    if (!header)
+        return std::nullopt;
+    const auto* kid = header->if_contains("kid");
+    if (kid == nullptr || !kid->is_string())
+        return std::nullopt;
+    return std::string{kid->as_string()};
+}
 } // namespace detail
 
 /** A signer and a verifier that follow a key ring: tokens are signed by its primary key and
@@ -838,10 +857,22 @@ public:
         (void)latest(ring.version()); // a bad option fails here, not on the first request
     }
 
-    /// Verifies `token` as of `now` with the ring's keys.
+    /** Verifies `token` as of `now` with the ring's keys. A token whose `kid` names a key the ring
+        revoked is `revoked`, not `unknown_key`, and is told (`revoked_credential_presented`, scheme
+        `"key_ring"`, the `kid` as its handle): someone holds a token of a key taken out of service,
+        or the key itself. Only refusals pay for telling the two apart.
+    */
     [[nodiscard]] result<verified_claims> verify(std::string_view token, time_point now) const
     {
-        return view().verifies.verify(token, now);
+        const auto& v = view();
+        auto out = v.verifies.verify(token, now);
+        if (!out && out.error() == errc::unknown_key && !v.revoked.empty())
+            if (const auto kid = detail::header_kid(token);
+                kid && std::binary_search(v.revoked.begin(), v.revoked.end(), *kid)) {
+                shared_->ring.events()(security_event{event_kind::revoked_credential_presented, "key_ring", now, {}, *kid});
+                return errc::revoked;
+            }
+        return out;
     }
 
     [[nodiscard]] result<verified_claims> verify(std::string_view token) const
@@ -862,6 +893,8 @@ private:
         std::uint64_t version;
         signer<Alg> signs;
         verifier<Alg> verifies;
+        /// The `kid`s of the revoked keys, sorted.
+        std::vector<std::string> revoked;
     };
 
     struct shared {
@@ -905,9 +938,14 @@ private:
         std::lock_guard lock{shared_->building};
         if (!shared_->latest || shared_->latest->version < version) {
             const auto c = shared_->ring.contents();
+            std::vector<std::string> revoked;
+            for (const auto& k : c->keys)
+                if (k.state == key_state::revoked)
+                    revoked.push_back(k.kid);
+            std::sort(revoked.begin(), revoked.end());
             shared_->latest = std::make_shared<const built>(
                 built{c->version, signer<Alg>{*c->primary().key, shared_->sign},
-                      verifier<Alg>{c->verification_keys(), shared_->verify}});
+                      verifier<Alg>{c->verification_keys(), shared_->verify}, std::move(revoked)});
         }
         return shared_->latest;
     }
