@@ -11,8 +11,10 @@
 #include "interleaved.hpp"
 
 #include <tessera/authenticator.hpp>
+#include <tessera/jwt/remote_key_set.hpp>
 
 #include <benchmark/benchmark.h>
+#include <boost/json/serialize.hpp>
 #include <botan/pubkey.h>
 
 #include <algorithm>
@@ -98,6 +100,50 @@ void authenticate_hs256_ring(benchmark::State& state)
         rotating, token);
 }
 
+/// A fetch policy that answers every request with one JWK Set, at once.
+struct served_set {
+    std::string body;
+    tessera::result<jwt::fetch_response> operator()(const jwt::fetch_request&) const
+    {
+        return jwt::fetch_response{200, {}, "max-age=86400", body};
+    }
+};
+
+/// A remote key set against the verifier it serves from: the floor is a `jwt::verifier` built from the
+/// same three keys (EdDSA, as a provider publishes them between rotations), the set already fetched.
+void verify_eddsa_remote_key_set(benchmark::State& state)
+{
+    const auto t0 = clock_at.now();
+    jwt::key_ring<jwt::eddsa> ring{floors::ring_timeline, t0 - std::chrono::seconds{120}};
+    floors::between_rotations(ring, t0);
+    const jwt::verify_options options{.issuers = {"tessera"}, .audiences = {"tessera"}};
+    const auto token = jwt::ring_keys<jwt::eddsa>{ring}
+                           .sign(jwt::claims{}
+                                     .subject("user-1234567890")
+                                     .issuer("tessera")
+                                     .audience("tessera")
+                                     .lifetime(t0, std::chrono::minutes{15}))
+                           .value();
+    using remote_t = jwt::remote_key_set<jwt::verifier<jwt::eddsa>, served_set>;
+    remote_t remote{{.verify = options, .background = false}, "https://issuer.example/jwks",
+                    served_set{boost::json::serialize(ring.jwks())}};
+    if (!remote.refresh(t0) || remote.status().keys != 3) {
+        state.SkipWithError("the key set was not taken");
+        return;
+    }
+    const jwt::verifier<jwt::eddsa> bare{ring.contents()->verification_keys(), options};
+    bench::interleaved<block>(
+        state,
+        [&] {
+            auto c = bare.verify(token, t0);
+            benchmark::DoNotOptimize(c);
+        },
+        [&] {
+            auto c = remote.verify(token, t0);
+            benchmark::DoNotOptimize(c);
+        });
+}
+
 void authenticate_session(benchmark::State& state)
 {
     tessera::manual_clock clock = clock_at;
@@ -121,3 +167,4 @@ BENCHMARK(authenticate_hs256)->MinTime(1.0);
 BENCHMARK(authenticate_hs256_ring)->MinTime(1.0);
 BENCHMARK(authenticate_eddsa)->MinTime(2.0);
 BENCHMARK(authenticate_session)->MinTime(1.0);
+BENCHMARK(verify_eddsa_remote_key_set)->MinTime(2.0);
