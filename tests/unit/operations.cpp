@@ -6,6 +6,8 @@
 
 #include "fleet.hpp"
 
+#include <tessera/fleet/key_ring.hpp>
+
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
@@ -258,6 +260,53 @@ BOOST_AUTO_TEST_CASE(a_redis_restored_from_a_snapshot_fails_closed)
     test::redis_cli(server.dir(), "FLUSHALL");
     BOOST_TEST(who(m.api, token.access_token) == "store_unavailable");
     BOOST_TEST(refusal_of<tessera::redis_store>(options) == "accepted"); // a new instance cannot tell: README
+}
+
+// A key ring kept in a Redis restored from a snapshot, with a key revoked after the snapshot. Every instance
+// keeps the keys it holds (the one that revoked goes on refusing the key), and none can change the ring or
+// start until an operator has checked the data; then instances start on the snapshot's ring, in which the
+// key was never revoked: the operator revokes it again (README, "How the stores are run").
+BOOST_AUTO_TEST_CASE(a_key_ring_in_a_redis_restored_from_a_snapshot_fails_closed)
+{
+    private_server server{"redis", "--appendonly no"};
+    clock_t_ clock;
+    const auto options = redis_of(server, {.no_append_only_file = true});
+    using store_t = tessera::basic_redis_store<clock_t_>;
+    using ring_t = tessera::fleet::stored_key_ring<jwt::eddsa, store_t>;
+    store_t first{options, clock}, second{options, clock};
+    const auto kek = jwt::ring_sealing_key::generate();
+    const jwt::key_ring_options timeline{.propagation = 60s, .retention = 3600s, .rotate_every = 86400s};
+    const auto t0 = clock.now();
+    ring_t a{first, kek, timeline, {}, t0}, b{second, kek, timeline, {}, t0};
+    const jwt::ring_keys<jwt::eddsa> on_a{a.ring()}, on_b{b.ring()};
+    const auto k1 = a.ring().primary_kid();
+    const auto token = on_a.sign(jwt::claims{}.subject("lu").lifetime(t0, 15min)).value();
+    BOOST_TEST_REQUIRE(on_b.verify(token, t0).has_value());
+    test::redis_cli(server.dir(), "SAVE");
+    BOOST_TEST_REQUIRE(must(a.revoke(k1, t0 + 1s)));
+    const auto revoked_at = a.ring().version();
+    server.run("crash");
+    server.run("start");
+
+    BOOST_TEST(outcome(a.sync()) == "store_unavailable");
+    BOOST_TEST(outcome(b.sync()) == "store_unavailable");
+    BOOST_TEST(outcome(on_a.verify(token, t0 + 2s)) == "revoked"); // what an instance holds, it keeps
+    BOOST_TEST(a.ring().version() == revoked_at);
+    BOOST_TEST(outcome(b.rotate(t0 + 2s)) == "store_unavailable");
+    BOOST_TEST(b.ring().version() == revoked_at - 1); // a change the store cannot take is not made
+    BOOST_TEST(tessera::to_string(a.maintain(t0 + 86400s).error) == "store_unavailable");
+    BOOST_CHECK_THROW((ring_t{first, kek, timeline, {}, t0 + 2s}), tessera::error);
+    const auto refused = refusal_of<tessera::redis_store>(options);
+    BOOST_TEST(contains(refused, "snapshot"), refused);
+
+    // The operator checks and deletes the boot key; instances started then open the snapshot's ring.
+    test::redis_cli(server.dir(), "DEL {" + options.key_prefix + "}boot");
+    store_t restarted{options, clock};
+    ring_t c{restarted, kek, timeline, {}, t0 + 3s};
+    BOOST_TEST(c.ring().version() == revoked_at - 1);
+    BOOST_TEST(c.ring().primary_kid() == k1);
+    BOOST_TEST(must(c.revoke(k1, t0 + 3s)));
+    BOOST_TEST(outcome(jwt::ring_keys<jwt::eddsa>{c.ring()}.verify(token, t0 + 3s)) == "revoked");
 }
 
 // Records that leave through their Redis TTLs leave nothing behind for long: the expiry set (which has
