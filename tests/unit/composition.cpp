@@ -10,6 +10,7 @@
 #include <policies/tenant_kill_switch.hpp>
 
 #include <tessera/authenticator.hpp>
+#include <tessera/fleet/key_ring.hpp>
 #include <tessera/password/throttle.hpp>
 
 #include <boost/test/unit_test.hpp>
@@ -68,6 +69,14 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(schemes_sharing_a_store_never_touch_each_others_re
     auto versioned = must(app.versions.issue("alice"));
     auto device = must(app.mobile.issue("alice"));
     must(app.throttle.record_failure("alice", "192.0.2.1"));
+    // A fleet's key ring in the same store, and an API signing with it.
+    using ring_t = tessera::fleet::stored_key_ring<jwt::hs256, decltype(f.store)>;
+    const auto kek = jwt::ring_sealing_key::generate();
+    const jwt::key_ring_options timeline{.propagation = 60s, .retention = 3600s, .rotate_every = 86400s};
+    ring_t ring{f.store, kek, timeline, {.name = "signing"}, f.clock.now()};
+    tessera::jwt_authenticator<jwt::key_ring<jwt::hs256>, clock_t_> rotating{ring.ring(), named(), f.clock};
+    const auto ring_token = must(rotating.issue("alice"));
+    const auto ring_version = ring.ring().version();
 
     // The API denies one token.
     BOOST_TEST(must(app.api.revoke(denied.access_token)));
@@ -112,6 +121,15 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(schemes_sharing_a_store_never_touch_each_others_re
     auto listed = must(app.web.sessions("alice"));
     BOOST_REQUIRE_EQUAL(listed.size(), 1u);
     BOOST_TEST(listed[0].data.subject == "alice");
+
+    // The key ring's records were touched by none of it: the ring finds nothing newer and nothing lost,
+    // an instance opened now reads the same ring, and the ring's token still verifies.
+    BOOST_TEST(must(ring.sync()) == false);
+    BOOST_TEST(ring.ring().version() == ring_version);
+    ring_t reopened{f.store, kek, timeline, {.name = "signing"}, f.clock.now()};
+    BOOST_TEST(reopened.ring().version() == ring_version);
+    BOOST_TEST(reopened.ring().primary_kid() == ring.ring().primary_kid());
+    BOOST_TEST(who_is(rotating, ring_token.access_token) == "alice");
 }
 
 // A subject that looks like another kind's index entry reaches nothing of it.
