@@ -114,5 +114,3 @@ BENCHMARK(verify<jwt::eddsa>);
 BENCHMARK(sign<jwt::hs256>);
 BENCHMARK(sign<jwt::es256>);
 BENCHMARK(sign<jwt::eddsa>);
-
-BENCHMARK_MAIN();

@@ -129,6 +129,36 @@ BOOST_AUTO_TEST_CASE(sign_refuses_registered_claims_of_the_wrong_type)
     BOOST_TEST(!jwt::decode_unverified(*token)->claims->contains("jti"));
 }
 
+BOOST_AUTO_TEST_CASE(the_payload_is_the_claims_serialized_with_one_jti_added_at_every_size)
+{
+    const auto key = jwt::hmac_key<jwt::hs256>::generate();
+    const jwt::signer<jwt::hs256> sign{key};
+    const jwt::verifier<jwt::hs256> verify{key};
+    // Payloads on both sides of the signer's stack buffer, where the added `jti` no longer fits.
+    for (std::size_t padding = 900; padding <= 1100; ++padding) {
+        const std::string pad(padding, 'p');
+        const auto c = jwt::claims{}.subject("u").expires_at(now + std::chrono::seconds{60}).set("pad", boost::json::string_view{pad});
+        const auto token = sign.sign(c);
+        BOOST_TEST_REQUIRE(outcome(token) == "ok");
+        const auto decoded = jwt::decode_unverified(*token);
+        BOOST_TEST_REQUIRE(outcome(decoded) == "ok");
+        auto expected = c.json();
+        const auto& claims = *decoded->claims;
+        BOOST_TEST_REQUIRE(claims.contains("jti"));
+        BOOST_TEST(claims.at("jti").as_string().size() == 43u);
+        expected["jti"] = claims.at("jti");
+        BOOST_TEST((claims == expected));
+        BOOST_TEST(outcome(verify.verify(*token, now)) == "ok");
+    }
+    // No claims but the jti; a jti of the application's, kept and not doubled.
+    const auto bare = jwt::decode_unverified(*sign.sign(jwt::claims{}));
+    BOOST_TEST(bare->claims->size() == 1u);
+    BOOST_TEST(bare->claims->at("jti").as_string().size() == 43u);
+    const auto own = *sign.sign(jwt::claims{}.jwt_id("mine"));
+    const auto payload = tessera::base64url::decode_to_string(own.substr(own.find('.') + 1, own.rfind('.') - own.find('.') - 1));
+    BOOST_TEST(*payload == R"({"jti":"mine"})");
+}
+
 BOOST_AUTO_TEST_CASE(verify_from_many_threads)
 {
     auto key = jwt::private_key<jwt::es256>::generate();

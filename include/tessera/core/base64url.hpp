@@ -57,12 +57,12 @@ inline result<std::size_t> decoded_size(std::size_t encoded_length) noexcept
     return encoded_length / 4 * 3 + (encoded_length % 4 == 0 ? 0 : encoded_length % 4 - 1);
 }
 
-/// Appends the encoding of `in` to `out`.
-inline void encode_to(std::span<const std::uint8_t> in, std::string& out)
+/** Writes the encoding of `in` to `out`, which holds at least `encoded_size(in.size())` characters.
+    @return the number of characters written.
+*/
+inline std::size_t encode_into(std::span<const std::uint8_t> in, char* out) noexcept
 {
-    const std::size_t start = out.size();
-    out.resize(start + encoded_size(in.size()));
-    char* o = out.data() + start;
+    char* o = out;
     std::size_t i = 0;
     for (; i + 3 <= in.size(); i += 3) {
         const std::uint32_t v = std::uint32_t{in[i]} << 16 | std::uint32_t{in[i + 1]} << 8 | in[i + 2];
@@ -80,6 +80,15 @@ inline void encode_to(std::span<const std::uint8_t> in, std::string& out)
         if (rest == 2)
             *o++ = detail::alphabet[v >> 6 & 63];
     }
+    return static_cast<std::size_t>(o - out);
+}
+
+/// Appends the encoding of `in` to `out`.
+inline void encode_to(std::span<const std::uint8_t> in, std::string& out)
+{
+    const std::size_t start = out.size();
+    out.resize(start + encoded_size(in.size()));
+    (void)encode_into(in, out.data() + start);
 }
 
 /// The encoding of `in`.

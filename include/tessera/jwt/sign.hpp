@@ -11,8 +11,11 @@
 #include <tessera/jwt/keys.hpp>
 #include <tessera/jwt/token.hpp>
 
-#include <boost/json/serialize.hpp>
+#include <boost/json/serializer.hpp>
 
+#include <algorithm>
+#include <array>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -50,16 +53,39 @@ public:
     */
     [[nodiscard]] result<std::string> sign(const claims& c) const
     {
-        if (auto ok = detail::check_registered_types(c.json()); !ok)
+        const auto& json = c.json();
+        if (auto ok = detail::check_registered_types(json); !ok)
             return ok.error();
-        if (!tessera::detail::readable_back(c.json()))
+        if (!tessera::detail::readable_back(json))
             return fail(errc::malformed);
+        // The payload is written into a stack buffer (a large one spills to the heap), the `jti`
+        // appended in place of the closing brace: the token is the call's one allocation.
+        constexpr std::size_t jti_member = 9 + base64url::encoded_size(default_id_bytes) + 2; // ,"jti":"…"}
+        std::array<char, 1024> stack;
+        std::string spill;
+        std::string_view payload = serialize(json, std::span{stack}.first(stack.size() - jti_member), spill);
         if (options_.generate_jti && !c.contains("jti")) {
-            boost::json::object with_jti = c.json();
-            with_jti["jti"] = random_id();
-            return sign_payload(boost::json::serialize(with_jti));
+            std::array<std::uint8_t, default_id_bytes> raw;
+            random_bytes(raw);
+            std::array<char, jti_member> member;
+            char* out = member.data();
+            const std::string_view name = json.empty() ? R"("jti":")" : R"(,"jti":")";
+            out = std::copy(name.begin(), name.end(), out);
+            out += base64url::encode_into(raw, out);
+            *out++ = '"';
+            *out++ = '}';
+            const std::string_view suffix{member.data(), static_cast<std::size_t>(out - member.data())};
+            payload.remove_suffix(1); // the closing brace
+            if (payload.data() == stack.data()) {
+                std::copy(suffix.begin(), suffix.end(), stack.data() + payload.size());
+                payload = {stack.data(), payload.size() + suffix.size()};
+            } else {
+                spill.pop_back();
+                spill += suffix;
+                payload = spill;
+            }
         }
-        return sign_payload(boost::json::serialize(c.json()));
+        return sign_payload(payload);
     }
 
     /// A compact JWS over arbitrary payload bytes (a JWS that need not be a JWT).
@@ -80,6 +106,23 @@ public:
     [[nodiscard]] const key_type& key() const noexcept { return key_; }
 
 private:
+    /// `json` serialized into `stack` when it fits, else into `spill`.
+    static std::string_view serialize(const boost::json::object& json, std::span<char> stack, std::string& spill)
+    {
+        boost::json::serializer writer;
+        writer.reset(&json);
+        std::size_t used = 0;
+        while (!writer.done() && used < stack.size())
+            used += writer.read(stack.data() + used, stack.size() - used).size();
+        if (writer.done())
+            return {stack.data(), used};
+        spill.assign(stack.data(), used);
+        std::array<char, 512> chunk;
+        while (!writer.done())
+            spill += writer.read(chunk.data(), chunk.size());
+        return spill;
+    }
+
     key_type key_;
     sign_options options_;
     std::string header_;
