@@ -159,6 +159,33 @@ BOOST_AUTO_TEST_CASE(the_payload_is_the_claims_serialized_with_one_jti_added_at_
     BOOST_TEST(*payload == R"({"jti":"mine"})");
 }
 
+// The heap, per call (every operator new of this binary is counted: tests/main.cpp): a signer
+// allocates the token alone, a verifier the claims' text alone, and the claims' object is built
+// once, when a claim that is not read in place is first asked for. The subject is an e-mail
+// address, longer than a string's inline buffer, as most real subjects are.
+BOOST_AUTO_TEST_CASE(hs256_sign_and_verify_allocate_once)
+{
+    const auto key = jwt::hmac_key<jwt::hs256>::generate();
+    const jwt::signer<jwt::hs256> signer{key};
+    const auto c = jwt::claims{}.subject("someone@mail.example").issuer("https://auth.example").audience("api")
+                       .lifetime(now, std::chrono::minutes{15}).set("role", "admin");
+    const jwt::verifier<jwt::hs256> verifier{key, {.issuers = {"https://auth.example"}, .audiences = {"api"}}};
+    const auto token = signer.sign(c).value();
+    (void)verifier.verify(token, now).value(); // the key's MAC object is made once, on first use
+    bool ok = false;
+    BOOST_TEST(test::allocations_of([&] { ok = signer.sign(c).has_value(); }) == 1);
+    BOOST_TEST(ok);
+    BOOST_TEST(test::allocations_of([&] { ok = verifier.verify(token, now).has_value(); }) == 1);
+    BOOST_TEST(ok);
+    const auto claims = verifier.verify(token, now).value();
+    BOOST_TEST(claims.subject() == "someone@mail.example");
+    BOOST_TEST(test::allocations_of([&] { ok = claims.subject().size() + claims.jwt_id().size() == 63; }) == 0);
+    BOOST_TEST(ok);
+    BOOST_TEST(test::allocations_of([&] { ok = claims.find("role") != nullptr; }) > 0);
+    BOOST_TEST(test::allocations_of([&] { ok = claims.find("role")->as_string() == "admin"; }) == 0);
+    BOOST_TEST(ok);
+}
+
 BOOST_AUTO_TEST_CASE(verify_from_many_threads)
 {
     auto key = jwt::private_key<jwt::es256>::generate();
