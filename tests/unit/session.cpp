@@ -136,6 +136,31 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(renewal_is_throttled_and_reported, F, store_fixtur
     BOOST_TEST((must(f.store.get(key))->expires_at == f.clock.now() + 30min));
 }
 
+// A request that only asks who it is does not read the user agent and IP; the renewal it makes
+// writes the whole record back, and keeps them.
+BOOST_AUTO_TEST_CASE_TEMPLATE(a_renewal_without_the_context_read_keeps_it, F, store_fixtures)
+{
+    F f;
+    auto sessions = manager(f, {.idle_timeout = 30min, .absolute_timeout = 12h, .renewal_interval = 5min});
+    auto login = must(sessions.create("alice", {.user_agent = "Mozilla/5.0 (X11; Linux x86_64) tessera-test/1.0",
+                                                .ip = "203.0.113.7"},
+                                      boost::json::object{{"role", "admin"}}));
+    using tessera::detail::session_fields;
+    auto light = must(sessions.validate(f.clock.now(), login.id, session_fields::without_context));
+    BOOST_TEST(light.data.subject == "alice");
+    BOOST_TEST(light.data.user_agent.empty());
+    BOOST_TEST(light.data.ip.empty());
+    BOOST_TEST(light.data.attributes.at("role").as_string() == "admin");
+    BOOST_TEST(!light.renewed);
+    f.clock.advance(6min);
+    BOOST_TEST(must(sessions.validate(f.clock.now(), login.id, session_fields::without_context)).renewed);
+    auto whole = must(sessions.validate(login.id));
+    BOOST_TEST(whole.data.user_agent == "Mozilla/5.0 (X11; Linux x86_64) tessera-test/1.0");
+    BOOST_TEST(whole.data.ip == "203.0.113.7");
+    BOOST_TEST(whole.data.attributes.at("role").as_string() == "admin");
+    BOOST_TEST((whole.data.last_seen == f.clock.now()));
+}
+
 BOOST_AUTO_TEST_CASE_TEMPLATE(renewal_capped_by_the_absolute_limit_is_not_reported, F, store_fixtures)
 {
     F f;

@@ -64,13 +64,15 @@ public:
     result<principal> authenticate(std::string_view session_id)
     {
         auto ctx = begin();
-        auto found = sessions_.validate(ctx.now, session_id);
+        auto found = sessions_.validate(ctx.now, session_id, detail::session_fields::without_context);
         ctx.report(name, found, [] {});
         if (!found)
             return fail(found.error());
         const auto expires_at = ctx.now + found->max_age;
-        return principal{std::move(found->data.subject), std::move(found->data.attributes), expires_at,
-                         std::move(found->handle), found->renewed, found->max_age};
+        // Most sessions have no attributes: then the principal holds no object at all.
+        auto attributes = found->data.attributes.empty() ? claim_set{} : claim_set{std::move(found->data.attributes)};
+        return principal{std::move(found->data.subject), std::move(attributes), expires_at, std::move(found->handle),
+                         found->renewed, found->max_age};
     }
 
     /// A new session id for the same session (login, privilege change); the old id dies.

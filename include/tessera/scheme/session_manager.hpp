@@ -111,8 +111,12 @@ public:
     */
     result<validated_session> validate(std::string_view id) { return validate(clock_.now(), id); }
 
-    /// `validate` at `now`, the instant of the caller's request.
-    result<validated_session> validate(time_point now, std::string_view id)
+    /** `validate` at `now`, the instant of the caller's request. With `session_fields::without_context`
+        the session's user agent and IP are not read (they stay empty): a request that only asks who it
+        is does not copy them.
+    */
+    result<validated_session> validate(time_point now, std::string_view id,
+                                       detail::session_fields fields = detail::session_fields::all)
     {
         auto key = key_of(id);
         if (!key)
@@ -122,7 +126,11 @@ public:
         auto decoded = tessera::detail::read_record(store_, *key, [&](const record* found) -> result<void> {
             if (found == nullptr)
                 return fail(errc::unknown_session);
-            return detail::decode_session(found->value, out.data);
+            auto read = detail::decode_session(found->value, out.data, fields);
+            // A renewal writes the whole record back: then every field is read.
+            if (read && fields != detail::session_fields::all && now - out.data.last_seen >= options_.renewal_interval)
+                read = detail::decode_session(found->value, out.data);
+            return read;
         });
         if (!decoded)
             return fail(decoded.error());

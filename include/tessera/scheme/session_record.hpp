@@ -96,8 +96,12 @@ inline std::string encode_session(const session_data& s)
     return out;
 }
 
+/// What `decode_session` reads: every field, or all but the user agent and IP (what a request needs).
+enum class session_fields { all, without_context };
+
 /// Reads a record into `s` (whose strings keep their buffers when they fit).
-inline result<void> decode_session(std::string_view text, session_data& s)
+inline result<void> decode_session(std::string_view text, session_data& s,
+                                   session_fields fields = session_fields::all)
 {
     // A record that does not parse was not written by tessera: the store is not answering truthfully.
     const auto corrupt = fail(store_failure::corrupt_reply);
@@ -111,17 +115,21 @@ inline result<void> decode_session(std::string_view text, session_data& s)
         text.remove_prefix(static_cast<std::size_t>(p - text.data()) + 1);
         return true;
     };
-    auto field = [&](std::string& value) {
+    auto field = [&](std::string& value, bool wanted) {
         std::int64_t length = 0;
         if (!integer(':', length) || length < 0 || static_cast<std::uint64_t>(length) > text.size())
             return false;
-        value.assign(text.substr(0, static_cast<std::size_t>(length)));
+        if (wanted)
+            value.assign(text.substr(0, static_cast<std::size_t>(length)));
+        else
+            value.clear();
         text.remove_prefix(static_cast<std::size_t>(length));
         return true;
     };
+    const bool context = fields == session_fields::all;
     std::int64_t created = 0, seen = 0, absolute = 0;
-    if (!integer('|', created) || !integer('|', seen) || !integer('|', absolute) || !field(s.subject) ||
-        !field(s.user_agent) || !field(s.ip))
+    if (!integer('|', created) || !integer('|', seen) || !integer('|', absolute) || !field(s.subject, true) ||
+        !field(s.user_agent, context) || !field(s.ip, context))
         return corrupt;
     // Times are added to (idle timeout) and compared: out of range, they would overflow.
     for (auto t : {created, seen, absolute})

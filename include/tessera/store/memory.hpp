@@ -43,9 +43,18 @@ struct memory_store_options {
 
 namespace detail {
 
+/// A key and its hash, computed once: the store picks the shard with it and the shard's map finds with it.
+struct hashed_key {
+    explicit hashed_key(std::string_view k) noexcept : text(k), hash(std::hash<std::string_view>{}(k)) {}
+    std::string_view text;
+    std::size_t hash;
+    friend bool operator==(const hashed_key& a, std::string_view b) noexcept { return a.text == b; }
+};
+
 struct string_hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    std::size_t operator()(const hashed_key& k) const noexcept { return k.hash; }
 };
 
 template <class V>
@@ -100,9 +109,10 @@ public:
     result<bool> replace(std::string_view key, std::string_view value, time_point expires_at)
     {
         const auto now = clock_.now();
-        auto& s = shard_of(key);
+        const detail::hashed_key hashed{key};
+        auto& s = shard_of(hashed);
         std::unique_lock lock{s.mutex};
-        auto it = s.records.find(key);
+        auto it = s.records.find(hashed);
         if (it == s.records.end())
             return false;
         if (it->second.expires_at <= now || expires_at <= now) {
@@ -126,10 +136,11 @@ public:
     auto read(std::string_view key, F&& f) -> result<std::invoke_result_t<F&, const record*>>
     {
         const auto now = clock_.now();
-        auto& s = shard_of(key);
+        const detail::hashed_key hashed{key};
+        auto& s = shard_of(hashed);
         {
             std::shared_lock lock{s.mutex};
-            auto it = s.records.find(key);
+            auto it = s.records.find(hashed);
             if (it == s.records.end())
                 return f(nullptr);
             if (it->second.expires_at > now)
@@ -138,7 +149,7 @@ public:
         // Expired: delete it now (lazy expiry), rechecking under the exclusive lock.
         {
             std::unique_lock lock{s.mutex};
-            if (auto it = s.records.find(key); it != s.records.end() && it->second.expires_at <= now)
+            if (auto it = s.records.find(hashed); it != s.records.end() && it->second.expires_at <= now)
                 remove(s, it);
         }
         return f(nullptr);
@@ -147,9 +158,10 @@ public:
     result<bool> erase(std::string_view key)
     {
         const auto now = clock_.now();
-        auto& s = shard_of(key);
+        const detail::hashed_key hashed{key};
+        auto& s = shard_of(hashed);
         std::unique_lock lock{s.mutex};
-        auto it = s.records.find(key);
+        auto it = s.records.find(hashed);
         if (it == s.records.end())
             return false;
         const bool live = it->second.expires_at > now;
@@ -160,9 +172,10 @@ public:
     result<std::optional<record>> take(std::string_view key)
     {
         const auto now = clock_.now();
-        auto& s = shard_of(key);
+        const detail::hashed_key hashed{key};
+        auto& s = shard_of(hashed);
         std::unique_lock lock{s.mutex};
-        auto it = s.records.find(key);
+        auto it = s.records.find(hashed);
         if (it == s.records.end())
             return std::optional<record>{};
         std::optional<record> out;
@@ -178,9 +191,10 @@ public:
         std::vector<keyed_record> out;
         std::vector<std::string> stale;
         for (const auto& key : keys_of(subject)) {
-            auto& s = shard_of(key);
+            const detail::hashed_key hashed{key};
+            auto& s = shard_of(hashed);
             std::shared_lock lock{s.mutex};
-            auto it = s.records.find(key);
+            auto it = s.records.find(hashed);
             if (it != s.records.end() && it->second.subject == subject && it->second.expires_at > now)
                 out.push_back({key, it->second});
             else
@@ -200,9 +214,10 @@ public:
         // the next one. The last look is the instant this erase takes effect.
         for (auto keys = keys_of(subject); !keys.empty(); keys = keys_of(subject)) {
             for (const auto& key : keys) {
-                auto& s = shard_of(key);
+                const detail::hashed_key hashed{key};
+                auto& s = shard_of(hashed);
                 std::unique_lock lock{s.mutex};
-                auto it = s.records.find(key);
+                auto it = s.records.find(hashed);
                 if (it != s.records.end() && it->second.subject == subject) {
                     if (it->second.expires_at > now)
                         ++erased;
@@ -219,10 +234,11 @@ public:
     {
         const auto now = clock_.now();
         expires_at = detail::decision_expiry(expires_at, now);
-        auto& s = shard_of(key);
+        const detail::hashed_key hashed{key};
+        auto& s = shard_of(hashed);
         for (bool purged = false;; purged = true) {
             std::unique_lock lock{s.mutex};
-            auto it = s.counters.find(key);
+            auto it = s.counters.find(hashed);
             if (it == s.counters.end()) {
                 if (expires_at <= now)
                     return delta;
@@ -244,9 +260,10 @@ public:
     result<std::int64_t> counter(std::string_view key)
     {
         const auto now = clock_.now();
-        auto& s = shard_of(key);
+        const detail::hashed_key hashed{key};
+        auto& s = shard_of(hashed);
         std::shared_lock lock{s.mutex};
-        auto it = s.counters.find(key);
+        auto it = s.counters.find(hashed);
         if (it == s.counters.end() || it->second.expires_at <= now)
             return std::int64_t{0};
         return it->second.value;
@@ -284,10 +301,7 @@ private:
         detail::string_map<detail::string_set> keys;
     };
 
-    shard& shard_of(std::string_view key) const noexcept
-    {
-        return *shards_[detail::string_hash{}(key) % shards_.size()];
-    }
+    shard& shard_of(const detail::hashed_key& key) const noexcept { return *shards_[key.hash % shards_.size()]; }
     index_shard& index_of(std::string_view subject) const noexcept
     {
         // A different mix than shard_of, so one subject's keys do not crowd one shard pair.
@@ -331,10 +345,11 @@ private:
         const auto now = clock_.now();
         if (!overwrite) // an insert decides: it lives at least min_decision_life
             expires_at = detail::decision_expiry(expires_at, now);
-        auto& s = shard_of(key);
+        const detail::hashed_key hashed{key};
+        auto& s = shard_of(hashed);
         for (bool purged = false;; purged = true) {
             std::unique_lock lock{s.mutex};
-            auto it = s.records.find(key);
+            auto it = s.records.find(hashed);
             const bool live = it != s.records.end() && it->second.expires_at > now;
             if (live && !overwrite)
                 return false;
@@ -439,9 +454,10 @@ private:
     /// Removes an index entry whose record is gone, expired or re-owned, rechecking under the record's lock.
     void drop_stale(std::string_view key, std::string_view subject, time_point now)
     {
-        auto& s = shard_of(key);
+        const detail::hashed_key hashed{key};
+        auto& s = shard_of(hashed);
         std::unique_lock lock{s.mutex};
-        auto it = s.records.find(key);
+        auto it = s.records.find(hashed);
         if (it == s.records.end() || it->second.subject != subject)
             unindex(subject, key);
         else if (it->second.expires_at <= now)
