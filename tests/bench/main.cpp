@@ -29,10 +29,10 @@ public:
             if (run.error_occurred || run.run_type != Run::RT_Iteration || !run.counters.contains("x_floor"))
                 continue;
             // The name without Google Benchmark's own settings (`/min_time:1.000`).
-            std::string name = run.benchmark_name();
-            for (auto at = name.find("/min_time:"); at != std::string::npos; at = name.find("/min_time:"))
-                name.erase(at, name.find('/', at + 1) - at);
-            row r{std::move(name), {}};
+            std::string shown = run.benchmark_name();
+            for (auto at = shown.find("/min_time:"); at != std::string::npos; at = shown.find("/min_time:"))
+                shown.erase(at, shown.find('/', at + 1) - at);
+            row r{std::move(shown), {}};
             for (const auto& [name, counter] : run.counters) {
                 r.counters[name] = counter.value;
                 if (name.ends_with("_x")) {

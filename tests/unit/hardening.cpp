@@ -83,7 +83,12 @@ BOOST_AUTO_TEST_CASE(session_times_out_of_range_are_a_corrupt_record)
     for (const std::string& record : {"1|1700000000|" + max + "|1700043200|5:alice0:0:",
                                      "1|1700000000|1700000000|" + max + "|5:alice0:0:",
                                      std::string{"1|-9223372036854775808|1700000000|1700043200|5:alice0:0:"},
-                                     std::string{"1|1700000000|-1|1700043200|5:alice0:0:"}}) {
+                                     std::string{"1|1700000000|-1|1700043200|5:alice0:0:"},
+                                     // Numbers that are not plain digits, or too many digits for any time.
+                                     std::string{"1|+1700000000|1700000000|1700043200|5:alice0:0:"},
+                                     std::string{"1||1700000000|1700043200|5:alice0:0:"},
+                                     std::string{"1|1700000000|1700000000|1700043200|0000000000000000005:alice0:0:"},
+                                     std::string{"1|1700000000|1700000000|1700043200|5 :alice0:0:"}}) {
         must(f.store.put(key, record, f.clock.now() + 1h, index));
         BOOST_TEST(outcome(sessions.validate(login.id)) == "store_unavailable", record);
         BOOST_TEST(outcome(sessions.rotate(login.id)) == "store_unavailable", record);

@@ -108,11 +108,16 @@ inline result<void> decode_session(std::string_view text, session_data& s,
     if (!text.starts_with("1|"))
         return corrupt;
     text.remove_prefix(2);
+    // Decimal digits, at most 18 (no overflow; every time and length tessera writes is shorter), then `end`.
     auto integer = [&](char end, std::int64_t& value) {
-        auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-        if (ec != std::errc{} || p == text.data() + text.size() || *p != end)
+        std::int64_t v = 0;
+        std::size_t i = 0;
+        for (; i < text.size() && i < 18 && text[i] >= '0' && text[i] <= '9'; ++i)
+            v = v * 10 + (text[i] - '0');
+        if (i == 0 || i == text.size() || text[i] != end)
             return false;
-        text.remove_prefix(static_cast<std::size_t>(p - text.data()) + 1);
+        value = v;
+        text.remove_prefix(i + 1);
         return true;
     };
     auto field = [&](std::string& value, bool wanted) {
