@@ -45,8 +45,10 @@ jwt::claims tessera_claims()
         .set("role", "admin");
 }
 
+/// The peers' name of `Alg`, where the peers have it and were built (TESSERA_BENCH_PEERS).
 template <class Alg>
 constexpr std::optional<peers::alg> peer_alg = std::nullopt;
+#if defined(TESSERA_BENCH_PEERS)
 template <>
 constexpr std::optional<peers::alg> peer_alg<jwt::hs256> = peers::alg::hs256;
 template <>
@@ -55,6 +57,7 @@ template <>
 constexpr std::optional<peers::alg> peer_alg<jwt::rs256> = peers::alg::rs256;
 template <>
 constexpr std::optional<peers::alg> peer_alg<jwt::es256> = peers::alg::es256;
+#endif
 
 std::span<const std::uint8_t> bytes_of(std::string_view s)
 {
