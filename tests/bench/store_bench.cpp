@@ -218,7 +218,29 @@ void throughput_postgres_sessions(benchmark::State& s)
     concurrent_sessions<tessera::postgres_store>(s, postgres_options());
 }
 
+/// Session authenticate on the memory store from 1 and 2 threads: 1,024 users' sessions, each thread
+/// going through all of them from its own place (one id would put every request on one shard's lock).
+void throughput_memory_sessions(benchmark::State& state)
+{
+    constexpr std::size_t users = 1024;
+    static std::unique_ptr<tessera::memory_store> store;
+    static std::unique_ptr<tessera::session_authenticator<tessera::memory_store>> web;
+    static std::vector<std::string> ids;
+    if (state.thread_index() == 0) {
+        store = std::make_unique<tessera::memory_store>();
+        web = std::make_unique<tessera::session_authenticator<tessera::memory_store>>(*store);
+        ids.clear();
+        for (std::size_t i = 0; i < users; ++i)
+            ids.push_back(web->issue("user-" + std::to_string(i))->access_token);
+    }
+    std::size_t next = static_cast<std::size_t>(state.thread_index()) * users / 2;
+    for (auto _ : state)
+        benchmark::DoNotOptimize(web->authenticate(ids[next++ % users]));
+    state.SetItemsProcessed(state.iterations());
+}
+
 } // namespace
 
+BENCHMARK(throughput_memory_sessions)->Threads(1)->Threads(2)->UseRealTime()->MinTime(1.0);
 BENCHMARK(throughput_redis_sessions)->Threads(2)->UseRealTime()->MinTime(1.0);
 BENCHMARK(throughput_postgres_sessions)->Threads(2)->UseRealTime()->MinTime(1.0);
