@@ -865,12 +865,14 @@ public:
     [[nodiscard]] result<verified_claims> verify(std::string_view token, time_point now) const
     {
         const auto& v = view();
-        auto out = v.verifies.verify(token, now);
+        // One named result, returned on every path: the claims (a few hundred bytes) are built where
+        // the caller receives them, never moved.
+        result<verified_claims> out = v.verifies.verify(token, now);
         if (!out && out.error() == errc::unknown_key && !v.revoked.empty())
             if (const auto kid = detail::header_kid(token);
                 kid && std::binary_search(v.revoked.begin(), v.revoked.end(), *kid)) {
                 shared_->ring.events()(security_event{event_kind::revoked_credential_presented, "key_ring", now, {}, *kid});
-                return errc::revoked;
+                out = errc::revoked;
             }
         return out;
     }
