@@ -404,6 +404,21 @@ inline void records(std::string_view in)
         // What validate computes from it stays in range.
         (void)tessera::detail::session_expiry(*s, tessera::session_options{});
     }
+    // A request's reading (no user agent, no IP) accepts exactly the records the whole reading does,
+    // and reads the same subject, times and attributes from them.
+    {
+        tessera::session_data light;
+        const auto whole = tessera::detail::decode_session(in);
+        const bool read = tessera::detail::decode_session(in, light, tessera::detail::session_fields::without_context)
+                              .has_value();
+        require(read == whole.has_value(), "the two readings of a session record disagree on whether it is one");
+        require(!read || (light.subject == whole->subject && light.created_at == whole->created_at &&
+                          light.last_seen == whole->last_seen &&
+                          light.absolute_expires_at == whole->absolute_expires_at &&
+                          light.user_agent.empty() && light.ip.empty() &&
+                          (has_double(whole->attributes) || light.attributes == whole->attributes)),
+                "the request's reading of a session record differs from the whole one");
+    }
     if (auto f = tessera::detail::decode_family(in)) {
         auto again = tessera::detail::decode_family(tessera::detail::encode(*f));
         require(again && again->subject == f->subject && again->generation == f->generation &&
