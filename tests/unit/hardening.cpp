@@ -95,6 +95,53 @@ BOOST_AUTO_TEST_CASE(session_times_out_of_range_are_a_corrupt_record)
     }
 }
 
+// Today's record layout (version 2: a fixed binary header, then the strings, then JSON): every cut,
+// every size that runs past the end, every time out of range is a corrupt record, never a session.
+BOOST_AUTO_TEST_CASE(a_version_2_record_that_does_not_add_up_is_corrupt)
+{
+    test::memory_fixture f;
+    tessera::session_manager<decltype(f.store), tessera::manual_clock> sessions{f.store, {}, f.clock};
+    auto login = must(sessions.create("alice", {.user_agent = "ua", .ip = "203.0.113.7"}, boost::json::object{{"k", 1}}));
+    const auto key = must(sessions.key_of(login.id));
+    const auto index = tessera::keys::index(tessera::keys::kind::session, "alice");
+    const auto good = must(f.store.get(key))->value;
+    BOOST_REQUIRE(good.front() == '\x02');
+    BOOST_REQUIRE(good.size() == tessera::detail::session_header_size + 5 + 2 + 11 + 7);
+    std::vector<std::string> bad;
+    // Cut anywhere (a cut inside the attributes leaves JSON that does not parse), except right
+    // before them: that is a session without attributes.
+    for (std::size_t n = 0; n < good.size(); ++n)
+        if (n != good.size() - 7)
+            bad.push_back(good.substr(0, n));
+    auto with = [&](std::size_t at, std::uint64_t v, int bytes) {
+        auto r = good;
+        for (int i = 0; i < bytes; ++i)
+            r[at + static_cast<std::size_t>(i)] = static_cast<char>(v >> (8 * i) & 0xff);
+        return r;
+    };
+    for (std::size_t time = 0; time < 3; ++time) {
+        bad.push_back(with(1 + 8 * time, static_cast<std::uint64_t>(tessera::max_time_seconds) + 1, 8));
+        bad.push_back(with(1 + 8 * time, ~std::uint64_t{0}, 8)); // -1
+        bad.push_back(with(1 + 8 * time, std::uint64_t{1} << 63, 8)); // INT64_MIN
+    }
+    for (std::size_t size = 0; size < 3; ++size) {
+        bad.push_back(with(25 + 4 * size, 0xffff'ffffu, 4));
+        bad.push_back(with(25 + 4 * size, good.size(), 4));
+    }
+    bad.push_back(with(25, 5 + 2 + 11 + 8, 4) + "x"); // the subject takes the rest: the next sizes run past the end
+    bad.push_back(good + "}");
+    for (const auto& record : bad) {
+        must(f.store.put(key, record, f.clock.now() + 1h, index));
+        BOOST_TEST(outcome(sessions.validate(login.id)) == "store_unavailable", record.size());
+        BOOST_TEST(outcome(sessions.validate(f.clock.now(), login.id, tessera::detail::session_fields::without_context)) ==
+                       "store_unavailable",
+                   record.size());
+        BOOST_TEST(outcome(sessions.rotate(login.id)) == "store_unavailable", record.size());
+    }
+    must(f.store.put(key, good, f.clock.now() + 1h, index));
+    BOOST_TEST(must(sessions.validate(login.id)).data.ip == "203.0.113.7");
+}
+
 // Move assignment left the moved-from claims pointing into the table they gave away (ASan: use after free).
 BOOST_AUTO_TEST_CASE(a_moved_from_claim_set_reads_nothing_freed)
 {

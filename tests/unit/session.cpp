@@ -291,6 +291,42 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(a_corrupt_record_is_not_a_session, F, store_fixtur
     }
 }
 
+// A record of the previous layout (version 1, written by an older build) is read as it was, and the
+// next renewal rewrites it in today's layout with every field kept.
+BOOST_AUTO_TEST_CASE_TEMPLATE(a_version_1_record_is_read_and_renewed_as_version_2, F, store_fixtures)
+{
+    F f;
+    auto sessions = manager(f, {.idle_timeout = 30min, .absolute_timeout = 12h, .renewal_interval = 5min});
+    auto login = must(sessions.create("alice"));
+    const auto key = must(sessions.key_of(login.id));
+    const auto t = f.clock.now().time_since_epoch().count();
+    const auto at = [&](std::int64_t s) { return std::to_string(t + s); };
+    const std::string v1 = "1|" + at(0) + "|" + at(0) + "|" + at(43'200) + "|5:alice11:Mozilla/5.011:203.0.113.7" +
+                           R"({"role":"admin"})";
+    must(f.store.put(key, v1, f.clock.now() + 30min, tessera::keys::index(tessera::keys::kind::session, "alice")));
+    auto read = must(sessions.validate(login.id));
+    BOOST_TEST(read.data.subject == "alice");
+    BOOST_TEST(read.data.user_agent == "Mozilla/5.0");
+    BOOST_TEST(read.data.ip == "203.0.113.7");
+    BOOST_TEST(boost::json::serialize(read.data.attributes) == R"({"role":"admin"})");
+    BOOST_TEST((read.data.absolute_expires_at == f.clock.now() + 12h));
+    BOOST_TEST(must(f.store.get(key))->value == v1); // not due for renewal: not written
+    f.clock.advance(6min);
+    auto renewed = must(sessions.validate(login.id));
+    BOOST_TEST(renewed.renewed);
+    const auto written = must(f.store.get(key))->value;
+    BOOST_TEST(written.front() == '\x02');
+    auto again = must(tessera::detail::decode_session(written));
+    BOOST_TEST(again.subject == "alice");
+    BOOST_TEST(again.user_agent == "Mozilla/5.0");
+    BOOST_TEST(again.ip == "203.0.113.7");
+    BOOST_TEST(boost::json::serialize(again.attributes) == R"({"role":"admin"})");
+    BOOST_TEST((again.created_at == read.data.created_at));
+    BOOST_TEST((again.last_seen == f.clock.now()));
+    BOOST_TEST((again.absolute_expires_at == read.data.absolute_expires_at));
+    BOOST_TEST(must(sessions.sessions("alice")).size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(options_are_validated)
 {
     test::memory_fixture f;

@@ -15,6 +15,7 @@
 #include <botan/hash.h>
 #include <botan/mem_ops.h>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -70,6 +71,37 @@ inline result<std::string> opaque_key(std::string_view token, std::string_view p
     key = prefix;
     base64url::encode_to(sha256(raw), key);
     return key;
+}
+
+/** The store key of an opaque credential built where it is used, without the heap: `prefix`
+    (at most 8 characters, as every prefix of the key schema is) and the 43 characters of the hash.
+*/
+struct opaque_store_key {
+    char text[8 + opaque_length];
+    std::uint8_t prefix_size = 0;
+
+    [[nodiscard]] std::string_view view() const noexcept { return {text, prefix_size + opaque_length}; }
+    /// The hash alone (the handle a session is listed under).
+    [[nodiscard]] std::string_view hash() const noexcept { return {text + prefix_size, opaque_length}; }
+};
+
+/// As `opaque_key`, into `out`; the raw bytes are wiped before it returns.
+inline result<void> opaque_key_into(std::string_view token, std::string_view prefix, opaque_store_key& out)
+{
+    if (token.size() != opaque_length || prefix.size() > sizeof out.text - opaque_length)
+        return fail(errc::malformed);
+    std::array<std::uint8_t, opaque_bytes> raw;
+    auto n = base64url::decode_into(token, raw);
+    if (!n || *n != raw.size()) {
+        Botan::secure_scrub_memory(raw.data(), raw.size());
+        return fail(errc::malformed);
+    }
+    const auto digest = sha256(raw);
+    Botan::secure_scrub_memory(raw.data(), raw.size());
+    std::copy(prefix.begin(), prefix.end(), out.text);
+    out.prefix_size = static_cast<std::uint8_t>(prefix.size());
+    (void)base64url::encode_into(digest, out.text + prefix.size());
+    return {};
 }
 
 /// Wipes a credential's raw bytes when the scope that decoded them ends, however it ends.

@@ -118,45 +118,48 @@ public:
     result<validated_session> validate(time_point now, std::string_view id,
                                        detail::session_fields fields = detail::session_fields::all)
     {
-        auto key = key_of(id);
-        if (!key)
-            return fail(key.error());
-        validated_session out;
+        // One named result on every path, built where the caller receives it (never moved); the key on the stack.
+        result<validated_session> out{boost::system::in_place_value};
+        detail::opaque_store_key key;
+        if (auto shaped = detail::opaque_key_into(id, prefix, key); !shaped) {
+            out = shaped.error();
+            return out;
+        }
+        auto& session = out->data;
         // Decoded where the store keeps it (the memory store lends the record; the others copy it out).
-        auto decoded = tessera::detail::read_record(store_, *key, [&](const record* found) -> result<void> {
+        auto decoded = tessera::detail::read_record(store_, key.view(), [&](const record* found) -> result<void> {
             if (found == nullptr)
                 return fail(errc::unknown_session);
-            auto read = detail::decode_session(found->value, out.data, fields);
+            auto read = detail::decode_session(found->value, session, fields);
             // A renewal writes the whole record back: then every field is read.
-            if (read && fields != detail::session_fields::all && now - out.data.last_seen >= options_.renewal_interval)
-                read = detail::decode_session(found->value, out.data);
+            if (read && fields != detail::session_fields::all && now - session.last_seen >= options_.renewal_interval)
+                read = detail::decode_session(found->value, session);
             return read;
         });
-        if (!decoded)
-            return fail(decoded.error());
-        if (!*decoded)
-            return fail(decoded->error());
-
-        if (now >= detail::session_expiry(out.data, options_)) {
-            (void)store_.erase(*key); // the store expires it too; this is only tidiness
-            return fail(errc::unknown_session);
+        if (!decoded || !*decoded) {
+            out = decoded ? decoded->error() : decoded.error();
+            return out;
         }
-        if (now - out.data.last_seen >= options_.renewal_interval) {
-            const auto previous = out.data.last_seen;
-            out.data.last_seen = now;
-            const auto expiry = detail::session_expiry(out.data, options_);
+        if (now >= detail::session_expiry(session, options_)) {
+            (void)store_.erase(key.view()); // the store expires it too; this is only tidiness
+            out = errc::unknown_session;
+            return out;
+        }
+        if (now - session.last_seen >= options_.renewal_interval) {
+            const auto previous = session.last_seen;
+            session.last_seen = now;
+            const auto expiry = detail::session_expiry(session, options_);
             // replace() writes only over a live record: a renewal racing a logout cannot resurrect it.
-            auto replaced = store_.replace(*key, detail::encode_session(out.data), expiry);
-            if (!replaced)
-                return fail(replaced.error());
-            if (!*replaced)
-                return fail(errc::unknown_session);
-            out.renewed = detail::session_expiry(out.data, options_) !=
-                          std::min(previous + options_.idle_timeout, out.data.absolute_expires_at);
+            auto replaced = store_.replace(key.view(), detail::encode_session(session), expiry);
+            if (!replaced || !*replaced) {
+                out = replaced ? make_error_code(errc::unknown_session) : replaced.error();
+                return out;
+            }
+            out->renewed = expiry != std::min(previous + options_.idle_timeout, session.absolute_expires_at);
         }
-        out.max_age = std::chrono::duration_cast<std::chrono::seconds>(detail::session_expiry(out.data, options_) - now);
-        // The handle is what the store key names (the id's hash): the key's own buffer, reused.
-        out.handle = keys::take_id(keys::kind::session, std::move(*key));
+        out->max_age = std::chrono::duration_cast<std::chrono::seconds>(detail::session_expiry(session, options_) - now);
+        // The handle is what the store key names (the id's hash).
+        out->handle.assign(key.hash());
         return out;
     }
 

@@ -13,13 +13,13 @@
 #include <tessera/detail/strict_json.hpp>
 #include <tessera/options.hpp>
 
-#include <charconv>
-
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -70,43 +70,88 @@ inline time_point session_expiry(const session_data& s, const session_options& o
     return std::min(s.last_seen + o.idle_timeout, s.absolute_expires_at);
 }
 
-// A session record is `1|created|last_seen|absolute|` followed by the
-// subject, user agent and IP as `<length>:<bytes>`, then the attributes as
-// JSON (or nothing). Read on every request, so no JSON parse unless there are
-// attributes; the leading version lets the layout change later.
-inline void append_field(std::string& out, std::string_view field)
+/* A session record, version 2 (what tessera writes): one byte 0x02, the creation, last-seen and
+   absolute-expiry times as three 64-bit little-endian second counts, the sizes of the subject, user
+   agent and IP as three 32-bit little-endian counts, those three strings, and then the attributes as
+   JSON (or nothing). Read on every request: the fixed header is read with three loads and no parse,
+   and JSON only when there are attributes.
+
+   Version 1, which tessera wrote before, is `1|created|last_seen|absolute|` followed by the subject,
+   user agent and IP as `<length>:<bytes>`, then the attributes: it is still read (a store written
+   by an older build keeps working), and is rewritten as version 2 at the session's next renewal. */
+inline constexpr char session_record_v2 = '\x02';
+inline constexpr std::size_t session_header_size = 1 + 3 * 8 + 3 * 4;
+
+inline void append_le(std::string& out, std::uint64_t v, int bytes)
 {
-    out += std::to_string(field.size());
-    out += ':';
-    out += field;
+    for (int i = 0; i < bytes; ++i)
+        out += static_cast<char>(v >> (8 * i) & 0xff);
+}
+
+inline std::uint64_t load_le(const char* p, int bytes) noexcept
+{
+    std::uint64_t v = 0;
+    for (int i = 0; i < bytes; ++i)
+        v |= std::uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
+    return v;
 }
 
 inline std::string encode_session(const session_data& s)
 {
-    std::string out = "1|";
-    for (auto t : {s.created_at, s.last_seen, s.absolute_expires_at}) {
-        out += std::to_string(t.time_since_epoch().count());
-        out += '|';
-    }
-    append_field(out, s.subject);
-    append_field(out, s.user_agent);
-    append_field(out, s.ip);
-    if (!s.attributes.empty())
-        out += boost::json::serialize(s.attributes);
+    std::string attributes = s.attributes.empty() ? std::string{} : boost::json::serialize(s.attributes);
+    std::string out;
+    out.reserve(session_header_size + s.subject.size() + s.user_agent.size() + s.ip.size() + attributes.size());
+    out += session_record_v2;
+    for (auto t : {s.created_at, s.last_seen, s.absolute_expires_at})
+        append_le(out, static_cast<std::uint64_t>(t.time_since_epoch().count()), 8);
+    for (const auto* field : {&s.subject, &s.user_agent, &s.ip})
+        append_le(out, field->size(), 4);
+    out += s.subject;
+    out += s.user_agent;
+    out += s.ip;
+    out += attributes;
     return out;
 }
 
 /// What `decode_session` reads: every field, or all but the user agent and IP (what a request needs).
 enum class session_fields { all, without_context };
 
-/// Reads a record into `s` (whose strings keep their buffers when they fit).
-inline result<void> decode_session(std::string_view text, session_data& s,
-                                   session_fields fields = session_fields::all)
+/// The parts of a record, whichever version wrote it, before they are checked and copied.
+struct session_parts {
+    std::int64_t times[3] = {};
+    std::string_view subject, user_agent, ip, attributes;
+};
+
+inline bool split_v2(std::string_view text, session_parts& parts) noexcept
 {
-    // A record that does not parse was not written by tessera: the store is not answering truthfully.
-    const auto corrupt = fail(store_failure::corrupt_reply);
+    if (text.size() < session_header_size)
+        return false;
+    const char* p = text.data() + 1;
+    for (auto& t : parts.times) {
+        const auto v = load_le(p, 8);
+        if (v > static_cast<std::uint64_t>(max_time_seconds)) // negative or beyond what a time may be
+            return false;
+        t = static_cast<std::int64_t>(v);
+        p += 8;
+    }
+    std::size_t offset = session_header_size, rest = text.size() - session_header_size;
+    for (auto* field : {&parts.subject, &parts.user_agent, &parts.ip}) {
+        const auto size = static_cast<std::size_t>(load_le(p, 4));
+        p += 4;
+        if (size > rest)
+            return false;
+        *field = text.substr(offset, size);
+        offset += size;
+        rest -= size;
+    }
+    parts.attributes = text.substr(offset);
+    return true;
+}
+
+inline bool split_v1(std::string_view text, session_parts& parts) noexcept
+{
     if (!text.starts_with("1|"))
-        return corrupt;
+        return false;
     text.remove_prefix(2);
     // Decimal digits, at most 18 (no overflow; every time and length tessera writes is shorter), then `end`.
     auto integer = [&](char end, std::int64_t& value) {
@@ -120,35 +165,50 @@ inline result<void> decode_session(std::string_view text, session_data& s,
         text.remove_prefix(i + 1);
         return true;
     };
-    auto field = [&](std::string& value, bool wanted) {
+    auto field = [&](std::string_view& value) {
         std::int64_t length = 0;
-        if (!integer(':', length) || length < 0 || static_cast<std::uint64_t>(length) > text.size())
+        if (!integer(':', length) || static_cast<std::uint64_t>(length) > text.size())
             return false;
-        if (wanted)
-            value.assign(text.substr(0, static_cast<std::size_t>(length)));
-        else
-            value.clear();
+        value = text.substr(0, static_cast<std::size_t>(length));
         text.remove_prefix(static_cast<std::size_t>(length));
         return true;
     };
-    const bool context = fields == session_fields::all;
-    std::int64_t created = 0, seen = 0, absolute = 0;
-    if (!integer('|', created) || !integer('|', seen) || !integer('|', absolute) || !field(s.subject, true) ||
-        !field(s.user_agent, context) || !field(s.ip, context))
-        return corrupt;
+    if (!integer('|', parts.times[0]) || !integer('|', parts.times[1]) || !integer('|', parts.times[2]) ||
+        !field(parts.subject) || !field(parts.user_agent) || !field(parts.ip))
+        return false;
     // Times are added to (idle timeout) and compared: out of range, they would overflow.
-    for (auto t : {created, seen, absolute})
-        if (t < 0 || t > max_time_seconds)
-            return corrupt;
-    s.created_at = time_point{std::chrono::seconds{created}};
-    s.last_seen = time_point{std::chrono::seconds{seen}};
-    s.absolute_expires_at = time_point{std::chrono::seconds{absolute}};
-    if (!text.empty()) {
-        auto attributes = tessera::detail::parse_object(text);
-        if (!attributes)
-            return corrupt;
-        s.attributes = std::move(*attributes);
+    for (auto t : parts.times)
+        if (t > max_time_seconds)
+            return false;
+    parts.attributes = text;
+    return true;
+}
+
+/// Reads a record into `s` (whose strings keep their buffers when they fit).
+inline result<void> decode_session(std::string_view text, session_data& s,
+                                   session_fields fields = session_fields::all)
+{
+    // A record that does not parse was not written by tessera: the store is not answering truthfully.
+    session_parts parts;
+    if (!(text.starts_with(session_record_v2) ? split_v2(text, parts) : split_v1(text, parts)))
+        return fail(store_failure::corrupt_reply);
+    s.subject.assign(parts.subject);
+    if (fields == session_fields::all) {
+        s.user_agent.assign(parts.user_agent);
+        s.ip.assign(parts.ip);
     } else {
+        s.user_agent.clear();
+        s.ip.clear();
+    }
+    s.created_at = time_point{std::chrono::seconds{parts.times[0]}};
+    s.last_seen = time_point{std::chrono::seconds{parts.times[1]}};
+    s.absolute_expires_at = time_point{std::chrono::seconds{parts.times[2]}};
+    if (!parts.attributes.empty()) {
+        auto attributes = tessera::detail::parse_object(parts.attributes);
+        if (!attributes)
+            return fail(store_failure::corrupt_reply);
+        s.attributes = std::move(*attributes);
+    } else if (!s.attributes.empty()) {
         s.attributes.clear();
     }
     return {};
