@@ -399,7 +399,9 @@ inline void records(std::string_view in)
         // (Attributes with decimal numbers may move by one ulp: Boost.JSON 1.81 does not read them exactly.)
         require(again && again->subject == s->subject &&
                     (has_double(s->attributes) || again->attributes == s->attributes) &&
-                    again->last_seen == s->last_seen && again->absolute_expires_at == s->absolute_expires_at,
+                    again->created_at == s->created_at && again->last_seen == s->last_seen &&
+                    again->absolute_expires_at == s->absolute_expires_at && again->user_agent == s->user_agent &&
+                    again->ip == s->ip,
                 "a session record did not survive encode and decode");
         // What validate computes from it stays in range.
         (void)tessera::detail::session_expiry(*s, tessera::session_options{});

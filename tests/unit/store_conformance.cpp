@@ -469,29 +469,29 @@ BOOST_AUTO_TEST_CASE(read_lends_the_live_record_in_place)
     tessera::basic_memory_store<tessera::manual_clock> s{{.max_records = 10, .shards = 2}, clock};
     static_assert(tessera::reads_in_place<decltype(s)>);
     BOOST_TEST(s.put("k", "value", clock.now() + 10s, "alice").has_value());
-    const tessera::record* lent = nullptr;
-    auto seen = s.read("k", [&](const tessera::record* r) {
-        lent = r;
-        return r ? r->value + "/" + r->subject : std::string{"none"};
+    const char* lent = nullptr;
+    auto seen = s.read("k", [&](const tessera::record_view* r) {
+        lent = r ? r->value.data() : nullptr;
+        return r ? std::string{r->value} + "/" + std::string{r->subject} : std::string{"none"};
     });
     BOOST_TEST(*seen == "value/alice");
-    // The very record the store keeps, not a copy: a second read lends the same one.
-    BOOST_TEST(*s.read("k", [&](const tessera::record* r) { return r == lent; }));
-    BOOST_TEST(*s.read("missing", [](const tessera::record* r) { return r == nullptr; }));
+    // The very bytes the store keeps, not a copy: a second read lends the same ones.
+    BOOST_TEST(*s.read("k", [&](const tessera::record_view* r) { return r && r->value.data() == lent; }));
+    BOOST_TEST(*s.read("missing", [](const tessera::record_view* r) { return r == nullptr; }));
     // Expired: read sees nothing, and the record is gone (as get deletes it).
     clock.advance(10s);
-    BOOST_TEST(*s.read("k", [](const tessera::record* r) { return r == nullptr; }));
+    BOOST_TEST(*s.read("k", [](const tessera::record_view* r) { return r == nullptr; }));
     BOOST_TEST(s.size() == 0u);
     // Stores without it are read through a copy, with the same answer and the same errors.
     BOOST_TEST(s.put("k", "again", clock.now() + 10s).has_value());
     test::faulty_store<decltype(s)> wrapped{s};
     static_assert(!tessera::reads_in_place<decltype(wrapped)>);
-    auto value_of = [](const tessera::record* r) { return r ? r->value : std::string{"none"}; };
+    auto value_of = [](const tessera::record_view* r) { return r ? std::string{r->value} : std::string{"none"}; };
     BOOST_TEST(*tessera::detail::read_record(wrapped, "k", value_of) == "again");
     BOOST_TEST(*tessera::detail::read_record(wrapped, "missing", value_of) == "none");
     wrapped.arm(1, test::fault::fail);
     int called = 0;
-    auto failed = tessera::detail::read_record(wrapped, "k", [&](const tessera::record*) { return ++called; });
+    auto failed = tessera::detail::read_record(wrapped, "k", [&](const tessera::record_view*) { return ++called; });
     BOOST_TEST_REQUIRE(!failed);
     BOOST_TEST((failed.error() == tessera::condition::unavailable));
     BOOST_TEST(called == 0);

@@ -42,7 +42,7 @@ struct deny_list {
 
     /// `revoked` if the token's deny entry is there.
     template <class Ctx>
-    static result<void> judge(Ctx&, const jwt::verified_claims&, const record* denied)
+    static result<void> judge(Ctx&, const jwt::verified_claims&, const record_view* denied)
     {
         if (denied != nullptr)
             return fail(errc::revoked);

@@ -17,7 +17,7 @@
     | `issue(ctx, subject, claims) -> result<void>` | every `issue`, before signing: add claims, write state | no |
     | `revoke(ctx, claims) -> result<void>` | `authenticator::revoke(token)`, which exists only if a policy has it | no |
     | `revoke_all(ctx, subject) -> result<std::size_t>` | `authenticator::revoke_all(subject)`, likewise | no |
-    | `lookup(ctx, claims) -> result<K>` (`K` a string or `keys::key_text`) and `judge(ctx, claims, const record*) -> result<void>` | instead of `check`'s own read, when composed (below) | no |
+    | `lookup(ctx, claims) -> result<K>` (`K` a string or `keys::key_text`) and `judge(ctx, claims, const record_view*) -> result<void>` | instead of `check`'s own read, when composed (below) | no |
 
     A check that reads one record can say so: `lookup` names the key it
     needs, `judge` decides from the record the store holds (nullptr: none).
@@ -86,7 +86,7 @@ concept policy_revokes_all = requires(Ctx& ctx, std::string_view subject) {
 
 /// True when policy `P` checks a token by reading one record: `lookup` names it, `judge` decides.
 template <class P, class Ctx>
-concept policy_looks_up = requires(Ctx& ctx, const jwt::verified_claims& claims, const record* found) {
+concept policy_looks_up = requires(Ctx& ctx, const jwt::verified_claims& claims, const record_view* found) {
     { *P::lookup(ctx, claims) } -> std::convertible_to<std::string_view>;
     { P::judge(ctx, claims, found) } -> std::same_as<result<void>>;
 };
@@ -99,7 +99,7 @@ result<void> check_by_lookup(Ctx& ctx, const jwt::verified_claims& claims)
     if (!key)
         return fail(key.error());
     auto judged = detail::read_record(ctx.store, std::string_view{*key},
-                                      [&](const record* found) { return P::judge(ctx, claims, found); });
+                                      [&](const record_view* found) { return P::judge(ctx, claims, found); });
     if (!judged)
         return fail(judged.error());
     return *judged;
@@ -226,9 +226,12 @@ private:
     static result<void> judge_one(Ctx& ctx, const jwt::verified_claims& claims,
                                   const std::vector<std::optional<record>>& found, std::size_t slot)
     {
-        if constexpr (policy_looks_up<P, Ctx>)
-            return P::judge(ctx, claims, found[slot] ? &*found[slot] : nullptr);
-        else
+        if constexpr (policy_looks_up<P, Ctx>) {
+            if (!found[slot])
+                return P::judge(ctx, claims, nullptr);
+            const record_view view{*found[slot]};
+            return P::judge(ctx, claims, &view);
+        } else
             return P::check(ctx, claims);
     }
     template <class P, class Ctx>

@@ -83,7 +83,7 @@ struct token_version {
 
     /// `revoked` unless the token's version is the subject's current one.
     template <class Ctx>
-    static result<void> judge(Ctx& ctx, const jwt::verified_claims& claims, const record* current)
+    static result<void> judge(Ctx& ctx, const jwt::verified_claims& claims, const record_view* current)
     {
         const auto ver = claims.find_string(ctx.options.version_claim);
         // No version where one must be: the store lost it. Fail closed.

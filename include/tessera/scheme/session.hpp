@@ -66,13 +66,22 @@ public:
         auto ctx = begin();
         auto found = sessions_.validate(ctx.now, session_id, detail::session_fields::without_context);
         ctx.report(name, found, [] {});
-        if (!found)
-            return fail(found.error());
-        const auto expires_at = ctx.now + found->max_age;
+        // One named result, filled where the caller receives it: nothing of the principal is moved twice.
+        result<principal> out{boost::system::in_place_value};
+        if (!found) {
+            out = found.error();
+            return out;
+        }
+        auto& who = *out;
+        who.subject = std::move(found->data.subject);
         // Most sessions have no attributes: then the principal holds no object at all.
-        auto attributes = found->data.attributes.empty() ? claim_set{} : claim_set{std::move(found->data.attributes)};
-        return principal{std::move(found->data.subject), std::move(attributes), expires_at, std::move(found->handle),
-                         found->renewed, found->max_age};
+        if (!found->data.attributes.empty())
+            who.claims = claim_set{std::move(found->data.attributes)};
+        who.expires_at = ctx.now + found->max_age;
+        who.id = std::move(found->handle);
+        who.renewed = found->renewed;
+        who.max_age = found->max_age;
+        return out;
     }
 
     /// A new session id for the same session (login, privilege change); the old id dies.

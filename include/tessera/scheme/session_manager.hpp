@@ -127,7 +127,7 @@ public:
         }
         auto& session = out->data;
         // Decoded where the store keeps it (the memory store lends the record; the others copy it out).
-        auto decoded = tessera::detail::read_record(store_, key.view(), [&](const record* found) -> result<void> {
+        auto decoded = tessera::detail::read_record(store_, key.view(), [&](const record_view* found) -> result<void> {
             if (found == nullptr)
                 return fail(errc::unknown_session);
             auto read = detail::decode_session(found->value, session, fields);

@@ -45,6 +45,19 @@ struct record {
     friend bool operator==(const record&, const record&) = default;
 };
 
+/** A record as a store lends it where it keeps it (`read`): views into the store's own bytes,
+    valid only during the call that receives it.
+*/
+struct record_view {
+    std::string_view value;
+    std::string_view subject;
+    time_point expires_at;
+
+    record_view() = default;
+    record_view(std::string_view v, std::string_view s, time_point e) noexcept : value(v), subject(s), expires_at(e) {}
+    record_view(const record& r) noexcept : value(r.value), subject(r.subject), expires_at(r.expires_at) {}
+};
+
 /// A record with its key, as listed by subject.
 struct keyed_record {
     std::string key;
@@ -148,13 +161,13 @@ concept store = detail::store_writes<S> && detail::store_reads<S> && detail::sto
 
 /** Optional: a record read where the store keeps it (`read(key, f)`), without copying it out.
 
-    `f(const record*)` is called once, with the live record or nullptr, and its answer is
+    `f(const record_view*)` is called once, with the live record or nullptr, and its answer is
     returned. It may run while the store holds a lock on the record: it decides from its
     argument alone and never calls the store. The memory store has it; `detail::read_record`
     reads any store this way (from a copy where the store cannot lend its record).
 */
 template <class S>
-concept reads_in_place = requires(S& s, std::string_view key, int (*f)(const record*)) {
+concept reads_in_place = requires(S& s, std::string_view key, int (*f)(const record_view*)) {
     { s.read(key, f) } -> std::same_as<result<int>>;
 };
 
@@ -162,16 +175,19 @@ namespace detail {
 
 /// `f(record or nullptr)` for `key`: in place where the store reads so, otherwise from what `get` returns.
 template <class S, class F>
-auto read_record(S& s, std::string_view key, F&& f) -> result<std::invoke_result_t<F&, const record*>>
+auto read_record(S& s, std::string_view key, F&& f) -> result<std::invoke_result_t<F&, const record_view*>>
 {
     if constexpr (reads_in_place<S>) {
         return s.read(key, f);
     } else {
-        using answer = result<std::invoke_result_t<F&, const record*>>;
+        using answer = result<std::invoke_result_t<F&, const record_view*>>;
         auto found = s.get(key);
         if (!found) // the error itself, whatever `f` answers (a result too, for a policy's judgement)
             return answer{boost::system::in_place_error, found.error()};
-        return answer{boost::system::in_place_value, f(*found ? &**found : nullptr)};
+        if (!*found)
+            return answer{boost::system::in_place_value, f(nullptr)};
+        const record_view view{**found};
+        return answer{boost::system::in_place_value, f(&view)};
     }
 }
 

@@ -12,6 +12,8 @@
 #include <atomic>
 #include <cstddef>
 #include <functional>
+#include <limits>
+#include <new>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -59,7 +61,97 @@ struct string_hash {
 
 template <class V>
 using string_map = std::unordered_map<std::string, V, string_hash, std::equal_to<>>;
-using string_set = std::unordered_set<std::string, string_hash, std::equal_to<>>;
+
+/** One record of the memory store in one block of the heap: the expiry and three sizes, then the
+    key, the subject and the value side by side. A live session is then one allocation of its own
+    (plus a node in each of two tables), and a lookup reads one block after the table's node.
+    The key and subject never change while the entry lives; the value and expiry change in place
+    when a new value has the same size (a session's renewal), else the entry is replaced.
+*/
+class memory_entry {
+public:
+    struct deleter {
+        void operator()(memory_entry* e) const noexcept
+        {
+            e->~memory_entry();
+            ::operator delete(e);
+        }
+    };
+    using pointer = std::unique_ptr<memory_entry, deleter>;
+
+    static pointer make(std::string_view key, std::string_view subject, std::string_view value,
+                        time_point expires_at)
+    {
+        void* block = ::operator new(sizeof(memory_entry) + key.size() + subject.size() + value.size());
+        pointer e{::new (block) memory_entry{key, subject, value, expires_at}};
+        return e;
+    }
+
+    /// Whether sizes fit the entry's counts (every key, subject and value tessera writes does, by far).
+    static bool fits(std::string_view key, std::string_view subject, std::string_view value) noexcept
+    {
+        constexpr std::size_t most = std::numeric_limits<std::uint32_t>::max();
+        return key.size() <= most && subject.size() <= most && value.size() <= most;
+    }
+
+    [[nodiscard]] std::string_view key() const noexcept { return {bytes(), key_size_}; }
+    [[nodiscard]] std::string_view subject() const noexcept { return {bytes() + key_size_, subject_size_}; }
+    [[nodiscard]] std::string_view value() const noexcept
+    {
+        return {bytes() + key_size_ + subject_size_, value_size_};
+    }
+    [[nodiscard]] record_view view() const noexcept { return {value(), subject(), expires_at}; }
+    [[nodiscard]] record copy() const { return {std::string{value()}, std::string{subject()}, expires_at}; }
+
+    /// A new value of the same size, written over the old one.
+    void overwrite(std::string_view value) noexcept
+    {
+        std::copy(value.begin(), value.end(), bytes() + key_size_ + subject_size_);
+    }
+
+    time_point expires_at;
+
+private:
+    memory_entry(std::string_view key, std::string_view subject, std::string_view value, time_point expires) noexcept
+        : expires_at(expires), key_size_(static_cast<std::uint32_t>(key.size())),
+          subject_size_(static_cast<std::uint32_t>(subject.size())), value_size_(static_cast<std::uint32_t>(value.size()))
+    {
+        char* out = bytes();
+        out = std::copy(key.begin(), key.end(), out);
+        out = std::copy(subject.begin(), subject.end(), out);
+        std::copy(value.begin(), value.end(), out);
+    }
+
+    char* bytes() noexcept { return reinterpret_cast<char*>(this + 1); }
+    const char* bytes() const noexcept { return reinterpret_cast<const char*>(this + 1); }
+
+    std::uint32_t key_size_, subject_size_, value_size_;
+};
+
+/// The records of a shard: entries found by their key.
+struct entry_by_key {
+    using is_transparent = void;
+    std::size_t operator()(const memory_entry::pointer& e) const noexcept { return string_hash{}(e->key()); }
+    std::size_t operator()(const hashed_key& k) const noexcept { return k.hash; }
+    bool operator()(const memory_entry::pointer& a, const memory_entry::pointer& b) const noexcept
+    {
+        return a->key() == b->key();
+    }
+    bool operator()(const hashed_key& k, const memory_entry::pointer& e) const noexcept { return k.text == e->key(); }
+    bool operator()(const memory_entry::pointer& e, const hashed_key& k) const noexcept { return k.text == e->key(); }
+};
+using entry_table = std::unordered_set<memory_entry::pointer, entry_by_key, entry_by_key>;
+
+/// The subject index: every entry of a subject, found by the subject (no allocation per subject).
+struct entry_by_subject {
+    using is_transparent = void;
+    std::size_t operator()(const memory_entry* e) const noexcept { return string_hash{}(e->subject()); }
+    std::size_t operator()(std::string_view s) const noexcept { return string_hash{}(s); }
+    bool operator()(const memory_entry* a, const memory_entry* b) const noexcept { return a->subject() == b->subject(); }
+    bool operator()(std::string_view s, const memory_entry* e) const noexcept { return s == e->subject(); }
+    bool operator()(const memory_entry* e, std::string_view s) const noexcept { return s == e->subject(); }
+};
+using subject_table = std::unordered_multiset<const memory_entry*, entry_by_subject, entry_by_subject>;
 
 } // namespace detail
 
@@ -70,6 +162,11 @@ using string_set = std::unordered_set<std::string, string_hash, std::equal_to<>>
     shard (always in that order, so there is no deadlock). There is no
     global lock. Expired records vanish from every read at once and are
     deleted when read, taken, or purged by `purge_expired`.
+
+    A record is one block of the heap holding its key, subject and value
+    (`detail::memory_entry`), found through a node in its shard's table and
+    listed through a node in its subject's index shard: about 230 bytes for
+    a live session of a short subject (`./dev bench`, `growth/...`).
 
     @tparam Clock the time source for expiry (`manual_clock` in tests).
     @par Thread Safety
@@ -91,6 +188,7 @@ public:
     basic_memory_store(const basic_memory_store&) = delete;
     basic_memory_store& operator=(const basic_memory_store&) = delete;
 
+    /// @return `malformed` for a key, value or subject of 4 GiB or more.
     result<void> put(std::string_view key, std::string_view value, time_point expires_at, std::string_view subject = {})
     {
         auto written = write(key, value, expires_at, subject, true);
@@ -115,25 +213,34 @@ public:
         auto it = s.records.find(hashed);
         if (it == s.records.end())
             return false;
-        if (it->second.expires_at <= now || expires_at <= now) {
+        if ((*it)->expires_at <= now || expires_at <= now) {
             remove(s, it);
             return false;
         }
-        it->second.value.assign(value);
-        it->second.expires_at = expires_at;
+        if (!detail::memory_entry::fits(key, (*it)->subject(), value))
+            return fail(errc::malformed);
+        if (value.size() == (*it)->value().size()) {
+            (*it)->overwrite(value);
+            (*it)->expires_at = expires_at;
+        } else {
+            substitute(s, it, detail::memory_entry::make(key, (*it)->subject(), value, expires_at));
+        }
         return true;
     }
 
     result<std::optional<record>> get(std::string_view key)
     {
-        return read(key, [](const record* r) { return r ? std::optional<record>{*r} : std::optional<record>{}; });
+        return read(key, [](const record_view* r) {
+            return r ? std::optional<record>{record{std::string{r->value}, std::string{r->subject}, r->expires_at}}
+                     : std::optional<record>{};
+        });
     }
 
     /** `f(record)` on the live record of `key`, or `f(nullptr)`, under the shard's shared lock: the
         record is read where it is kept, not copied out. `f` must not call this store.
     */
     template <class F>
-    auto read(std::string_view key, F&& f) -> result<std::invoke_result_t<F&, const record*>>
+    auto read(std::string_view key, F&& f) -> result<std::invoke_result_t<F&, const record_view*>>
     {
         const auto now = clock_.now();
         const detail::hashed_key hashed{key};
@@ -143,13 +250,15 @@ public:
             auto it = s.records.find(hashed);
             if (it == s.records.end())
                 return f(nullptr);
-            if (it->second.expires_at > now)
-                return f(&it->second);
+            if ((*it)->expires_at > now) {
+                const record_view view = (*it)->view();
+                return f(&view);
+            }
         }
         // Expired: delete it now (lazy expiry), rechecking under the exclusive lock.
         {
             std::unique_lock lock{s.mutex};
-            if (auto it = s.records.find(hashed); it != s.records.end() && it->second.expires_at <= now)
+            if (auto it = s.records.find(hashed); it != s.records.end() && (*it)->expires_at <= now)
                 remove(s, it);
         }
         return f(nullptr);
@@ -164,7 +273,7 @@ public:
         auto it = s.records.find(hashed);
         if (it == s.records.end())
             return false;
-        const bool live = it->second.expires_at > now;
+        const bool live = (*it)->expires_at > now;
         remove(s, it);
         return live;
     }
@@ -179,9 +288,9 @@ public:
         if (it == s.records.end())
             return std::optional<record>{};
         std::optional<record> out;
-        if (it->second.expires_at > now)
-            out = std::move(it->second);
-        remove(s, it, out ? std::string_view{out->subject} : std::string_view{it->second.subject});
+        if ((*it)->expires_at > now)
+            out = (*it)->copy();
+        remove(s, it);
         return out;
     }
 
@@ -195,13 +304,13 @@ public:
             auto& s = shard_of(hashed);
             std::shared_lock lock{s.mutex};
             auto it = s.records.find(hashed);
-            if (it != s.records.end() && it->second.subject == subject && it->second.expires_at > now)
-                out.push_back({key, it->second});
+            if (it != s.records.end() && (*it)->subject() == subject && (*it)->expires_at > now)
+                out.push_back({key, (*it)->copy()});
             else
                 stale.push_back(key);
         }
         for (const auto& key : stale)
-            drop_stale(key, subject, now);
+            drop_expired(key, subject, now);
         return out;
     }
 
@@ -218,12 +327,10 @@ public:
                 auto& s = shard_of(hashed);
                 std::unique_lock lock{s.mutex};
                 auto it = s.records.find(hashed);
-                if (it != s.records.end() && it->second.subject == subject) {
-                    if (it->second.expires_at > now)
+                if (it != s.records.end() && (*it)->subject() == subject) {
+                    if ((*it)->expires_at > now)
                         ++erased;
                     remove(s, it);
-                } else {
-                    unindex(subject, key);
                 }
             }
         }
@@ -287,18 +394,21 @@ public:
     [[nodiscard]] const Clock& clock() const noexcept { return clock_; }
 
 private:
+    using entry = detail::memory_entry;
+    using entry_iterator = detail::entry_table::iterator;
+
     struct counter_value {
         std::int64_t value;
         time_point expires_at;
     };
     struct shard {
         std::shared_mutex mutex;
-        detail::string_map<record> records;
+        detail::entry_table records;
         detail::string_map<counter_value> counters;
     };
     struct index_shard {
         std::mutex mutex;
-        detail::string_map<detail::string_set> keys;
+        detail::subject_table entries;
     };
 
     shard& shard_of(const detail::hashed_key& key) const noexcept { return *shards_[key.hash % shards_.size()]; }
@@ -342,6 +452,8 @@ private:
     result<bool> write(std::string_view key, std::string_view value, time_point expires_at, std::string_view subject,
                        bool overwrite)
     {
+        if (!entry::fits(key, subject, value))
+            return fail(errc::malformed);
         const auto now = clock_.now();
         if (!overwrite) // an insert decides: it lives at least min_decision_life
             expires_at = detail::decision_expiry(expires_at, now);
@@ -350,7 +462,7 @@ private:
         for (bool purged = false;; purged = true) {
             std::unique_lock lock{s.mutex};
             auto it = s.records.find(hashed);
-            const bool live = it != s.records.end() && it->second.expires_at > now;
+            const bool live = it != s.records.end() && (*it)->expires_at > now;
             if (live && !overwrite)
                 return false;
             if (expires_at <= now) {
@@ -358,23 +470,45 @@ private:
                     remove(s, it);
                 return true;
             }
-            if (it == s.records.end()) {
-                if (auto claimed = claim_room(lock, purged, now); claimed != room::taken) {
-                    if (claimed == room::full)
-                        return fail(errc::store_full);
-                    continue;
-                }
-                it = s.records.emplace(std::string{key}, record{}).first;
-            } else if (it->second.subject != subject && !it->second.subject.empty()) {
-                unindex(it->second.subject, key);
-                it->second.subject.clear();
+            if (it != s.records.end()) {
+                substitute(s, it, entry::make(key, subject, value, expires_at));
+                return true;
             }
-            const bool index = !subject.empty() && it->second.subject != subject;
-            it->second = record{std::string{value}, std::string{subject}, expires_at};
-            if (index)
-                add_index(subject, key);
+            if (auto claimed = claim_room(lock, purged, now); claimed != room::taken) {
+                if (claimed == room::full)
+                    return fail(errc::store_full);
+                continue;
+            }
+            auto fresh = entry::make(key, subject, value, expires_at);
+            const entry* added = fresh.get();
+            s.records.insert(std::move(fresh));
+            if (!subject.empty())
+                add_index(added);
             return true;
         }
+    }
+
+    /** Puts `next` (same key) in the place of the entry at `it`. Under one index lock when the subject
+        stays, the new entry is listed before the old one leaves: a "log out everywhere" looking at the
+        index meanwhile sees one of them, never neither.
+    */
+    void substitute(shard& s, entry_iterator it, entry::pointer next)
+    {
+        const entry* old = it->get();
+        if (!old->subject().empty() && old->subject() == next->subject()) {
+            auto& x = index_of(old->subject());
+            std::lock_guard lock{x.mutex};
+            x.entries.insert(next.get());
+            erase_from_index(x, old);
+        } else {
+            if (!old->subject().empty())
+                unindex(old);
+            if (!next->subject().empty())
+                add_index(next.get());
+        }
+        auto node = s.records.extract(it);
+        node.value() = std::move(next); // the old entry is freed here, no longer listed anywhere
+        s.records.insert(std::move(node));
     }
 
     void purge_all(time_point now)
@@ -385,27 +519,20 @@ private:
         }
     }
 
-    // Callers hold the exclusive lock of `s`.
-    template <class It>
-    void remove(shard& s, It it, std::string_view subject)
+    // Callers hold the exclusive lock of `s`. The entry leaves the index before it is freed.
+    void remove(shard& s, entry_iterator it)
     {
-        if (!subject.empty())
-            unindex(subject, it->first);
+        if (!(*it)->subject().empty())
+            unindex(it->get());
         s.records.erase(it);
         size_.fetch_sub(1);
-    }
-    template <class It>
-    void remove(shard& s, It it)
-    {
-        const std::string subject = std::move(it->second.subject);
-        remove(s, it, subject);
     }
 
     std::size_t purge_shard(shard& s, time_point now, std::size_t budget)
     {
         std::size_t purged = 0;
         for (auto it = s.records.begin(); it != s.records.end() && purged < budget;) {
-            if (it->second.expires_at <= now) {
+            if ((*it)->expires_at <= now) {
                 auto victim = it++;
                 remove(s, victim);
                 ++purged;
@@ -418,49 +545,50 @@ private:
         return purged;
     }
 
-    void add_index(std::string_view subject, std::string_view key)
+    void add_index(const entry* e)
     {
-        auto& x = index_of(subject);
+        auto& x = index_of(e->subject());
         std::lock_guard lock{x.mutex};
-        auto it = x.keys.find(subject);
-        if (it == x.keys.end())
-            it = x.keys.emplace(std::string{subject}, detail::string_set{}).first;
-        it->second.emplace(key);
+        x.entries.insert(e);
     }
 
-    void unindex(std::string_view subject, std::string_view key)
+    static void erase_from_index(index_shard& x, const entry* e) noexcept
     {
-        auto& x = index_of(subject);
-        std::lock_guard lock{x.mutex};
-        auto it = x.keys.find(subject);
-        if (it == x.keys.end())
-            return;
-        if (auto k = it->second.find(key); k != it->second.end())
-            it->second.erase(k);
-        if (it->second.empty())
-            x.keys.erase(it);
+        auto [first, last] = x.entries.equal_range(e->subject());
+        for (; first != last; ++first)
+            if (*first == e) {
+                x.entries.erase(first);
+                return;
+            }
     }
 
+    void unindex(const entry* e)
+    {
+        auto& x = index_of(e->subject());
+        std::lock_guard lock{x.mutex};
+        erase_from_index(x, e);
+    }
+
+    /// The keys listed under `subject`, copied out (the entries they name may go once the lock is released).
     std::vector<std::string> keys_of(std::string_view subject) const
     {
         auto& x = index_of(subject);
         std::lock_guard lock{x.mutex};
-        auto it = x.keys.find(subject);
-        if (it == x.keys.end())
-            return {};
-        return {it->second.begin(), it->second.end()};
+        std::vector<std::string> out;
+        auto [first, last] = x.entries.equal_range(subject);
+        for (; first != last; ++first)
+            out.emplace_back((*first)->key());
+        return out;
     }
 
-    /// Removes an index entry whose record is gone, expired or re-owned, rechecking under the record's lock.
-    void drop_stale(std::string_view key, std::string_view subject, time_point now)
+    /// Deletes a listed record found expired, rechecking under the record's lock.
+    void drop_expired(std::string_view key, std::string_view subject, time_point now)
     {
         const detail::hashed_key hashed{key};
         auto& s = shard_of(hashed);
         std::unique_lock lock{s.mutex};
         auto it = s.records.find(hashed);
-        if (it == s.records.end() || it->second.subject != subject)
-            unindex(subject, key);
-        else if (it->second.expires_at <= now)
+        if (it != s.records.end() && (*it)->subject() == subject && (*it)->expires_at <= now)
             remove(s, it);
     }
 
